@@ -1,0 +1,3 @@
+"""kitchencam: install, audit and hand over school-kitchen IP cameras."""
+
+__version__ = "0.1.0"

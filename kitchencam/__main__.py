@@ -1,0 +1,3 @@
+from kitchencam.cli import app
+
+app(prog_name="kitchencam")

@@ -1,0 +1,75 @@
+"""The one translation function for every user-facing string.
+
+Message ids are English; catalogues live in ``kitchencam/locale/<lang>/LC_MESSAGES/kitchencam.mo``
+(built from the ``.po`` next to them by ``make catalogues``; the tests check they are in step).
+The language comes from ``--lang``, then ``KITCHENCAM_LANG``, then the locale, else English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import locale
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+LANGUAGES = ("vi", "en")
+DOMAIN = "kitchencam"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_current = "en"
+
+
+def _from_locale() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    try:
+        name = locale.getlocale()[0] or ""
+    except ValueError:
+        name = ""
+    # Windows reports "Vietnamese_Vietnam"; POSIX "vi_VN".
+    return "vi" if name.lower().startswith(("vi", "vietnamese")) else "en"
+
+
+def pick_language(argv: Sequence[str] | None = None) -> str:
+    """``--lang X`` / ``--lang=X`` in argv, then ``KITCHENCAM_LANG``, then the locale."""
+    args = list(argv or [])
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return normalise(args[i + 1])
+        if arg.startswith("--lang="):
+            return normalise(arg.split("=", 1)[1])
+    env = os.environ.get("KITCHENCAM_LANG")
+    if env:
+        return normalise(env)
+    return _from_locale()
+
+
+def normalise(lang: str) -> str:
+    lang = lang.strip().lower().replace("-", "_")
+    return "vi" if lang.startswith("vi") else "en"
+
+
+def set_language(lang: str) -> None:
+    global _translation, _current
+    _current = normalise(lang)
+    _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[_current], fallback=True)
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+set_language(pick_language([]))
