@@ -1,0 +1,304 @@
+"""Where kitchencam keeps things, the site config, and how it finds credentials.
+
+Paths come from platformdirs (so Windows laptops get %APPDATA%/%LOCALAPPDATA%), each
+overridable by an environment variable so tests and a second site on one laptop stay apart.
+Credentials come from the environment, the OS keyring, or a hidden prompt; they are never
+taken from the command line, and never written to the store, a log, a report or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+
+from kitchencam.errors import ConfigError, CredentialError
+from kitchencam.i18n import _
+from kitchencam.yamlfile import dump_yaml, load_model
+
+APP = "kitchencam"
+KEYRING_SERVICE = "kitchencam"
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+
+    @property
+    def site_file(self) -> Path:
+        return Path(os.environ.get("KITCHENCAM_SITE", self.config_dir / "site.yaml"))
+
+    @property
+    def store_file(self) -> Path:
+        return Path(os.environ.get("KITCHENCAM_STORE", self.data_dir / "kitchencam.db"))
+
+    @property
+    def secrets_file(self) -> Path:
+        """Fallback credential file where no OS keyring exists (headless Linux)."""
+        return self.data_dir / "secrets.json"
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        import platformdirs
+
+        config = os.environ.get("KITCHENCAM_CONFIG_DIR") or platformdirs.user_config_dir(APP, False)
+        data = os.environ.get("KITCHENCAM_DATA_DIR") or platformdirs.user_data_dir(APP, False)
+        return cls(config_dir=Path(config), data_dir=Path(data))
+
+
+# ---------------------------------------------------------------------------------------------
+# Site config
+# ---------------------------------------------------------------------------------------------
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Party(_Strict):
+    """One side of the handover minutes."""
+
+    organisation: Text
+    representative: Text
+    position: Text
+    address: str = ""
+    phone: str = ""
+
+
+class Parties(_Strict):
+    supplier: Party = Field(description="Bên giao: the food supplier who installs the cameras")
+    school: Party = Field(description="Bên nhận: the school that receives them")
+    district: Party = Field(description="The district education office, witness")
+
+
+class School(_Strict):
+    name: Text
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{2,32}$")]
+    address: Text
+    district: str = "Thanh Trì"
+    city: str = "Hà Nội"
+
+
+class Letter(_Strict):
+    number: Text
+    date: date
+    issuer: str = ""
+    subject: str = ""
+
+
+class Centre(_Strict):
+    url: AnyHttpUrl
+    verify_tls: bool = True
+
+
+class SiteConfig(_Strict):
+    school: School
+    centre: Centre
+    letter: Letter | None = None
+    ntp_servers: list[Text] = Field(default_factory=list)
+    parties: Parties | None = None
+    profile: str = "thanhtri-2024"
+
+
+def load_site(path: Path) -> SiteConfig:
+    if not path.exists():
+        raise ConfigError(
+            _("No site config at {path}. Create one with: kitchencam site init").format(path=path)
+        )
+    return load_model(path, SiteConfig)
+
+
+def site_template(*, school_name: str, school_code: str, address: str, centre_url: str) -> str:
+    """A filled-in starting point for ``site init``: valid as written, meant to be edited."""
+    data = {
+        "school": {
+            "name": school_name,
+            "code": school_code,
+            "address": address,
+            "district": "Thanh Trì",
+            "city": "Hà Nội",
+        },
+        "centre": {"url": centre_url, "verify_tls": True},
+        "letter": {
+            "number": "1115/GD&ĐT",
+            "date": "2024-10-28",
+            "issuer": "Phòng Giáo dục và Đào tạo huyện Thanh Trì",
+            "subject": "Lắp đặt camera giám sát bếp ăn bán trú",
+        },
+        "ntp_servers": ["0.vn.pool.ntp.org", "1.asia.pool.ntp.org"],
+        "profile": "thanhtri-2024",
+        "parties": {
+            "supplier": {
+                "organisation": "(tên đơn vị cung cấp thực phẩm)",
+                "representative": "(họ tên)",
+                "position": "(chức vụ)",
+                "address": "",
+                "phone": "",
+            },
+            "school": {
+                "organisation": school_name,
+                "representative": "(họ tên hiệu trưởng)",
+                "position": "Hiệu trưởng",
+                "address": address,
+                "phone": "",
+            },
+            "district": {
+                "organisation": "Phòng Giáo dục và Đào tạo huyện Thanh Trì",
+                "representative": "(họ tên)",
+                "position": "(chức vụ)",
+                "address": "",
+                "phone": "",
+            },
+        },
+    }
+    return dump_yaml(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+    source: str  # "env", "keyring", "file", "prompt": never the secret itself
+
+    def __repr__(self) -> str:  # never leak the password through a debug print
+        return f"Credentials(user={self.user!r}, password='***', source={self.source!r})"
+
+
+class SecretStore:
+    """OS keyring where one exists; otherwise a JSON file only the user can read.
+
+    ``fallback_reason`` is set when the file is used, so the CLI can say so.
+    """
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self.fallback_reason: str | None = None
+        self._keyring = self._usable_keyring()
+
+    def _usable_keyring(self):  # type: ignore[no-untyped-def]
+        if os.environ.get("KITCHENCAM_KEYRING") == "file":
+            self.fallback_reason = _("KITCHENCAM_KEYRING=file is set")
+            return None
+        try:
+            import keyring
+            from keyring.backends import fail
+
+            backend = keyring.get_keyring()
+        except Exception as exc:  # noqa: BLE001 - any keyring import/backend failure means "no keyring"
+            self.fallback_reason = str(exc)
+            return None
+        priority = getattr(backend, "priority", 0)
+        if isinstance(backend, fail.Keyring) or priority <= 0:
+            self.fallback_reason = _("no OS keyring backend on this machine")
+            return None
+        return keyring
+
+    @property
+    def backend_name(self) -> str:
+        if self._keyring is None:
+            return _("file {path} (readable only by you)").format(path=self.paths.secrets_file)
+        return type(self._keyring.get_keyring()).__name__
+
+    def get(self, key: str) -> str | None:
+        if self._keyring is not None:
+            return self._keyring.get_password(KEYRING_SERVICE, key)  # type: ignore[no-any-return]
+        return self._read_file().get(key)
+
+    def set(self, key: str, secret: str) -> None:
+        if self._keyring is not None:
+            self._keyring.set_password(KEYRING_SERVICE, key, secret)
+            return
+        data = self._read_file()
+        data[key] = secret
+        self._write_file(data)
+
+    def delete(self, key: str) -> bool:
+        if self._keyring is not None:
+            try:
+                self._keyring.delete_password(KEYRING_SERVICE, key)
+            except Exception:  # noqa: BLE001 - keyring raises backend-specific "not found" errors
+                return False
+            return True
+        data = self._read_file()
+        found = data.pop(key, None) is not None
+        self._write_file(data)
+        return found
+
+    def _read_file(self) -> dict[str, str]:
+        path = self.paths.secrets_file
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CredentialError(
+                _("The credential file {path} is unreadable ({reason}). Delete it and save the "
+                  "credentials again with: kitchencam credentials set").format(path=path, reason=exc)
+            ) from None
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write_file(self, data: dict[str, str]) -> None:
+        path = self.paths.secrets_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        # Create with 0600 from the start: no moment where another user could read it.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+        if sys.platform != "win32":
+            os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def camera_key(user: str) -> str:
+    return f"camera:{user}"
+
+
+def resolve_credentials(
+    user: str | None,
+    secrets: SecretStore,
+    *,
+    interactive: bool,
+    prompt: object = None,
+) -> Credentials:
+    """Environment first, then the keyring/file, then a hidden prompt (TTY only).
+
+    ``prompt`` is a callable ``(label, hide) -> str`` supplied by the CLI (only cli.py talks to
+    the terminal).
+    """
+    env_user = os.environ.get("KITCHENCAM_USER")
+    env_password = os.environ.get("KITCHENCAM_PASSWORD")
+    name = user or env_user
+    if env_password is not None and name:
+        return Credentials(name, env_password, "env")
+    if name is None and interactive and callable(prompt):
+        name = prompt(_("Camera user name"), False)
+    if not name:
+        raise CredentialError(
+            _("No camera user name. Pass --user NAME or set KITCHENCAM_USER."),
+        )
+    stored = secrets.get(camera_key(name))
+    if stored is not None:
+        return Credentials(name, stored, "file" if secrets.fallback_reason else "keyring")
+    if interactive and callable(prompt):
+        password = prompt(_("Password for {user}").format(user=name), True)
+        return Credentials(name, str(password), "prompt")
+    raise CredentialError(
+        _("No password for camera user {user}. Set KITCHENCAM_PASSWORD, save it once with "
+          "'kitchencam credentials set --user {user}', or run in a terminal to be asked.").format(user=name)
+    )

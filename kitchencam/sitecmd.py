@@ -1,0 +1,55 @@
+"""Core of ``kitchencam site`` and ``credentials``: returns models, prints nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from kitchencam.errors import ConfigError
+from kitchencam.i18n import _
+from kitchencam.settings import Paths, SiteConfig, load_site, site_template
+from kitchencam.store import Store
+
+
+class SiteResult(BaseModel):
+    path: str
+    store: str
+    created: bool = False
+    site: SiteConfig
+
+
+class CredentialsResult(BaseModel):
+    """What was done with a secret; never the secret itself."""
+
+    user: str
+    backend: str
+    fallback_reason: str | None = None
+    removed: bool | None = None
+
+
+def init_site(path: Path, paths: Paths, *, school_name: str, school_code: str, address: str,
+              centre_url: str, force: bool = False) -> SiteResult:
+    if path.exists() and not force:
+        raise ConfigError(
+            _("{path} already exists. Edit it, or pass --force to overwrite it.").format(path=path)
+        )
+    text = site_template(school_name=school_name, school_code=school_code, address=address,
+                         centre_url=centre_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        result = show_site(tmp, paths)  # validate before it replaces anything
+    except ConfigError:
+        tmp.unlink()
+        raise
+    tmp.replace(path)
+    return result.model_copy(update={"path": str(path), "created": True})
+
+
+def show_site(path: Path, paths: Paths) -> SiteResult:
+    site = load_site(path)
+    with Store(paths.store_file) as store:
+        store.upsert_site(site.school.code, site.school.name, str(path))
+    return SiteResult(path=str(path), store=str(paths.store_file), site=site)

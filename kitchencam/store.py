@@ -1,0 +1,258 @@
+"""The local record of a site: SQLite (stdlib), WAL, foreign keys, numbered migrations.
+
+The only module that speaks SQL. Later stages add their tables as new entries in
+``MIGRATIONS``; a migration, once landed, is never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from kitchencam.errors import StoreError
+from kitchencam.i18n import _
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "sites and devices",
+        """
+        CREATE TABLE sites (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            config_path TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'camera' CHECK (kind IN ('camera', 'other')),
+            address TEXT NOT NULL,
+            xaddr TEXT,
+            manufacturer TEXT,
+            model TEXT,
+            firmware TEXT,
+            serial TEXT,
+            mac TEXT,
+            name TEXT,
+            location TEXT,
+            found_by TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            UNIQUE (site_id, endpoint)
+        );
+        CREATE INDEX devices_site ON devices(site_id);
+        """,
+    ),
+]
+
+
+class SiteRow(BaseModel):
+    id: int
+    code: str
+    name: str
+    config_path: str | None
+    created_at: str
+    updated_at: str
+
+
+class DeviceRow(BaseModel):
+    id: int
+    site_id: int
+    endpoint: str
+    kind: str
+    address: str
+    xaddr: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    serial: str | None = None
+    mac: str | None = None
+    name: str | None = None
+    location: str | None = None
+    found_by: str | None = None
+    first_seen: str
+    last_seen: str
+
+
+DEVICE_FIELDS = (
+    "kind", "address", "xaddr", "manufacturer", "model", "firmware", "serial", "mac", "name",
+    "location", "found_by",
+)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """One open store file. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path, *, timeout_s: float = 5.0) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                _("Cannot open the store {path}: {reason}. Check the folder exists and is writable.").format(
+                    path=path, reason=exc
+                )
+            ) from None
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                _("The store {path} is locked by another kitchencam. Wait for it to finish, "
+                  "then retry.").format(path=self.path)
+            )
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return StoreError(
+                _("The store {path} is damaged ({reason}). Move it aside (keep it for the "
+                  "audit trail) and run the command again to start a fresh store.").format(
+                    path=self.path, reason=exc
+                )
+            )
+        return StoreError(_("Store error in {path}: {reason}").format(path=self.path, reason=exc))
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One change, one transaction: all or nothing, durable once it returns."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    # -- migrations ----------------------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet recorded; return the versions applied now."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.conn.execute("SELECT version FROM schema_migrations")}
+        newest_known = max(v for v, _n, _s in MIGRATIONS)
+        if done and max(done) > newest_known:
+            raise StoreError(
+                _("The store {path} was written by a newer kitchencam (schema {found} > {known}). "
+                  "Upgrade kitchencam: pipx upgrade kitchencam").format(
+                    path=self.path, found=max(done), known=newest_known
+                )
+            )
+        applied = []
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
+            # executescript commits implicitly; wrap the statements in our own transaction.
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\n"
+                f"INSERT INTO schema_migrations(version, name, applied_at) "
+                f"VALUES ({version}, '{name}', '{_now()}');\nCOMMIT;"
+            )
+            applied.append(version)
+        return applied
+
+    def migrations(self) -> list[tuple[int, str, str]]:
+        rows = self.conn.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def integrity_check(self) -> list[str]:
+        try:
+            return [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+
+    # -- sites ---------------------------------------------------------------------------------
+
+    def upsert_site(self, code: str, name: str, config_path: str | None = None) -> SiteRow:
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sites(code, name, config_path, created_at, updated_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(code) DO UPDATE SET name=excluded.name,"
+                " config_path=COALESCE(excluded.config_path, sites.config_path),"
+                " updated_at=excluded.updated_at",
+                (code, name, config_path, now, now),
+            )
+        site = self.get_site(code)
+        assert site is not None
+        return site
+
+    def get_site(self, code: str) -> SiteRow | None:
+        row = self.conn.execute("SELECT * FROM sites WHERE code = ?", (code,)).fetchone()
+        return SiteRow(**dict(row)) if row else None
+
+    def list_sites(self) -> list[SiteRow]:
+        return [SiteRow(**dict(r)) for r in self.conn.execute("SELECT * FROM sites ORDER BY code")]
+
+    # -- devices -------------------------------------------------------------------------------
+
+    def upsert_device(self, site_id: int, endpoint: str, **fields: str | None) -> DeviceRow:
+        """Insert or update by (site, endpoint reference): a second discover updates, never duplicates.
+
+        Fields passed as None keep what is stored (a later run that could not read the serial does
+        not erase it).
+        """
+        unknown = set(fields) - set(DEVICE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown device fields: {sorted(unknown)}")
+        now = _now()
+        cols = [k for k in DEVICE_FIELDS if k in fields]
+        values = [fields[k] for k in cols]
+        if "address" not in cols:
+            raise ValueError("address is required")
+        updates = ", ".join(f"{c}=COALESCE(excluded.{c}, devices.{c})" for c in cols)
+        with self.transaction() as conn:
+            conn.execute(
+                f"INSERT INTO devices(site_id, endpoint, {', '.join(cols)}, first_seen, last_seen)"  # noqa: S608 - column names from DEVICE_FIELDS
+                f" VALUES (?, ?, {', '.join('?' for _ in cols)}, ?, ?)"
+                f" ON CONFLICT(site_id, endpoint) DO UPDATE SET {updates}, last_seen=excluded.last_seen",
+                (site_id, endpoint, *values, now, now),
+            )
+        row = self.conn.execute(
+            "SELECT * FROM devices WHERE site_id = ? AND endpoint = ?", (site_id, endpoint)
+        ).fetchone()
+        return DeviceRow(**dict(row))
+
+    def list_devices(self, site_id: int, kind: str | None = None) -> list[DeviceRow]:
+        if kind is None:
+            rows = self.conn.execute("SELECT * FROM devices WHERE site_id = ? ORDER BY address", (site_id,))
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM devices WHERE site_id = ? AND kind = ? ORDER BY address", (site_id, kind)
+            )
+        return [DeviceRow(**dict(r)) for r in rows]

@@ -1,0 +1,76 @@
+"""`kitchencam site init|show`: a config technicians edit by hand, with errors that point at the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kitchencam.store import Store
+from tests.conftest import SITE_ARGS
+
+
+def test_init_then_show_roundtrip(run, isolated: Path):
+    result = run(*SITE_ARGS)
+    assert result.exit_code == 0, result.stderr
+    site_file = isolated / "config" / "site.yaml"
+    assert site_file.exists()
+    text = site_file.read_text(encoding="utf-8")
+    assert "Trường Mầm non Tả Thanh Oai" in text  # written as UTF-8, not \u escapes
+    code, doc = run.json("site", "show")
+    assert code == 0
+    site = doc["data"]["site"]
+    assert site["letter"]["number"] == "1115/GD&ĐT"
+    assert site["parties"]["school"]["position"] == "Hiệu trưởng"
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        [row] = store.list_sites()
+    assert row.code == "MN-TTO"
+
+
+def test_init_refuses_to_overwrite(run):
+    assert run(*SITE_ARGS).exit_code == 0
+    result = run(*SITE_ARGS)
+    assert result.exit_code == 1
+    assert "--force" in result.stderr
+    assert run(*SITE_ARGS, "--force").exit_code == 0
+
+
+def test_init_rejects_bad_values_without_writing(run, isolated: Path):
+    result = run("site", "init", "--school-name", "X", "--school-code", "bad code!", "--centre-url", "not a url")
+    assert result.exit_code == 1
+    assert "school.code" in result.stderr
+    assert "centre.url" in result.stderr
+    assert not (isolated / "config" / "site.yaml").exists()
+
+
+def test_errors_name_file_line_and_key(run, tmp_path: Path):
+    bad = tmp_path / "site.yaml"
+    bad.write_text(
+        "school:\n  name: A\n  code: MN-A\n  address: B\ncentre:\n  url: http://x/\n  verfy_tls: no\n"
+        "ntp_servers: [a, '']\n",
+        encoding="utf-8",
+    )
+    code, doc = run.json("site", "show", "--site", str(bad))
+    assert code == 1
+    message = doc["errors"][0]["message"]
+    assert f"{bad}:7: centre.verfy_tls: unknown key" in message
+    assert f"{bad}:8: ntp_servers.1" in message
+
+
+def test_broken_yaml_is_a_message_not_a_traceback(run, tmp_path: Path):
+    bad = tmp_path / "site.yaml"
+    bad.write_text("school: [unclosed\n", encoding="utf-8")
+    result = run("site", "show", "--site", str(bad))
+    assert result.exit_code == 1
+    assert "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_site_says_how_to_create_one(run):
+    result = run("site", "show")
+    assert result.exit_code == 1
+    assert "kitchencam site init" in result.stderr
+
+
+def test_vietnamese_messages(run):
+    result = run("--lang", "vi", "site", "show")
+    assert result.exit_code == 1
+    assert "Không tìm thấy" in result.stderr or "Chưa có" in result.stderr

@@ -1,0 +1,75 @@
+"""store.py: migrations recorded, upserts never duplicate, damage gets a message."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from kitchencam.errors import StoreError
+from kitchencam.store import MIGRATIONS, Store
+
+
+def test_migrations_recorded_once(tmp_path: Path):
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        assert [v for v, _n, _t in store.migrations()] == [v for v, _n, _s in MIGRATIONS]
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with Store(path) as store:
+        assert store.migrate() == []
+        assert store.integrity_check() == ["ok"]
+
+
+def test_device_upsert_updates_instead_of_duplicating(tmp_path: Path):
+    with Store(tmp_path / "s.db") as store:
+        site = store.upsert_site("MN-TTO", "Tả Thanh Oai")
+        first = store.upsert_device(site.id, "urn:uuid:1", address="10.0.0.5", model="IPC-HFW2241S-S",
+                                    serial="ABC123")
+        second = store.upsert_device(site.id, "urn:uuid:1", address="10.0.0.6", serial=None)
+        assert second.id == first.id
+        assert second.address == "10.0.0.6"
+        assert second.serial == "ABC123"  # a later run that could not read it keeps it
+        store.upsert_device(site.id, "urn:uuid:2", address="10.0.0.7", kind="other")
+        assert len(store.list_devices(site.id)) == 2
+        assert [d.endpoint for d in store.list_devices(site.id, kind="camera")] == ["urn:uuid:1"]
+
+
+def test_foreign_keys_enforced(tmp_path: Path):
+    with Store(tmp_path / "s.db") as store, pytest.raises(StoreError):
+        store.upsert_device(999, "urn:uuid:x", address="1.2.3.4")
+
+
+def test_corrupt_file_gets_a_clear_message(tmp_path: Path):
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="damaged"):
+        Store(path)
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "s.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer kitchencam"):
+        Store(path)
+
+
+def test_locked_store_gets_a_clear_message(tmp_path: Path):
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        site = store.upsert_site("A", "A")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store(path, timeout_s=0.2) as store, pytest.raises(StoreError, match="locked"):
+            store.upsert_device(site.id, "urn:uuid:1", address="1.1.1.1")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert threading.active_count() >= 1
