@@ -1,0 +1,208 @@
+"""Pydantic models that cross module borders.
+
+``Facts`` is everything ``onvif.read`` learned from one camera. It holds plain values only (no
+zeep objects: those never leave ``kitchencam/onvif``), never a password, and every read that
+failed is a ``ReadError`` entry instead of a silent gap, so ``audit`` can say UNKNOWN and why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadError(_Model):
+    """One read that failed; the rest of the facts are still valid."""
+
+    operation: str  # ONVIF operation, e.g. "GetImagingSettings"
+    code: str  # KitchencamError class name, e.g. "NotSupported", "DeviceTimeout"
+    message: str  # translated, says what to do next
+    subcode: str | None = None  # ONVIF fault subcode, e.g. "ter:InvalidArgVal"
+
+
+class DeviceInfo(_Model):
+    manufacturer: str = ""
+    model: str = ""
+    firmware: str = ""
+    serial: str = ""
+    hardware_id: str = ""
+
+
+class Scopes(_Model):
+    raw: list[str] = Field(default_factory=list)
+    name: str | None = None
+    location: str | None = None
+    hardware: str | None = None
+    # "Streaming" (S), "T", "G", "M"... from onvif://www.onvif.org/Profile/<x>
+    profiles: list[str] = Field(default_factory=list)
+
+
+class ServiceInfo(_Model):
+    xaddr: str
+    version: str | None = None  # "Major.Minor", e.g. "2.60"
+
+
+class NetworkInterface(_Model):
+    token: str = ""
+    name: str | None = None
+    enabled: bool | None = None
+    mac: str | None = None
+    ipv4: list[str] = Field(default_factory=list)  # "192.168.1.64/24"
+    dhcp: bool | None = None
+
+
+class Hostname(_Model):
+    name: str | None = None
+    from_dhcp: bool | None = None
+
+
+class Ntp(_Model):
+    from_dhcp: bool | None = None
+    servers: list[str] = Field(default_factory=list)  # manual servers, else the DHCP ones
+
+
+class Dns(_Model):
+    from_dhcp: bool | None = None
+    search_domains: list[str] = Field(default_factory=list)
+    servers: list[str] = Field(default_factory=list)
+
+
+class DynamicDns(_Model):
+    type: str | None = None  # NoUpdate, ClientUpdates, ServerUpdates
+    name: str | None = None
+
+
+class User(_Model):
+    name: str
+    level: str  # Administrator, Operator, User, Anonymous, Extended
+
+
+class DeviceTime(_Model):
+    utc: datetime | None = None  # the camera's UTC clock when we asked
+    timezone: str | None = None  # POSIX TZ string as the camera reports it, e.g. "CST-7"
+    dst: bool | None = None
+    date_time_type: Literal["Manual", "NTP"] | None = None
+    clock_offset_s: float | None = None  # camera UTC - our UTC
+
+
+class VideoSourceConfig(_Model):
+    token: str
+    name: str | None = None
+    source_token: str | None = None
+    width: int | None = None  # Bounds
+    height: int | None = None
+
+
+class MediaProfile(_Model):
+    token: str
+    name: str | None = None
+    fixed: bool | None = None
+    video_source_config_token: str | None = None
+    video_source_token: str | None = None
+    encoder_token: str | None = None
+    stream_uri: str | None = None
+    snapshot_uri: str | None = None
+
+
+class VideoEncoder(_Model):
+    token: str
+    name: str | None = None
+    encoding: str | None = None  # "H264", "H265", "JPEG" (Media1 "MPEG4" too)
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    bitrate_kbps: int | None = None
+    gop: int | None = None
+    quality: float | None = None
+    profile: str | None = None  # "Main", "High", "Baseline"
+    constant_bitrate: bool | None = None
+    encoding_interval: int | None = None
+    use_count: int | None = None
+
+
+class Resolution(_Model):
+    width: int
+    height: int
+
+
+class EncodingOptions(_Model):
+    """What one encoder can do in one encoding."""
+
+    encoding: str
+    resolutions: list[Resolution] = Field(default_factory=list)
+    fps_min: float | None = None
+    fps_max: float | None = None
+    fps_list: list[float] = Field(default_factory=list)  # Media2 FrameRatesSupported
+    bitrate_min_kbps: int | None = None
+    bitrate_max_kbps: int | None = None
+    gov_min: int | None = None
+    gov_max: int | None = None
+    quality_min: float | None = None
+    quality_max: float | None = None
+    profiles: list[str] = Field(default_factory=list)
+    constant_bitrate_supported: bool | None = None
+
+
+class EncoderOptions(_Model):
+    encoder_token: str | None = None
+    profile_token: str | None = None
+    options: list[EncodingOptions] = Field(default_factory=list)
+
+
+class ImagingOptions(_Model):
+    wdr_modes: list[str] = Field(default_factory=list)
+    wdr_level_min: float | None = None
+    wdr_level_max: float | None = None
+    ir_cut_modes: list[str] = Field(default_factory=list)
+    brightness_min: float | None = None
+    brightness_max: float | None = None
+    backlight_modes: list[str] = Field(default_factory=list)
+
+
+class Imaging(_Model):
+    video_source_token: str
+    wdr_mode: str | None = None  # "ON" / "OFF"
+    wdr_level: float | None = None
+    ir_cut_filter: str | None = None  # "ON" / "OFF" / "AUTO"
+    brightness: float | None = None
+    contrast: float | None = None
+    color_saturation: float | None = None
+    sharpness: float | None = None
+    backlight_mode: str | None = None
+    options: ImagingOptions | None = None
+
+
+class Facts(_Model):
+    """Everything read from one camera in one pass."""
+
+    target: str  # host:port we reached it at
+    device_xaddr: str
+    read_at: datetime  # our UTC clock
+    auth: Literal["ws-usernametoken", "http-digest", "none"] = "ws-usernametoken"
+    device_info: DeviceInfo | None = None
+    scopes: Scopes | None = None
+    services: dict[str, ServiceInfo] = Field(default_factory=dict)  # namespace -> service
+    network_interfaces: list[NetworkInterface] = Field(default_factory=list)
+    hostname: Hostname | None = None
+    ntp: Ntp | None = None
+    dns: Dns | None = None
+    dynamic_dns: DynamicDns | None = None
+    users: list[User] = Field(default_factory=list)
+    time: DeviceTime | None = None
+    media2: bool = False  # profiles/encoders below came from Media2 (else Media1)
+    video_sources: list[VideoSourceConfig] = Field(default_factory=list)
+    profiles: list[MediaProfile] = Field(default_factory=list)
+    encoders: list[VideoEncoder] = Field(default_factory=list)
+    encoder_options: list[EncoderOptions] = Field(default_factory=list)
+    imaging: list[Imaging] = Field(default_factory=list)  # one per video source
+    read_errors: list[ReadError] = Field(default_factory=list)
+
+    def error_for(self, operation: str) -> ReadError | None:
+        """The failure of ``operation``, if it failed (audit turns it into UNKNOWN)."""
+        return next((e for e in self.read_errors if e.operation == operation), None)

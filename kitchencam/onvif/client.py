@@ -1,0 +1,699 @@
+"""The ONVIF client engine: offline WSDLs parsed once, bound per camera, authenticated properly.
+
+- Each official WSDL is parsed once per process (``wsdl_document``) from the bundled copies in
+  ``wsdl/``; remote W3C/OASIS schema imports resolve to ``wsdl/external`` and nothing is ever
+  fetched from the network. Each camera then binds the parsed document to its own XAddrs with
+  ``Client.create_service``.
+- Authentication is WS-UsernameToken PasswordDigest with ``Created`` on the camera's clock: an
+  unauthenticated GetSystemDateAndTime measures the offset first (ONVIF Core 5.12.2.1). A camera
+  that answers a WS-Security request with HTTP 401 is retried with HTTP digest, and that is
+  remembered for the camera.
+- Every request has connect and read timeouts.
+- Methods here return zeep objects; they never leave ``kitchencam/onvif`` (``read.py`` converts).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from lxml import etree
+from requests.auth import HTTPDigestAuth
+from zeep import Client, Settings, Transport
+from zeep import exceptions as zeep_exc
+from zeep.wsdl import Document
+from zeep.wsse import utils as wsse_utils
+
+from kitchencam.errors import AuthFailed, BadReply, DeviceFault, KitchencamError, NotSupported, UsageError
+from kitchencam.i18n import _
+from kitchencam.onvif.faults import CallContext, classify
+
+WSDL_DIR = Path(__file__).parent / "wsdl"
+
+# Remote locations imported by the official schemas -> the bundled copy (wsdl/README.md).
+_SCHEMA_FILES: dict[str, str] = {
+    "www.w3.org/2001/xml.xsd": "external/xml.xsd",
+    "www.w3.org/2005/05/xmlmime": "external/xmlmime.xsd",
+    "www.w3.org/2003/05/soap-envelope": "external/soap-envelope.xsd",
+    "www.w3.org/2004/08/xop/include": "external/include.xsd",
+    "www.w3.org/2005/08/addressing/ws-addr.xsd": "external/ws-addr.xsd",
+    "docs.oasis-open.org/wsn/b-2.xsd": "external/b-2.xsd",
+    "docs.oasis-open.org/wsn/t-1.xsd": "external/t-1.xsd",
+    "docs.oasis-open.org/wsrf/bf-2.xsd": "external/bf-2.xsd",
+}
+
+_WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+_TOKEN_PROFILE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"  # noqa: S105 (a namespace)
+_MESSAGE_SECURITY = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for the TCP connection and then for each reply."""
+
+    connect: float = 3.0
+    read: float = 10.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    key: str
+    namespace: str
+    wsdl: str  # path under WSDL_DIR
+    binding: str  # QName of the SOAP 1.2 binding
+
+
+DEVICE = ServiceSpec("device", "http://www.onvif.org/ver10/device/wsdl",
+                     "ver10/device/wsdl/devicemgmt.wsdl", "{http://www.onvif.org/ver10/device/wsdl}DeviceBinding")
+MEDIA = ServiceSpec("media", "http://www.onvif.org/ver10/media/wsdl",
+                    "ver10/media/wsdl/media.wsdl", "{http://www.onvif.org/ver10/media/wsdl}MediaBinding")
+MEDIA2 = ServiceSpec("media2", "http://www.onvif.org/ver20/media/wsdl",
+                     "ver20/media/wsdl/media.wsdl", "{http://www.onvif.org/ver20/media/wsdl}Media2Binding")
+IMAGING = ServiceSpec("imaging", "http://www.onvif.org/ver20/imaging/wsdl",
+                      "ver20/imaging/wsdl/imaging.wsdl", "{http://www.onvif.org/ver20/imaging/wsdl}ImagingBinding")
+DEVICEIO = ServiceSpec("deviceio", "http://www.onvif.org/ver10/deviceIO/wsdl",
+                       "ver10/deviceio.wsdl", "{http://www.onvif.org/ver10/deviceIO/wsdl}DeviceIOBinding")
+SPECS: tuple[ServiceSpec, ...] = (DEVICE, MEDIA, MEDIA2, IMAGING, DEVICEIO)
+
+
+# --- schema loading, once per process ----------------------------------------------------------
+
+class SchemaNotBundled(RuntimeError):
+    """A schema import points at a URL with no bundled copy: a packaging bug, never a camera's."""
+
+
+def local_schema(url: str) -> Path | None:
+    """The bundled file for a remote schema location (http or https), else None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    rel = _SCHEMA_FILES.get(f"{parts.netloc}{parts.path}")
+    return WSDL_DIR / rel if rel else None
+
+
+def _looks_like_soap(body: bytes) -> bool:
+    head = body[:4096]
+    return b"Envelope" in head and b"http://www.w3.org/2003/05/soap-envelope" in head
+
+
+class OfflineTransport(Transport):
+    """A zeep transport that loads schemas from disk only and posts with timeouts.
+
+    With ``credentials``, an HTTP 401 to a WS-Security request is retried once with HTTP digest
+    (some Dahua/XiongMai firmwares only accept that); from then on the session keeps digest.
+    """
+
+    def __init__(self, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+                 credentials: tuple[str, str] | None = None) -> None:
+        session = requests.Session()
+        # Cameras sit on the school LAN: an HTTP(S)_PROXY from the environment would only
+        # send their traffic (and credentials) somewhere else.
+        session.trust_env = False
+        super().__init__(session=session, timeout=timeouts.read, operation_timeout=timeouts.read)
+        self.session.headers["User-Agent"] = "kitchencam (ONVIF)"
+        self.timeouts = timeouts
+        self._credentials = credentials
+        self.digest_active = False
+
+    def load(self, url: str) -> bytes:
+        local = local_schema(url)
+        if local is not None:
+            return local.read_bytes()
+        if urlsplit(url).scheme in ("http", "https"):
+            raise SchemaNotBundled(f"schema {url} is not bundled in {WSDL_DIR}")
+        return bytes(super().load(url))
+
+    def _requests_timeout(self) -> tuple[float, float]:
+        return (self.timeouts.connect, self.timeouts.read)
+
+    def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
+        response = self.session.post(address, data=message, headers=headers, timeout=self._requests_timeout())
+        if (response.status_code == 401 and self._credentials is not None and not self.digest_active
+                and "digest" in response.headers.get("WWW-Authenticate", "").lower()):
+            self.session.auth = HTTPDigestAuth(*self._credentials)
+            self.digest_active = True
+            response.close()
+            response = self.session.post(address, data=message, headers=headers,
+                                         timeout=self._requests_timeout())
+        if response.status_code >= 300 and not _looks_like_soap(response.content):
+            # An HTML error page from the camera's web server, not a SOAP fault: keep the HTTP
+            # status for the classifier (zeep would report a meaningless "Unknown fault").
+            raise zeep_exc.TransportError(f"HTTP {response.status_code} without a SOAP body",
+                                          status_code=response.status_code, content=response.content)
+        return response
+
+    def get(self, address: str, params: Any, headers: dict[str, str]) -> requests.Response:
+        return self.session.get(address, params=params, headers=headers, timeout=self._requests_timeout())
+
+    def close(self) -> None:
+        self.session.close()
+
+
+# The WSDLs are parsed leniently (strict=False): real firmwares add, omit and reorder elements,
+# and a reply that is merely unusual must still be read. Replies are parsed with the client's
+# strict settings, so malformed XML is still an error (BadReply), never silently "recovered".
+_WSDL_SETTINGS = Settings(strict=False, xml_huge_tree=False)
+_REPLY_SETTINGS = Settings(strict=True, xml_huge_tree=False)
+
+_documents: dict[str, Document] = {}
+_parse_seconds: dict[str, float] = {}
+_documents_lock = threading.Lock()
+
+
+def wsdl_document(spec: ServiceSpec) -> Document:
+    """The parsed WSDL for ``spec``: parsed on first use, then shared by every camera."""
+    with _documents_lock:
+        doc = _documents.get(spec.key)
+        if doc is None:
+            started = time.perf_counter()
+            # zeep's annotation says type[Transport]; its code (and docs) take an instance.
+            doc = Document(str(WSDL_DIR / spec.wsdl), OfflineTransport(),  # type: ignore[arg-type]
+                           settings=_WSDL_SETTINGS)
+            _parse_seconds[spec.key] = time.perf_counter() - started
+            _documents[spec.key] = doc
+        return doc
+
+
+def parse_times() -> dict[str, float]:
+    """Seconds each WSDL took to parse in this process (only those parsed so far)."""
+    with _documents_lock:
+        return dict(_parse_seconds)
+
+
+# --- WS-UsernameToken ----------------------------------------------------------------------------
+
+def password_digest(nonce: bytes, created: str, password: str) -> str:
+    """WS-Security UsernameToken PasswordDigest = Base64(SHA-1(nonce + created + password))."""
+    raw = hashlib.sha1(nonce + created.encode("utf-8") + password.encode("utf-8"), usedforsecurity=False)
+    return base64.b64encode(raw.digest()).decode("ascii")
+
+
+def format_created(moment: datetime) -> str:
+    """xs:dateTime in UTC with a Z, second precision: what every camera firmware parses."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class UsernameTokenDigest:
+    """A zeep wsse plugin: a fresh Nonce and a ``Created`` on the camera's clock per request."""
+
+    def __init__(self, user: str, password: str, clock_offset: Callable[[], float]) -> None:
+        self.user = user
+        self._password = password
+        self._clock_offset = clock_offset
+
+    def apply(self, envelope: etree._Element, headers: dict[str, str]) -> tuple[etree._Element, dict[str, str]]:
+        created = format_created(datetime.now(timezone.utc) + timedelta(seconds=self._clock_offset()))
+        nonce = secrets.token_bytes(16)
+        security = wsse_utils.get_security_header(envelope)
+        security.append(wsse_utils.WSSE.UsernameToken(
+            wsse_utils.WSSE.Username(self.user),
+            wsse_utils.WSSE.Password(password_digest(nonce, created, self._password),
+                                     Type=f"{_TOKEN_PROFILE}#PasswordDigest"),
+            wsse_utils.WSSE.Nonce(base64.b64encode(nonce).decode("ascii"),
+                                  EncodingType=f"{_MESSAGE_SECURITY}#Base64Binary"),
+            wsse_utils.WSU.Created(created),
+        ))
+        return envelope, headers
+
+    def verify(self, envelope: etree._Element) -> etree._Element:
+        return envelope
+
+    def __repr__(self) -> str:  # never show the password
+        return f"UsernameTokenDigest(user={self.user!r})"
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def device_xaddr_for(target: str, default_port: int = 80) -> str:
+    """``HOST``, ``HOST:PORT`` or an XAddr URL -> the device service URL."""
+    text = target.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urlsplit(text)
+    try:
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else default_port)
+    except ValueError:
+        host = None
+        port = 0
+    if not host or parts.scheme not in ("http", "https"):
+        raise UsageError(_("{target} is not a camera address. Give HOST, HOST:PORT or an XAddr URL such "
+                           "as http://192.168.1.64/onvif/device_service.").format(target=target))
+    path = parts.path if parts.path not in ("", "/") else "/onvif/device_service"
+    return urlunsplit((parts.scheme, _netloc(host, port), path, parts.query, ""))
+
+
+def _unusable_host(host: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() == "localhost"
+    return addr.is_unspecified or addr.is_loopback
+
+
+def repair_xaddr(advertised: str, reached: str) -> str:
+    """Point an advertised service XAddr at the host:port we actually reached the device at.
+
+    Cameras behind NAT, with a changed IP, or with a bad firmware advertise their internal
+    address, another interface's or 0.0.0.0. When the advertised host is not the one we reached,
+    keep the path and use our scheme and host:port (a NAT forwards only the port we used).
+    """
+    adv, ours = urlsplit(advertised.strip()), urlsplit(reached)
+    try:
+        adv_host = adv.hostname or ""
+    except ValueError:
+        adv_host = ""
+    if not adv_host:
+        return urlunsplit((ours.scheme, ours.netloc, adv.path or "/", adv.query, ""))
+    if adv_host.lower() == (ours.hostname or "").lower() and not _unusable_host(adv_host):
+        return advertised.strip()
+    return urlunsplit((ours.scheme, ours.netloc, adv.path or "/", adv.query, ""))
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    namespace: str
+    xaddr: str  # repaired
+    version: str | None = None
+    advertised: str = ""  # as the camera sent it
+
+
+# Where GetCapabilities puts each service (ONVIF Core 8.1.2.4).
+_CAPABILITY_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (DEVICE.namespace, ("Device",)),
+    (MEDIA.namespace, ("Media",)),
+    (IMAGING.namespace, ("Imaging",)),
+    ("http://www.onvif.org/ver10/events/wsdl", ("Events",)),
+    ("http://www.onvif.org/ver20/ptz/wsdl", ("PTZ",)),
+    ("http://www.onvif.org/ver20/analytics/wsdl", ("Analytics",)),
+    (DEVICEIO.namespace, ("Extension", "DeviceIO")),
+    ("http://www.onvif.org/ver10/recording/wsdl", ("Extension", "Recording")),
+    ("http://www.onvif.org/ver10/search/wsdl", ("Extension", "Search")),
+    ("http://www.onvif.org/ver10/replay/wsdl", ("Extension", "Replay")),
+)
+
+
+def _dig(obj: Any, *names: str) -> Any:
+    for name in names:
+        if obj is None:
+            return None
+        obj = getattr(obj, name, None)
+    return obj
+
+
+def _capability_xaddr(caps: Any, path: tuple[str, ...]) -> str | None:
+    """XAddr under ``path`` in a GetCapabilities reply.
+
+    tt:CapabilitiesExtension starts with an unbounded xs:any, which zeep fills greedily: the
+    DeviceIO/Recording elements that follow often end up as raw lxml elements in ``_value_1``.
+    """
+    xaddr = _dig(caps, *path, "XAddr")
+    if xaddr:
+        return str(xaddr)
+    parent = _dig(caps, *path[:-1])
+    for raw in getattr(parent, "_value_1", None) or []:
+        if isinstance(raw, etree._Element) and etree.QName(raw).localname == path[-1]:
+            text = raw.findtext("{http://www.onvif.org/ver10/schema}XAddr")
+            if text and text.strip():
+                return text.strip()
+    return None
+
+
+def camera_utc(system_date_and_time: Any) -> datetime | None:
+    """The camera's UTC clock from a GetSystemDateAndTime reply (None if absent or invalid)."""
+    utc = _dig(system_date_and_time, "UTCDateTime")
+    date, clock = _dig(utc, "Date"), _dig(utc, "Time")
+    if date is None or clock is None:
+        return None
+    try:
+        return datetime(int(date.Year), int(date.Month), int(date.Day), int(clock.Hour),
+                        int(clock.Minute), int(clock.Second), tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- one camera ----------------------------------------------------------------------------------
+
+@dataclass
+class _Bound:
+    proxies: dict[tuple[str, bool], Any] = field(default_factory=dict)
+
+
+class OnvifCamera:
+    """One camera: addresses, credentials, clock offset and bound services.
+
+    Use the per-service objects for calls: ``camera.device``, ``camera.media``,
+    ``camera.media2``, ``camera.imaging``, ``camera.deviceio``.
+    """
+
+    def __init__(self, target: str, *, user: str | None = None, password: str | None = None,
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS, default_port: int = 80) -> None:
+        self.device_xaddr = device_xaddr_for(target, default_port)
+        parts = urlsplit(self.device_xaddr)
+        self.host: str = parts.hostname or ""
+        self.port: int = parts.port or default_port
+        self.target = _netloc(self.host, self.port)
+        self.user = user
+        self.timeouts = timeouts
+        credentials = (user, password) if user is not None and password is not None else None
+        self._transport = OfflineTransport(timeouts, credentials)
+        self._anonymous_transport = OfflineTransport(timeouts)
+        self._wsse = (UsernameTokenDigest(credentials[0], credentials[1], self._offset_or_zero)
+                      if credentials else None)
+        self.clock_offset_s: float | None = None
+        self.camera_time: Any = None  # last GetSystemDateAndTime reply
+        self.services: dict[str, ServiceEndpoint] = {}
+        self._bound = _Bound()
+        self.device = DeviceService(self)
+        self.media = MediaService(self)
+        self.media2 = Media2Service(self)
+        self.imaging = ImagingService(self)
+        self.deviceio = DeviceIOService(self)
+
+    def __repr__(self) -> str:
+        return f"OnvifCamera({self.device_xaddr!r}, user={self.user!r})"
+
+    def __enter__(self) -> OnvifCamera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+        self._anonymous_transport.close()
+
+    @property
+    def authenticated(self) -> bool:
+        return self._wsse is not None
+
+    @property
+    def uses_http_digest(self) -> bool:
+        return self._transport.digest_active
+
+    def _offset_or_zero(self) -> float:
+        return self.clock_offset_s or 0.0
+
+    # -- connection set-up
+
+    def connect(self) -> None:
+        """Measure the clock offset, then learn the service XAddrs."""
+        self.measure_clock()
+        self.discover_services()
+
+    def measure_clock(self) -> float | None:
+        """Unauthenticated GetSystemDateAndTime -> ``clock_offset_s`` (camera UTC - our UTC).
+
+        ONVIF requires this call to work without credentials, but some firmwares demand them:
+        then it is retried authenticated with our own clock. Unreachable/OnvifDisabled raise.
+        """
+        before = time.time()
+        try:
+            reply = self.device.get_system_date_and_time(authenticated=False)
+        except AuthFailed:
+            if not self.authenticated:
+                raise
+            before = time.time()
+            reply = self.device.get_system_date_and_time(authenticated=True)
+        after = time.time()
+        self.camera_time = reply
+        utc = camera_utc(reply)
+        if utc is not None:
+            midpoint = before + (after - before) / 2
+            self.clock_offset_s = utc.timestamp() - midpoint
+        return self.clock_offset_s
+
+    def discover_services(self) -> dict[str, ServiceEndpoint]:
+        """GetServices (with capabilities), falling back to GetCapabilities on older firmwares."""
+        found: dict[str, ServiceEndpoint] = {}
+        try:
+            for svc in self.device.get_services(include_capability=True) or []:
+                ns, xaddr = getattr(svc, "Namespace", None), getattr(svc, "XAddr", None)
+                if not ns or not xaddr:
+                    continue
+                version = _dig(svc, "Version")
+                ver = f"{version.Major}.{version.Minor:02d}" if version is not None else None
+                found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), ver, xaddr)
+        except KitchencamError as exc:
+            if isinstance(exc, AuthFailed) or not _is_fallback_worthy(exc):
+                raise
+            found = {}
+        if not found:
+            caps = self.device.get_capabilities()
+            for ns, path in _CAPABILITY_PATHS:
+                xaddr = _capability_xaddr(caps, path)
+                if xaddr:
+                    found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), None, xaddr)
+        # We reached the device service at our address; that is authoritative.
+        dev = found.get(DEVICE.namespace)
+        found[DEVICE.namespace] = ServiceEndpoint(DEVICE.namespace, self.device_xaddr,
+                                                  dev.version if dev else None,
+                                                  dev.advertised if dev else self.device_xaddr)
+        self.services = found
+        return found
+
+    def has(self, spec: ServiceSpec) -> bool:
+        return spec.namespace in self.services
+
+    # -- calls
+
+    def _proxy(self, spec: ServiceSpec, authenticated: bool) -> Any:
+        key = (spec.key, authenticated)
+        proxy = self._bound.proxies.get(key)
+        if proxy is None:
+            if spec is DEVICE:
+                xaddr = self.device_xaddr
+            elif spec.namespace in self.services:
+                xaddr = self.services[spec.namespace].xaddr
+            else:
+                raise _missing_service(self, spec)
+            doc = wsdl_document(spec)
+            if authenticated:
+                client = Client(doc, wsse=self._wsse, transport=self._transport, settings=_REPLY_SETTINGS)
+            else:
+                client = Client(doc, transport=self._anonymous_transport, settings=_REPLY_SETTINGS)
+            proxy = client.create_service(spec.binding, xaddr)
+            self._bound.proxies[key] = proxy
+        return proxy
+
+    def call(self, spec: ServiceSpec, operation: str, /, *, authenticated: bool = True, **kwargs: Any) -> Any:
+        """Call ``operation`` on ``spec``; any failure becomes a classified KitchencamError."""
+        proxy = self._proxy(spec, authenticated and self.authenticated)
+        try:
+            return getattr(proxy, operation)(**kwargs)
+        except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
+            ctx = CallContext(target=self.target, operation=operation,
+                              authenticated=authenticated and self.authenticated,
+                              clock_offset_s=self.clock_offset_s, device_service=spec is DEVICE,
+                              digest_tried=self.uses_http_digest)
+            raise classify(exc, ctx) from exc
+
+
+def _is_fallback_worthy(exc: KitchencamError) -> bool:
+    return isinstance(exc, (NotSupported, DeviceFault, BadReply))
+
+
+def _missing_service(camera: OnvifCamera, spec: ServiceSpec) -> KitchencamError:
+    return NotSupported(
+        _("{target} does not offer the ONVIF {service} service. Update the camera's firmware if it "
+          "is needed, or set this in the camera's web page.").format(target=camera.target, service=spec.key),
+        target=camera.target)
+
+
+class _ServiceCalls:
+    spec: ServiceSpec
+
+    def __init__(self, camera: OnvifCamera) -> None:
+        self._camera = camera
+
+    def _call(self, operation: str, /, **kwargs: Any) -> Any:
+        return self._camera.call(self.spec, operation, **kwargs)
+
+    @property
+    def available(self) -> bool:
+        return self._camera.has(self.spec)
+
+
+class DeviceService(_ServiceCalls):
+    """tds: device management."""
+
+    spec = DEVICE
+
+    def get_system_date_and_time(self, *, authenticated: bool = False) -> Any:
+        return self._camera.call(DEVICE, "GetSystemDateAndTime", authenticated=authenticated)
+
+    def get_device_information(self) -> Any:
+        return self._call("GetDeviceInformation")
+
+    def get_scopes(self) -> Any:
+        return self._call("GetScopes")
+
+    def get_services(self, *, include_capability: bool = True) -> Any:
+        return self._call("GetServices", IncludeCapability=include_capability)
+
+    def get_capabilities(self) -> Any:
+        return self._call("GetCapabilities", Category=["All"])
+
+    def get_network_interfaces(self) -> Any:
+        return self._call("GetNetworkInterfaces")
+
+    def get_hostname(self) -> Any:
+        return self._call("GetHostname")
+
+    def get_ntp(self) -> Any:
+        return self._call("GetNTP")
+
+    def get_dns(self) -> Any:
+        return self._call("GetDNS")
+
+    def get_dynamic_dns(self) -> Any:
+        return self._call("GetDynamicDNS")
+
+    def get_users(self) -> Any:
+        return self._call("GetUsers")
+
+    def set_ntp(self, *, from_dhcp: bool, servers: Sequence[str] = ()) -> None:
+        manual = [_network_host(s) for s in servers]
+        self._call("SetNTP", FromDHCP=from_dhcp, NTPManual=manual)
+
+    def set_system_date_and_time(self, *, ntp: bool, daylight_savings: bool, tz: str | None,
+                                 utc: datetime | None = None) -> None:
+        kwargs: dict[str, Any] = {"DateTimeType": "NTP" if ntp else "Manual",
+                                  "DaylightSavings": daylight_savings}
+        if tz is not None:
+            kwargs["TimeZone"] = {"TZ": tz}
+        if utc is not None:
+            u = utc.astimezone(timezone.utc)
+            kwargs["UTCDateTime"] = {"Date": {"Year": u.year, "Month": u.month, "Day": u.day},
+                                     "Time": {"Hour": u.hour, "Minute": u.minute, "Second": u.second}}
+        self._call("SetSystemDateAndTime", **kwargs)
+
+    def set_hostname(self, name: str) -> None:
+        self._call("SetHostname", Name=name)
+
+    def create_users(self, users: Iterable[tuple[str, str, str]]) -> None:
+        """(name, password, level) triples; level is Administrator/Operator/User."""
+        self._call("CreateUsers", User=[{"Username": n, "Password": p, "UserLevel": lvl} for n, p, lvl in users])
+
+    def delete_users(self, names: Iterable[str]) -> None:
+        self._call("DeleteUsers", Username=list(names))
+
+    def system_reboot(self) -> str:
+        return str(self._call("SystemReboot") or "")
+
+
+def _network_host(server: str) -> dict[str, str]:
+    """An NTP server as tt:NetworkHost: IPv4, IPv6 or DNS name."""
+    try:
+        addr = ipaddress.ip_address(server)
+    except ValueError:
+        return {"Type": "DNS", "DNSname": server}
+    if addr.version == 4:
+        return {"Type": "IPv4", "IPv4Address": server}
+    return {"Type": "IPv6", "IPv6Address": server}
+
+
+class MediaService(_ServiceCalls):
+    """trt: Media (ver10), for devices without Media2."""
+
+    spec = MEDIA
+
+    def get_profiles(self) -> Any:
+        return self._call("GetProfiles")
+
+    def get_video_source_configurations(self) -> Any:
+        return self._call("GetVideoSourceConfigurations")
+
+    def get_video_encoder_configurations(self) -> Any:
+        return self._call("GetVideoEncoderConfigurations")
+
+    def get_video_encoder_configuration_options(self, *, configuration_token: str | None = None,
+                                                profile_token: str | None = None) -> Any:
+        return self._call("GetVideoEncoderConfigurationOptions", ConfigurationToken=configuration_token,
+                          ProfileToken=profile_token)
+
+    def get_stream_uri(self, profile_token: str) -> Any:
+        setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
+        return self._call("GetStreamUri", StreamSetup=setup, ProfileToken=profile_token)
+
+    def get_snapshot_uri(self, profile_token: str) -> Any:
+        return self._call("GetSnapshotUri", ProfileToken=profile_token)
+
+    def set_video_encoder_configuration(self, configuration: Any, *, force_persistence: bool = True) -> None:
+        self._call("SetVideoEncoderConfiguration", Configuration=configuration,
+                   ForcePersistence=force_persistence)
+
+
+class Media2Service(_ServiceCalls):
+    """tr2: Media2 (ver20): H.265 and Profile T."""
+
+    spec = MEDIA2
+
+    def get_profiles(self, *, types: Sequence[str] = ("All",)) -> Any:
+        return self._call("GetProfiles", Type=list(types))
+
+    def get_video_source_configurations(self) -> Any:
+        return self._call("GetVideoSourceConfigurations")
+
+    def get_video_encoder_configurations(self, *, configuration_token: str | None = None,
+                                         profile_token: str | None = None) -> Any:
+        return self._call("GetVideoEncoderConfigurations", ConfigurationToken=configuration_token,
+                          ProfileToken=profile_token)
+
+    def get_video_encoder_configuration_options(self, *, configuration_token: str | None = None,
+                                                profile_token: str | None = None) -> Any:
+        return self._call("GetVideoEncoderConfigurationOptions", ConfigurationToken=configuration_token,
+                          ProfileToken=profile_token)
+
+    def get_stream_uri(self, profile_token: str, *, protocol: str = "RtspUnicast") -> str:
+        return str(self._call("GetStreamUri", Protocol=protocol, ProfileToken=profile_token))
+
+    def get_snapshot_uri(self, profile_token: str) -> str:
+        return str(self._call("GetSnapshotUri", ProfileToken=profile_token))
+
+    def set_video_encoder_configuration(self, configuration: Any) -> None:
+        self._call("SetVideoEncoderConfiguration", Configuration=configuration)
+
+
+class ImagingService(_ServiceCalls):
+    """timg: Imaging (ver20): WDR, IR cut filter, brightness..."""
+
+    spec = IMAGING
+
+    def get_imaging_settings(self, video_source_token: str) -> Any:
+        return self._call("GetImagingSettings", VideoSourceToken=video_source_token)
+
+    def get_options(self, video_source_token: str) -> Any:
+        return self._call("GetOptions", VideoSourceToken=video_source_token)
+
+    def set_imaging_settings(self, video_source_token: str, settings: Any, *,
+                             force_persistence: bool = True) -> None:
+        self._call("SetImagingSettings", VideoSourceToken=video_source_token, ImagingSettings=settings,
+                   ForcePersistence=force_persistence)
+
+
+class DeviceIOService(_ServiceCalls):
+    """tmd: DeviceIO, where Media2-only devices list their physical video sources."""
+
+    spec = DEVICEIO
+
+    def get_video_sources(self) -> Any:
+        return self._call("GetVideoSources")

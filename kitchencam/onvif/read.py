@@ -1,0 +1,563 @@
+"""Camera -> ``Facts``: every reader the audit needs, zeep objects turned into models at the edge.
+
+Each read that fails becomes a ``ReadError`` in ``Facts.read_errors`` and the rest carries on:
+a camera that hides its users still has an encoder worth auditing. Only failures that make
+everything else pointless raise: the device unreachable, ONVIF off, or the credentials refused
+on the first authenticated call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from kitchencam.errors import AuthFailed, KitchencamError, Unreachable
+from kitchencam.models import (
+    DeviceInfo,
+    DeviceTime,
+    Dns,
+    DynamicDns,
+    EncoderOptions,
+    EncodingOptions,
+    Facts,
+    Hostname,
+    Imaging,
+    ImagingOptions,
+    MediaProfile,
+    NetworkInterface,
+    Ntp,
+    ReadError,
+    Resolution,
+    Scopes,
+    ServiceInfo,
+    User,
+    VideoEncoder,
+    VideoSourceConfig,
+)
+from kitchencam.onvif.client import DEFAULT_TIMEOUTS, IMAGING, MEDIA, MEDIA2, OnvifCamera, Timeouts, camera_utc
+
+T = TypeVar("T")
+
+
+# --- small zeep-object helpers ---------------------------------------------------------------
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if obj is None:
+            return None
+        obj = getattr(obj, name, None)
+    return obj
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _numbers(value: Any) -> list[float]:
+    """Media2 list attributes ("12.5 10 5" or an already split list) -> floats."""
+    items = value.split() if isinstance(value, str) else _list(value)
+    out = []
+    for item in items:
+        number = _float(item)
+        if number is not None:
+            out.append(number)
+    return out
+
+
+def _words(value: Any) -> list[str]:
+    items = value.split() if isinstance(value, str) else _list(value)
+    return [str(i) for i in items if str(i).strip()]
+
+
+# --- converters: one per reply -------------------------------------------------------------------
+
+def device_info_from(reply: Any) -> DeviceInfo:
+    return DeviceInfo(
+        manufacturer=_str(_get(reply, "Manufacturer")) or "",
+        model=_str(_get(reply, "Model")) or "",
+        firmware=_str(_get(reply, "FirmwareVersion")) or "",
+        serial=_str(_get(reply, "SerialNumber")) or "",
+        hardware_id=_str(_get(reply, "HardwareId")) or "",
+    )
+
+
+_SCOPE_PREFIX = "onvif://www.onvif.org/"
+
+
+def parse_scopes(items: Iterable[str]) -> Scopes:
+    """Scope URIs -> name, location, hardware and ONVIF profiles ("Streaming" is Profile S)."""
+    raw = [str(i).strip() for i in items if i and str(i).strip()]
+    name = hardware = None
+    locations: list[str] = []
+    profiles: list[str] = []
+    for item in raw:
+        if not item.lower().startswith(_SCOPE_PREFIX):
+            continue
+        kind, _sep, rest = item[len(_SCOPE_PREFIX):].partition("/")
+        value = unquote(rest).strip("/")
+        if not value:
+            continue
+        kind = kind.lower()
+        if kind == "name" and name is None:
+            name = value
+        elif kind == "hardware" and hardware is None:
+            hardware = value
+        elif kind == "location":
+            locations.append(value)
+        elif kind == "profile":
+            profile = value.split("/", 1)[0]
+            if profile not in profiles:
+                profiles.append(profile)
+    return Scopes(raw=raw, name=name, location=", ".join(locations) or None, hardware=hardware,
+                  profiles=profiles)
+
+
+def scopes_from(reply: Any) -> Scopes:
+    return parse_scopes(_str(_get(s, "ScopeItem")) or "" for s in _list(reply))
+
+
+def network_interfaces_from(reply: Any) -> list[NetworkInterface]:
+    out = []
+    for nic in _list(reply):
+        ipv4 = _get(nic, "IPv4")
+        config = _get(ipv4, "Config")
+        addresses = []
+        for addr in _list(_get(config, "Manual")) + _list(_get(config, "FromDHCP")) + \
+                _list(_get(config, "LinkLocal")):
+            ip = _str(_get(addr, "Address"))
+            if ip:
+                entry = f"{ip}/{_get(addr, 'PrefixLength')}" if _get(addr, "PrefixLength") is not None else ip
+                if entry not in addresses:
+                    addresses.append(entry)
+        out.append(NetworkInterface(
+            token=_str(_get(nic, "token")) or "",
+            name=_str(_get(nic, "Info", "Name")),
+            enabled=_get(nic, "Enabled"),
+            mac=_str(_get(nic, "Info", "HwAddress")),
+            ipv4=addresses,
+            dhcp=_get(config, "DHCP"),
+        ))
+    return out
+
+
+def _network_hosts(items: Any) -> list[str]:
+    out = []
+    for host in _list(items):
+        value = _str(_get(host, "IPv4Address")) or _str(_get(host, "IPv6Address")) or _str(_get(host, "DNSname"))
+        if value:
+            out.append(value)
+    return out
+
+
+def ntp_from(reply: Any) -> Ntp:
+    from_dhcp = _get(reply, "FromDHCP")
+    manual = _network_hosts(_get(reply, "NTPManual"))
+    dhcp = _network_hosts(_get(reply, "NTPFromDHCP"))
+    return Ntp(from_dhcp=from_dhcp, servers=(dhcp if from_dhcp else manual) or manual or dhcp)
+
+
+def dns_from(reply: Any) -> Dns:
+    from_dhcp = _get(reply, "FromDHCP")
+    manual = [a for a in (_str(_get(h, "IPv4Address")) or _str(_get(h, "IPv6Address"))
+                          for h in _list(_get(reply, "DNSManual"))) if a]
+    dhcp = [a for a in (_str(_get(h, "IPv4Address")) or _str(_get(h, "IPv6Address"))
+                        for h in _list(_get(reply, "DNSFromDHCP"))) if a]
+    return Dns(from_dhcp=from_dhcp, search_domains=[str(d) for d in _list(_get(reply, "SearchDomain"))],
+               servers=(dhcp if from_dhcp else manual) or manual or dhcp)
+
+
+def users_from(reply: Any) -> list[User]:
+    # tt:User carries an optional Password element: it is deliberately never copied.
+    return [User(name=_str(_get(u, "Username")) or "", level=_str(_get(u, "UserLevel")) or "")
+            for u in _list(reply)]
+
+
+def device_time_from(reply: Any, clock_offset_s: float | None) -> DeviceTime:
+    kind = _str(_get(reply, "DateTimeType"))
+    return DeviceTime(
+        utc=camera_utc(reply),
+        timezone=_str(_get(reply, "TimeZone", "TZ")),
+        dst=_get(reply, "DaylightSavings"),
+        date_time_type=kind if kind in ("Manual", "NTP") else None,  # type: ignore[arg-type]
+        clock_offset_s=round(clock_offset_s, 3) if clock_offset_s is not None else None,
+    )
+
+
+def video_source_configs_from(reply: Any) -> list[VideoSourceConfig]:
+    return [VideoSourceConfig(
+        token=_str(_get(c, "token")) or "",
+        name=_str(_get(c, "Name")),
+        source_token=_str(_get(c, "SourceToken")),
+        width=_int(_get(c, "Bounds", "width")),
+        height=_int(_get(c, "Bounds", "height")),
+    ) for c in _list(reply)]
+
+
+def media2_profiles_from(reply: Any) -> list[MediaProfile]:
+    out = []
+    for p in _list(reply):
+        source = _get(p, "Configurations", "VideoSource")
+        out.append(MediaProfile(
+            token=_str(_get(p, "token")) or "",
+            name=_str(_get(p, "Name")),
+            fixed=_get(p, "fixed"),
+            video_source_config_token=_str(_get(source, "token")),
+            video_source_token=_str(_get(source, "SourceToken")),
+            encoder_token=_str(_get(p, "Configurations", "VideoEncoder", "token")),
+        ))
+    return out
+
+
+def media1_profiles_from(reply: Any) -> list[MediaProfile]:
+    out = []
+    for p in _list(reply):
+        source = _get(p, "VideoSourceConfiguration")
+        out.append(MediaProfile(
+            token=_str(_get(p, "token")) or "",
+            name=_str(_get(p, "Name")),
+            fixed=_get(p, "fixed"),
+            video_source_config_token=_str(_get(source, "token")),
+            video_source_token=_str(_get(source, "SourceToken")),
+            encoder_token=_str(_get(p, "VideoEncoderConfiguration", "token")),
+        ))
+    return out
+
+
+def media2_encoders_from(reply: Any) -> list[VideoEncoder]:
+    out = []
+    for c in _list(reply):
+        rate = _get(c, "RateControl")
+        out.append(VideoEncoder(
+            token=_str(_get(c, "token")) or "",
+            name=_str(_get(c, "Name")),
+            encoding=_str(_get(c, "Encoding")),
+            width=_int(_get(c, "Resolution", "Width")),
+            height=_int(_get(c, "Resolution", "Height")),
+            fps=_float(_get(rate, "FrameRateLimit")),
+            bitrate_kbps=_int(_get(rate, "BitrateLimit")),
+            gop=_int(_get(c, "GovLength")),
+            quality=_float(_get(c, "Quality")),
+            profile=_str(_get(c, "Profile")),
+            constant_bitrate=_get(rate, "ConstantBitRate"),
+            use_count=_int(_get(c, "UseCount")),
+        ))
+    return out
+
+
+def _media1_encoding_interval(rate: Any) -> int | None:
+    return _int(_get(rate, "EncodingInterval"))
+
+
+def media1_encoders_from(reply: Any) -> list[VideoEncoder]:
+    out = []
+    for c in _list(reply):
+        rate = _get(c, "RateControl")
+        encoding = _str(_get(c, "Encoding"))
+        codec = _get(c, "H264") if encoding == "H264" else _get(c, "MPEG4") if encoding == "MPEG4" else None
+        out.append(VideoEncoder(
+            token=_str(_get(c, "token")) or "",
+            name=_str(_get(c, "Name")),
+            encoding=encoding,
+            width=_int(_get(c, "Resolution", "Width")),
+            height=_int(_get(c, "Resolution", "Height")),
+            fps=_float(_get(rate, "FrameRateLimit")),
+            bitrate_kbps=_int(_get(rate, "BitrateLimit")),
+            gop=_int(_get(codec, "GovLength")),
+            quality=_float(_get(c, "Quality")),
+            profile=_str(_get(codec, "H264Profile")) or _str(_get(codec, "Mpeg4Profile")),
+            encoding_interval=_media1_encoding_interval(rate),
+            use_count=_int(_get(c, "UseCount")),
+        ))
+    return out
+
+
+def _resolutions(items: Any) -> list[Resolution]:
+    out = []
+    for r in _list(items):
+        w, h = _int(_get(r, "Width")), _int(_get(r, "Height"))
+        if w and h:
+            out.append(Resolution(width=w, height=h))
+    return out
+
+
+def media2_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
+                                profile_token: str | None = None) -> EncoderOptions:
+    options = []
+    for o in _list(reply):
+        gov = _numbers(_get(o, "GovLengthRange"))
+        fps = _numbers(_get(o, "FrameRatesSupported"))
+        options.append(EncodingOptions(
+            encoding=_str(_get(o, "Encoding")) or "",
+            resolutions=_resolutions(_get(o, "ResolutionsAvailable")),
+            fps_min=min(fps) if fps else None,
+            fps_max=max(fps) if fps else None,
+            fps_list=fps,
+            bitrate_min_kbps=_int(_get(o, "BitrateRange", "Min")),
+            bitrate_max_kbps=_int(_get(o, "BitrateRange", "Max")),
+            gov_min=int(gov[0]) if gov else None,
+            gov_max=int(gov[-1]) if gov else None,
+            quality_min=_float(_get(o, "QualityRange", "Min")),
+            quality_max=_float(_get(o, "QualityRange", "Max")),
+            profiles=_words(_get(o, "ProfilesSupported")),
+            constant_bitrate_supported=_get(o, "ConstantBitRateSupported"),
+        ))
+    return EncoderOptions(encoder_token=encoder_token, profile_token=profile_token, options=options)
+
+
+def media1_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
+                                profile_token: str | None = None) -> EncoderOptions:
+    quality = _get(reply, "QualityRange")
+    ext = _get(reply, "Extension")
+    options = []
+    for encoding, key, profiles_key in (("JPEG", "JPEG", None), ("MPEG4", "MPEG4", "Mpeg4ProfilesSupported"),
+                                        ("H264", "H264", "H264ProfilesSupported")):
+        base = _get(reply, key)
+        if base is None:
+            continue
+        extended = _get(ext, key)  # the Extension repeats the codec with BitrateRange added
+        options.append(EncodingOptions(
+            encoding=encoding,
+            resolutions=_resolutions(_get(base, "ResolutionsAvailable")),
+            fps_min=_float(_get(base, "FrameRateRange", "Min")),
+            fps_max=_float(_get(base, "FrameRateRange", "Max")),
+            bitrate_min_kbps=_int(_get(extended, "BitrateRange", "Min")),
+            bitrate_max_kbps=_int(_get(extended, "BitrateRange", "Max")),
+            gov_min=_int(_get(base, "GovLengthRange", "Min")),
+            gov_max=_int(_get(base, "GovLengthRange", "Max")),
+            quality_min=_float(_get(quality, "Min")),
+            quality_max=_float(_get(quality, "Max")),
+            profiles=[str(p) for p in _list(_get(base, profiles_key))] if profiles_key else [],
+        ))
+    return EncoderOptions(encoder_token=encoder_token, profile_token=profile_token, options=options)
+
+
+def imaging_from(settings: Any, options: Any, video_source_token: str) -> Imaging:
+    wdr = _get(settings, "WideDynamicRange")
+    opts = None
+    if options is not None:
+        opts = ImagingOptions(
+            wdr_modes=[str(m) for m in _list(_get(options, "WideDynamicRange", "Mode"))],
+            wdr_level_min=_float(_get(options, "WideDynamicRange", "Level", "Min")),
+            wdr_level_max=_float(_get(options, "WideDynamicRange", "Level", "Max")),
+            ir_cut_modes=[str(m) for m in _list(_get(options, "IrCutFilterModes"))],
+            brightness_min=_float(_get(options, "Brightness", "Min")),
+            brightness_max=_float(_get(options, "Brightness", "Max")),
+            backlight_modes=[str(m) for m in _list(_get(options, "BacklightCompensation", "Mode"))],
+        )
+    return Imaging(
+        video_source_token=video_source_token,
+        wdr_mode=_str(_get(wdr, "Mode")),
+        wdr_level=_float(_get(wdr, "Level")),
+        ir_cut_filter=_str(_get(settings, "IrCutFilter")),
+        brightness=_float(_get(settings, "Brightness")),
+        contrast=_float(_get(settings, "Contrast")),
+        color_saturation=_float(_get(settings, "ColorSaturation")),
+        sharpness=_float(_get(settings, "Sharpness")),
+        backlight_mode=_str(_get(settings, "BacklightCompensation", "Mode")),
+        options=opts,
+    )
+
+
+def services_from(camera: OnvifCamera) -> dict[str, ServiceInfo]:
+    return {ns: ServiceInfo(xaddr=ep.xaddr, version=ep.version) for ns, ep in camera.services.items()}
+
+
+# --- the readers -----------------------------------------------------------------------------------
+
+class _Reader:
+    """Runs reads against one camera, turning each failure into a ReadError."""
+
+    def __init__(self, camera: OnvifCamera, facts: Facts) -> None:
+        self.camera = camera
+        self.facts = facts
+
+    def attempt(self, operation: str, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except KitchencamError as exc:
+            self.facts.read_errors.append(ReadError(
+                operation=operation, code=exc.code, message=str(exc), subcode=getattr(exc, "subcode", None)))
+            return None
+
+    def unsupported(self, operation: str) -> bool:
+        """True once ``operation`` failed as NotSupported: asking again per token is pointless."""
+        return any(e.operation == operation and e.code == "NotSupported" for e in self.facts.read_errors)
+
+
+def read_facts(camera: OnvifCamera) -> Facts:
+    """Read everything the audit needs from ``camera``; Media2 first, Media1 without it.
+
+    Raises Unreachable (incl. DeviceTimeout, OnvifDisabled) or AuthFailed (incl. ClockSkew)
+    when the device cannot be read at all; every other failure is a ``ReadError`` entry.
+    """
+    facts = Facts(target=camera.target, device_xaddr=camera.device_xaddr, read_at=datetime.now(timezone.utc),
+                  auth="ws-usernametoken" if camera.authenticated else "none")
+    reader = _Reader(camera, facts)
+
+    try:
+        camera.measure_clock()
+    except Unreachable:
+        raise
+    except KitchencamError as exc:  # a garbled/faulted time reply must not stop the read
+        facts.read_errors.append(ReadError(operation="tds:GetSystemDateAndTime", code=exc.code,
+                                           message=str(exc), subcode=getattr(exc, "subcode", None)))
+    if camera.camera_time is not None:
+        facts.time = device_time_from(camera.camera_time, camera.clock_offset_s)
+
+    # The first authenticated call: a refused login or a dead device stops everything here.
+    try:
+        camera.discover_services()
+    except (AuthFailed, Unreachable):
+        raise
+    except KitchencamError as exc:
+        facts.read_errors.append(ReadError(operation="tds:GetServices", code=exc.code, message=str(exc),
+                                           subcode=getattr(exc, "subcode", None)))
+    facts.services = services_from(camera)
+
+    dev = camera.device
+    facts.device_info = reader.attempt("tds:GetDeviceInformation",
+                                       lambda: device_info_from(dev.get_device_information()))
+    facts.scopes = reader.attempt("tds:GetScopes", lambda: scopes_from(dev.get_scopes()))
+    facts.network_interfaces = reader.attempt(
+        "tds:GetNetworkInterfaces", lambda: network_interfaces_from(dev.get_network_interfaces())) or []
+    facts.hostname = reader.attempt("tds:GetHostname", lambda: _hostname(dev.get_hostname()))
+    facts.ntp = reader.attempt("tds:GetNTP", lambda: ntp_from(dev.get_ntp()))
+    facts.dns = reader.attempt("tds:GetDNS", lambda: dns_from(dev.get_dns()))
+    facts.dynamic_dns = reader.attempt("tds:GetDynamicDNS", lambda: _dynamic_dns(dev.get_dynamic_dns()))
+    facts.users = reader.attempt("tds:GetUsers", lambda: users_from(dev.get_users())) or []
+
+    if camera.has(MEDIA2):
+        _read_media2(reader)
+    elif camera.has(MEDIA):
+        _read_media1(reader)
+    else:
+        reader.attempt("tr2:GetProfiles", camera.media2.get_profiles)  # records NotSupported
+    _read_imaging(reader)
+    if camera.uses_http_digest:
+        facts.auth = "http-digest"
+    return facts
+
+
+def _hostname(reply: Any) -> Hostname:
+    return Hostname(name=_str(_get(reply, "Name")), from_dhcp=_get(reply, "FromDHCP"))
+
+
+def _dynamic_dns(reply: Any) -> DynamicDns:
+    return DynamicDns(type=_str(_get(reply, "Type")), name=_str(_get(reply, "Name")))
+
+
+def _read_media2(reader: _Reader) -> None:
+    facts, m2 = reader.facts, reader.camera.media2
+    facts.media2 = True
+    facts.profiles = reader.attempt("tr2:GetProfiles", lambda: media2_profiles_from(m2.get_profiles())) or []
+    facts.video_sources = reader.attempt(
+        "tr2:GetVideoSourceConfigurations",
+        lambda: video_source_configs_from(m2.get_video_source_configurations())) or []
+    facts.encoders = reader.attempt(
+        "tr2:GetVideoEncoderConfigurations",
+        lambda: media2_encoders_from(m2.get_video_encoder_configurations())) or []
+
+    def options(token: str) -> EncoderOptions:
+        reply = m2.get_video_encoder_configuration_options(configuration_token=token)
+        return media2_encoder_options_from(reply, encoder_token=token)
+
+    _read_per_token(reader, "tr2:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
+                    options, lambda opts, _token: facts.encoder_options.append(opts))
+    profiles = {p.token: p for p in facts.profiles}
+    _read_per_token(reader, "tr2:GetStreamUri", list(profiles), m2.get_stream_uri,
+                    lambda uri, t: setattr(profiles[t], "stream_uri", uri))
+    _read_per_token(reader, "tr2:GetSnapshotUri", list(profiles), m2.get_snapshot_uri,
+                    lambda uri, t: setattr(profiles[t], "snapshot_uri", uri))
+
+
+def _read_per_token(reader: _Reader, operation: str, tokens: list[str], read: Callable[[str], T],
+                    store: Callable[[T, str], object]) -> None:
+    """``read(token)`` for each token; stop asking once the camera says NotSupported."""
+    for token in tokens:
+        if reader.unsupported(operation):
+            return
+        value = reader.attempt(operation, partial(read, token))
+        if value is not None:
+            store(value, token)
+
+
+def _read_media1(reader: _Reader) -> None:
+    facts, m1 = reader.facts, reader.camera.media
+    facts.profiles = reader.attempt("trt:GetProfiles", lambda: media1_profiles_from(m1.get_profiles())) or []
+    facts.video_sources = reader.attempt(
+        "trt:GetVideoSourceConfigurations",
+        lambda: video_source_configs_from(m1.get_video_source_configurations())) or []
+    facts.encoders = reader.attempt(
+        "trt:GetVideoEncoderConfigurations",
+        lambda: media1_encoders_from(m1.get_video_encoder_configurations())) or []
+
+    def options(token: str) -> EncoderOptions:
+        reply = m1.get_video_encoder_configuration_options(configuration_token=token)
+        return media1_encoder_options_from(reply, encoder_token=token)
+
+    def stream_uri(token: str) -> str | None:
+        return _str(_get(m1.get_stream_uri(token), "Uri"))
+
+    def snapshot_uri(token: str) -> str | None:
+        return _str(_get(m1.get_snapshot_uri(token), "Uri"))
+
+    _read_per_token(reader, "trt:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
+                    options, lambda opts, _token: facts.encoder_options.append(opts))
+    profiles = {p.token: p for p in facts.profiles}
+    _read_per_token(reader, "trt:GetStreamUri", list(profiles), stream_uri,
+                    lambda uri, t: setattr(profiles[t], "stream_uri", uri))
+    _read_per_token(reader, "trt:GetSnapshotUri", list(profiles), snapshot_uri,
+                    lambda uri, t: setattr(profiles[t], "snapshot_uri", uri))
+
+
+def _read_imaging(reader: _Reader) -> None:
+    facts, camera = reader.facts, reader.camera
+    sources = list(dict.fromkeys(
+        [v.source_token for v in facts.video_sources if v.source_token]
+        + [p.video_source_token for p in facts.profiles if p.video_source_token]))
+    if not sources:
+        return
+    if not camera.has(IMAGING):
+        reader.attempt("timg:GetImagingSettings", lambda: camera.imaging.get_imaging_settings(sources[0]))
+        return
+    for token in sources:
+        settings = reader.attempt("timg:GetImagingSettings", partial(camera.imaging.get_imaging_settings, token))
+        if settings is None:
+            continue
+        options = reader.attempt("timg:GetOptions", partial(camera.imaging.get_options, token))
+        facts.imaging.append(imaging_from(settings, options, token))
+
+
+def read_time(host: str, port: int = 80, *, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> DeviceTime:
+    """The camera's clock, unauthenticated (for discovery). Raises Unreachable/BadReply/..."""
+    with OnvifCamera(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", timeouts=timeouts) as camera:
+        camera.measure_clock()
+        return device_time_from(camera.camera_time, camera.clock_offset_s)
