@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,10 +28,7 @@ set_language(pick_language(sys.argv[1:]))
 
 app = typer.Typer(
     name="kitchencam",
-    help=_(
-        "Find, audit, set up and hand over the school-kitchen cameras of a district food-safety "
-        "programme (ONVIF)."
-    ),
+    help=_("Find, audit, set up and hand over the school-kitchen cameras of a district food-safety programme (ONVIF)."),
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -44,11 +41,11 @@ app.add_typer(credentials_app, name="credentials")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print one JSON document (see docs/reference/json.md)."))]
 UserOpt = Annotated[
-    Optional[str],  # noqa: UP045 - Typer needs Optional on Python 3.10 too
+    str | None,
     typer.Option("--user", "-u", help=_("Camera user name (else KITCHENCAM_USER). The password is never an option.")),
 ]
 SiteOpt = Annotated[
-    Optional[Path],  # noqa: UP045
+    Path | None,
     typer.Option("--site", help=_("Site config file (default: the user config folder).")),
 ]
 
@@ -105,7 +102,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     lang: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(
             "--lang",
             help=_("Language of messages and reports: vi or en (else KITCHENCAM_LANG, else the locale)."),
@@ -174,7 +171,7 @@ def site_init(
     centre_url: Annotated[str, typer.Option("--centre-url", help=_("Base URL of the district centre API."))],
     address: Annotated[str, typer.Option("--address", help=_("School address."))] = "Thanh Trì, Hà Nội",
     path: Annotated[
-        Optional[Path],  # noqa: UP045
+        Path | None,
         typer.Option("--site", help=_("Where to write it (default: the user config folder).")),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help=_("Overwrite an existing file."))] = False,
@@ -182,7 +179,9 @@ def site_init(
 ) -> None:
     """Write a site config to edit, then check it with: kitchencam site show.
 
-    Example: kitchencam site init --school-name "Trường Mầm non Tả Thanh Oai" --school-code MN-TTO --centre-url https://centre.example/
+    \b
+    Example:
+    kitchencam site init --school-name "Trường Mầm non Tả Thanh Oai" --school-code MN-TTO --centre-url https://centre.example/
     """
     from kitchencam.sitecmd import init_site
 
@@ -190,8 +189,15 @@ def site_init(
     finish(
         "site init",
         as_json,
-        lambda: init_site(target, ENV.paths, school_name=school_name, school_code=school_code,
-                          address=address, centre_url=centre_url, force=force),
+        lambda: init_site(
+            target,
+            ENV.paths,
+            school_name=school_name,
+            school_code=school_code,
+            address=address,
+            centre_url=centre_url,
+            force=force,
+        ),
         _render_site,
     )
 
@@ -225,8 +231,11 @@ def _render_site(console: Console, result: Any) -> None:
     if site.letter:
         rows.append((_("Letter"), f"{site.letter.number} ({site.letter.date.isoformat()})"))
     if site.parties:
-        for label, party in ((_("Supplier"), site.parties.supplier), (_("School"), site.parties.school),
-                             (_("District office"), site.parties.district)):
+        for label, party in (
+            (_("Supplier"), site.parties.supplier),
+            (_("School"), site.parties.school),
+            (_("District office"), site.parties.district),
+        ):
             rows.append((label, f"{party.organisation}: {party.representative}, {party.position}"))
     console.print(key_value_table(_("Site"), rows))
     if result.created:
@@ -278,8 +287,9 @@ def credentials_forget(user: UserOpt = None, as_json: JsonOpt = False) -> None:
             raise UsageError(_("Say whose password to forget: --user NAME"))
         secrets = SecretStore(ENV.paths)
         found = secrets.delete(camera_key(user))
-        return CredentialsResult(user=user, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason,
-                                 removed=found)
+        return CredentialsResult(
+            user=user, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason, removed=found
+        )
 
     finish("credentials forget", as_json, produce, _render_credentials)
 
@@ -292,5 +302,226 @@ def _render_credentials(console: Console, result: Any) -> None:
     else:
         console.print(_("No saved password for {user}.").format(user=result.user))
     if result.fallback_reason:
-        console.print(_("Note: {reason}, so passwords go to a file only you can read.").format(
-            reason=result.fallback_reason))
+        console.print(
+            _("Note: {reason}, so passwords go to a file only you can read.").format(reason=result.fallback_reason)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# sim
+# ---------------------------------------------------------------------------------------------
+
+ListOpt = list[str] | None
+
+
+@app.command("sim")
+def sim(
+    cameras: Annotated[
+        int | None,
+        typer.Option(
+            "--cameras",
+            "-n",
+            min=1,
+            max=250,
+            help=_("How many cameras (default: one per --persona)."),
+        ),
+    ] = None,
+    persona: Annotated[
+        ListOpt, typer.Option("--persona", "-p", metavar="NAME", help=_("Persona, repeatable, used round-robin."))
+    ] = None,
+    bind_base: Annotated[
+        str,
+        typer.Option("--bind-base", metavar="IP", help=_("Camera k listens on this address + k; the centre on it.")),
+    ] = "127.0.0.10",
+    http_port: Annotated[
+        int, typer.Option("--http-port", min=0, max=65535, help=_("HTTP/ONVIF port of every camera (0: any free)."))
+    ] = 80,
+    rtsp_port: Annotated[
+        int, typer.Option("--rtsp-port", min=0, max=65535, help=_("RTSP port of every camera (0: any free)."))
+    ] = 554,
+    user: Annotated[str | None, typer.Option("--user", help=_("Administrator user of the simulated cameras."))] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help=_("Password of the simulated cameras (simulator only)."))
+    ] = None,
+    fault: Annotated[
+        ListOpt,
+        typer.Option(
+            "--fault",
+            metavar="SPEC",
+            help=_(
+                "Camera fault, repeatable: latency=MS, drop=P, fault-on=OP, malformed=OP, reboot-after-set, "
+                "clock-skew=S, html-401."
+            ),
+        ),
+    ] = None,
+    centre: Annotated[bool, typer.Option("--centre", help=_("Also serve a simulated district centre."))] = False,
+    centre_port: Annotated[
+        int, typer.Option("--centre-port", min=0, max=65535, help=_("Port of the centre (0: any free)."))
+    ] = 8000,
+    centre_token: Annotated[
+        str | None, typer.Option("--centre-token", help=_("Bearer token the centre accepts (default: random)."))
+    ] = None,
+    centre_fault: Annotated[
+        ListOpt,
+        typer.Option(
+            "--centre-fault", metavar="SPEC", help=_("Centre fault, repeatable: 500, 503, down, slow=MS, drop=P, 401.")
+        ),
+    ] = None,
+    no_discovery: Annotated[bool, typer.Option("--no-discovery", help=_("Do not answer WS-Discovery."))] = False,
+) -> None:
+    """Serve a simulated school (ONVIF cameras, RTSP, WS-Discovery, the centre) until Ctrl+C.
+
+    Prints one JSON line per endpoint, then serves. Example:
+
+    \b
+    kitchencam sim --cameras 3 --persona dahua-wizsense2 --persona generic-720p --http-port 8080 --centre
+    """
+    import json
+    import signal
+    import threading
+
+    from kitchencam.errors import UsageError
+
+    def produce() -> Any:
+        from kitchencam.sim.school import SimulatedSchool
+
+        try:
+            school = SimulatedSchool(
+                personas=persona or ["dahua-wizsense2"],
+                cameras=cameras,
+                bind_base=bind_base,
+                http_port=http_port,
+                rtsp_port=rtsp_port,
+                user=user,
+                password=password,
+                faults=fault or [],
+                centre=centre,
+                centre_port=centre_port,
+                centre_token=centre_token,
+                centre_faults=centre_fault or [],
+                discovery=not no_discovery,
+            )
+            endpoints = school.start()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        except PermissionError as exc:
+            raise UsageError(
+                _(
+                    "Cannot listen ({reason}). Ports below 1024 need administrator rights: "
+                    "use --http-port 8080 --rtsp-port 8554 --centre-port 8000."
+                ).format(reason=exc)
+            ) from None
+        except OSError as exc:
+            raise UsageError(
+                _(
+                    "Cannot listen on {base} ({reason}). Is another simulator running there? "
+                    "Choose another --bind-base."
+                ).format(base=bind_base, reason=exc)
+            ) from None
+        return school, endpoints
+
+    def serve(console: Console, started: Any) -> None:
+        school, endpoints = started
+        for endpoint in endpoints:
+            console.file.write(json.dumps(endpoint, ensure_ascii=False) + "\n")
+        console.file.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            school.stop()
+
+    finish("sim", False, produce, serve)
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo(as_json: JsonOpt = False) -> None:
+    """Run the whole job against a simulated school on loopback (no root, no fixed port).
+
+    Example: kitchencam demo
+    """
+
+    def produce() -> Any:
+        from kitchencam.demo import run_demo
+
+        if as_json:
+            return run_demo()
+        with ENV.err.status(_("Starting a simulated school on loopback...")) as status:
+            return run_demo(progress=status.update)
+
+    finish("demo", as_json, produce, _render_demo)
+
+
+def _render_demo(console: Console, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(
+        title=_("Simulated school on {base}: what was read from each camera").format(base=result.bind_base),
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column(_("Camera"))
+    table.add_column(_("Model"))
+    table.add_column(_("Serial / MAC"))
+    table.add_column(_("Main stream"))
+    table.add_column(_("WDR / IR"))
+    table.add_column(_("Clock"), justify="right")
+    for cam in result.cameras:
+        where = f"{cam.target}\n[dim]{cam.persona}[/]"
+        if cam.error is not None:
+            table.add_row(where, f"[red]{cam.error.code}[/]", "", "", "", "")
+            continue
+        media = f"\n[dim]{', '.join(cam.onvif_profiles)} ({cam.media})[/]" if cam.media else ""
+        offset = _offset_text(cam.clock_offset_s)
+        table.add_row(
+            where,
+            f"{cam.manufacturer}\n{cam.model}\n[dim]{cam.firmware}[/]",
+            f"{cam.serial}\n{cam.mac or '?'}",
+            f"{cam.main_stream or '?'}{media}",
+            f"{cam.wdr or '?'} / {cam.ir_cut or '?'}",
+            offset,
+        )
+    if console.width >= 120:
+        console.print(table)
+    else:  # a technician's narrow terminal or a pipe: one block per camera reads better
+        from kitchencam.render import key_value_table
+
+        for cam in result.cameras:
+            if cam.error is not None:
+                continue
+            console.print(
+                key_value_table(
+                    f"{cam.target} ({cam.persona})",
+                    [
+                        (_("Model"), f"{cam.manufacturer} {cam.model}"),
+                        (_("Firmware"), cam.firmware),
+                        (_("Serial / MAC"), f"{cam.serial} / {cam.mac or '?'}"),
+                        (_("ONVIF"), f"{', '.join(cam.onvif_profiles)} ({cam.media})"),
+                        (_("Main stream"), cam.main_stream or "?"),
+                        (_("WDR / IR"), f"{cam.wdr or '?'} / {cam.ir_cut or '?'}"),
+                        (_("Clock"), _offset_text(cam.clock_offset_s)),
+                    ],
+                )
+            )
+    for cam in result.cameras:
+        if cam.error is not None:
+            console.print(f"[bold]{cam.target} ({cam.persona})[/]: {escape(cam.error.message)}", soft_wrap=True)
+    if result.centre_url:
+        console.print(_("District centre (simulated): {url}").format(url=result.centre_url))
+    console.print(_("Done in {seconds} s.").format(seconds=result.elapsed_s))
+
+
+def _offset_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    return "0 s" if abs(seconds) < 0.5 else f"{seconds:+.0f} s"
