@@ -43,7 +43,7 @@ class ErrorItem(BaseModel):
 class Envelope(BaseModel):
     """The one JSON document ``--json`` prints on stdout (docs/reference/json.md)."""
 
-    kitchencam_result_version: Literal[1] = RESULT_VERSION
+    kitchencam_result_version: Literal[1] = 1
     command: str
     status: Status
     data: Any = None

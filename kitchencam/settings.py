@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -190,7 +190,7 @@ class SecretStore:
         self.fallback_reason: str | None = None
         self._keyring = self._usable_keyring()
 
-    def _usable_keyring(self):  # type: ignore[no-untyped-def]
+    def _usable_keyring(self) -> Any:
         if os.environ.get("KITCHENCAM_KEYRING") == "file":
             self.fallback_reason = _("KITCHENCAM_KEYRING=file is set")
             return None
@@ -216,7 +216,7 @@ class SecretStore:
 
     def get(self, key: str) -> str | None:
         if self._keyring is not None:
-            return self._keyring.get_password(KEYRING_SERVICE, key)  # type: ignore[no-any-return]
+            return self._keyring.get_password(KEYRING_SERVICE, key)
         return self._read_file().get(key)
 
     def set(self, key: str, secret: str) -> None:

@@ -7,7 +7,7 @@ surface as a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -77,7 +77,7 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigError("\n".join(lines)) from None
 
 
-def _describe(err: dict) -> str:  # type: ignore[type-arg]
+def _describe(err: Any) -> str:
     kind = err.get("type", "")
     if kind == "missing":
         return _("required, but missing")
