@@ -379,6 +379,8 @@ class OnvifCamera:
         self._wsse = (UsernameTokenDigest(credentials[0], credentials[1], self._offset_or_zero)
                       if credentials else None)
         self.clock_offset_s: float | None = None
+        # Shift WS-Security timestamps onto the camera's clock (off only to test the refusal).
+        self.apply_clock_offset = True
         self.camera_time: Any = None  # last GetSystemDateAndTime reply
         self.services: dict[str, ServiceEndpoint] = {}
         self._bound = _Bound()
@@ -410,7 +412,7 @@ class OnvifCamera:
         return self._transport.digest_active
 
     def _offset_or_zero(self) -> float:
-        return self.clock_offset_s or 0.0
+        return (self.clock_offset_s or 0.0) if self.apply_clock_offset else 0.0
 
     # -- connection set-up
 
@@ -502,7 +504,8 @@ class OnvifCamera:
         except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
             ctx = CallContext(target=self.target, operation=operation,
                               authenticated=authenticated and self.authenticated,
-                              clock_offset_s=self.clock_offset_s, device_service=spec is DEVICE,
+                              clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
+                              device_service=spec is DEVICE,
                               digest_tried=self.uses_http_digest)
             raise classify(exc, ctx) from exc
 

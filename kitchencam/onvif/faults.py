@@ -58,7 +58,8 @@ class CallContext:
     target: str  # host:port
     operation: str
     authenticated: bool = True
-    clock_offset_s: float | None = None
+    clock_offset_s: float | None = None  # measured: camera UTC - our UTC
+    applied_offset_s: float = 0.0  # what the WS-Security token's Created was shifted by
     device_service: bool = True  # the call went to the device management service
     digest_tried: bool = False  # HTTP digest fallback already happened
 
@@ -99,19 +100,28 @@ def _reason(exc: BaseException) -> str:
 
 
 def auth_failed(ctx: CallContext) -> AuthFailed:
-    """AuthFailed, or ClockSkew when the camera's clock is far from ours."""
-    offset = ctx.clock_offset_s
-    if offset is not None and abs(offset) > CLOCK_SKEW_LIMIT_S:
+    """AuthFailed, or ClockSkew when the token's time was far from the camera's clock.
+
+    The client shifts ``Created`` by the measured offset, so a camera whose clock is hours off
+    still accepts a correct password: the clock is only to blame when the token was NOT shifted
+    by (about) that offset. A far-off clock is still worth a note on a plain AuthFailed.
+    """
+    measured = ctx.clock_offset_s
+    if measured is not None and abs(measured - ctx.applied_offset_s) > CLOCK_SKEW_LIMIT_S:
         return ClockSkew(
             _("{target} refused the login and its clock is {seconds} s off from this computer's. "
               "Set the camera's date and time (or point it at an NTP server) in its web page, "
-              "then retry.").format(target=ctx.target, seconds=round(offset)),
+              "then retry.").format(target=ctx.target, seconds=round(measured)),
             target=ctx.target)
+    hint = None
+    if measured is not None and abs(measured) > CLOCK_SKEW_LIMIT_S:
+        hint = _("(Its clock is also {seconds} s off; kitchencam allowed for that, so the password is "
+                 "the likelier cause.)").format(seconds=round(measured))
     return AuthFailed(
         _("{target} refused the user name or password. Check them in the camera's web page "
           "(Hikvision and Dahua keep ONVIF users apart from web users), then retry.").format(
             target=ctx.target),
-        target=ctx.target)
+        target=ctx.target, hint=hint)
 
 
 def onvif_disabled(ctx: CallContext) -> OnvifDisabled:

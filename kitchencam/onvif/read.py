@@ -14,6 +14,8 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+from lxml import etree
+
 from kitchencam.errors import AuthFailed, KitchencamError, Unreachable
 from kitchencam.models import (
     DeviceInfo,
@@ -332,6 +334,25 @@ def media2_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
     return EncoderOptions(encoder_token=encoder_token, profile_token=profile_token, options=options)
 
 
+_TT = "{http://www.onvif.org/ver10/schema}"
+
+
+def _extension_bitrate(ext: Any, key: str) -> tuple[int | None, int | None]:
+    """(min, max) BitrateRange of one codec in a Media1 tt:VideoEncoderOptionsExtension.
+
+    The extension starts with an unbounded xs:any that zeep fills greedily, so the JPEG/H264
+    elements after it arrive as raw lxml elements in ``_value_1`` (as in GetCapabilities).
+    """
+    extended = _get(ext, key)
+    if extended is not None:
+        return _int(_get(extended, "BitrateRange", "Min")), _int(_get(extended, "BitrateRange", "Max"))
+    for raw in _list(_get(ext, "_value_1")):
+        if isinstance(raw, etree._Element) and etree.QName(raw).localname == key:
+            return (_int(raw.findtext(f"{_TT}BitrateRange/{_TT}Min")),
+                    _int(raw.findtext(f"{_TT}BitrateRange/{_TT}Max")))
+    return None, None
+
+
 def media1_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
                                 profile_token: str | None = None) -> EncoderOptions:
     quality = _get(reply, "QualityRange")
@@ -342,14 +363,15 @@ def media1_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
         base = _get(reply, key)
         if base is None:
             continue
-        extended = _get(ext, key)  # the Extension repeats the codec with BitrateRange added
+        # The Extension repeats the codec with BitrateRange added.
+        bitrate_min, bitrate_max = _extension_bitrate(ext, key)
         options.append(EncodingOptions(
             encoding=encoding,
             resolutions=_resolutions(_get(base, "ResolutionsAvailable")),
             fps_min=_float(_get(base, "FrameRateRange", "Min")),
             fps_max=_float(_get(base, "FrameRateRange", "Max")),
-            bitrate_min_kbps=_int(_get(extended, "BitrateRange", "Min")),
-            bitrate_max_kbps=_int(_get(extended, "BitrateRange", "Max")),
+            bitrate_min_kbps=bitrate_min,
+            bitrate_max_kbps=bitrate_max,
             gov_min=_int(_get(base, "GovLengthRange", "Min")),
             gov_max=_int(_get(base, "GovLengthRange", "Max")),
             quality_min=_float(_get(quality, "Min")),

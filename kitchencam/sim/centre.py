@@ -486,7 +486,7 @@ class CentreServer:
             return self._get_device(device_match.group(1))
         if method == "GET":
             query = parse_qs(split.query)
-            return self._list_devices((query.get("school_code") or [None])[0])
+            return self._list_devices(query["school_code"][0] if query.get("school_code") else None)
         return self._register(handler)
 
     def _check_auth(self, handler: _Handler) -> None:

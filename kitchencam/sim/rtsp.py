@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
-StreamInfo = tuple[str, int, int, int]
+StreamInfo = tuple[str, int, int, float]
 
 MAX_REQUEST_BYTES = 8192
 MAX_BODY_BYTES = 65536
@@ -668,7 +668,7 @@ class RtspServer:
             handler._send(404, base)
             return True
         codec, width, height, fps = info
-        sdp = build_sdp(codec, width, height, fps, ip=self.ip, session_id=self._session_id).encode("ascii")
+        sdp = build_sdp(codec, width, height, round(fps), ip=self.ip, session_id=self._session_id).encode("ascii")
         content_base = request.uri if request.uri.endswith("/") else request.uri + "/"
         handler._send(200, {**base, "Content-Type": "application/sdp", "Content-Base": content_base}, sdp)
         return True

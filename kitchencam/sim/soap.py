@@ -220,7 +220,7 @@ def path_text(el: etree._Element | None, names: Iterable[str]) -> str | None:
         cur = child(cur, n)
         if cur is None:
             return None
-    return (cur.text or "").strip()
+    return (cur.text or "").strip() if cur is not None else None
 
 
 def to_bool(value: str | None) -> bool | None:

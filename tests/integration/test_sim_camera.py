@@ -27,14 +27,15 @@ from zeep.exceptions import Fault, TransportError  # noqa: E402
 from zeep.transports import Transport  # noqa: E402
 from zeep.wsse.username import UsernameToken  # noqa: E402
 
+import kitchencam  # noqa: E402
 from kitchencam.sim.camera import SimCamera  # noqa: E402
 from kitchencam.sim.personas import PERSONAS, CodecOptions, get_persona  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-WSDL_DIR = Path(os.environ.get("KITCHENCAM_ONVIF_WSDL", REPO.parent / "shared" / "onvif-wsdl"))
-if not (WSDL_DIR / "ver10" / "device" / "wsdl" / "devicemgmt.wsdl").exists():
-    pytest.skip(f"official ONVIF WSDLs not found in {WSDL_DIR} (set KITCHENCAM_ONVIF_WSDL)",
-                allow_module_level=True)
+# The official WSDLs ship inside the package (identical to ../shared/onvif-wsdl), so these tests
+# never depend on a checkout next to this one; KITCHENCAM_ONVIF_WSDL points them at another copy.
+WSDL_DIR = Path(os.environ.get("KITCHENCAM_ONVIF_WSDL")
+                or Path(kitchencam.__file__).resolve().parent / "onvif" / "wsdl")
+assert (WSDL_DIR / "ver10" / "device" / "wsdl" / "devicemgmt.wsdl").exists(), f"no ONVIF WSDLs in {WSDL_DIR}"
 
 TDS = "http://www.onvif.org/ver10/device/wsdl"
 TRT = "http://www.onvif.org/ver10/media/wsdl"
@@ -73,7 +74,7 @@ def fresh_ip() -> str:
 
 
 class LocalTransport(Transport):
-    """Never fetch a schema from the internet: map the remote locations to shared/onvif-wsdl/external."""
+    """Never fetch a schema from the internet: map the remote locations to the bundled external/."""
 
     def load(self, url: str) -> bytes:
         if url.startswith(("http://", "https://")):

@@ -106,8 +106,8 @@ def test_html_401_on_unauthenticated_time_means_onvif_off(cam: ReplayCamera) -> 
     assert "Integration Protocol" in err.message
 
 
-def test_auth_fault_with_large_clock_offset_is_clock_skew(cam: ReplayCamera) -> None:
-    # A camera whose reported time is 2 h ahead and that still refuses our token
+def test_auth_fault_with_uncorrected_large_offset_is_clock_skew(cam: ReplayCamera) -> None:
+    # A camera whose reported time is 2 h ahead refuses a token stamped with our own clock.
     from datetime import datetime, timedelta, timezone
 
     from tests.replay import system_date_and_time
@@ -115,11 +115,28 @@ def test_auth_fault_with_large_clock_offset_is_clock_skew(cam: ReplayCamera) -> 
     cam.routes["tds:GetScopes"] = Reply.fault("ter:NotAuthorized", reason="Sender not Authorized")
     with OnvifCamera(cam.target, user="admin", password="pw") as camera:
         camera.measure_clock()
+        camera.apply_clock_offset = False
         with pytest.raises(ClockSkew) as err:
             camera.device.get_scopes()
     assert err.value.exit_code == ExitCode.AUTH_FAILED
     assert re.search(r"\b(7199|7200|7201) s\b", err.value.message)
     assert "time" in err.value.message
+
+
+def test_auth_fault_with_corrected_large_offset_blames_the_password(cam: ReplayCamera) -> None:
+    # The token carried the offset, so the clock cannot be why it was refused.
+    from datetime import datetime, timedelta, timezone
+
+    from tests.replay import system_date_and_time
+    cam.routes["tds:GetSystemDateAndTime"] = system_date_and_time(datetime.now(timezone.utc) + timedelta(hours=2))
+    cam.routes["tds:GetScopes"] = Reply.fault("ter:NotAuthorized", reason="Sender not Authorized")
+    with OnvifCamera(cam.target, user="admin", password="pw") as camera:
+        camera.measure_clock()
+        with pytest.raises(AuthFailed) as err:
+            camera.device.get_scopes()
+    assert type(err.value) is AuthFailed
+    assert err.value.hint is not None
+    assert "clock is also" in err.value.hint
 
 
 def test_connection_refused_is_unreachable() -> None:
