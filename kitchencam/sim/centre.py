@@ -216,6 +216,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without this, Nagle holds the body for the client's
+    # delayed ACK (~40 ms per request on loopback), which would skew registration benchmarks.
+    disable_nagle_algorithm = True
     server_version = "kitchencam-centre-sim/" + API_VERSION
     sys_version = ""
     timeout = READ_TIMEOUT
