@@ -6,6 +6,7 @@ The only module that speaks SQL. Later stages add their tables as new entries in
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX devices_site ON devices(site_id);
         """,
     ),
+    (
+        2,
+        "discovery details",
+        """
+        ALTER TABLE devices ADD COLUMN hardware TEXT;
+        ALTER TABLE devices ADD COLUMN types TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE devices ADD COLUMN profiles TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE devices ADD COLUMN xaddrs TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE devices ADD COLUMN interfaces TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE devices ADD COLUMN onvif TEXT NOT NULL DEFAULT 'unknown'
+            CHECK (onvif IN ('on', 'off', 'unknown'));
+        ALTER TABLE devices ADD COLUMN clock_offset_s REAL;
+        """,
+    ),
 ]
 
 
@@ -79,14 +94,29 @@ class DeviceRow(BaseModel):
     name: str | None = None
     location: str | None = None
     found_by: str | None = None
+    hardware: str | None = None
+    types: list[str] = []
+    profiles: list[str] = []
+    xaddrs: list[str] = []
+    interfaces: list[str] = []
+    onvif: str = "unknown"
+    clock_offset_s: float | None = None
     first_seen: str
     last_seen: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> DeviceRow:
+        data = dict(row)
+        for key in JSON_FIELDS:
+            data[key] = json.loads(data.get(key) or "[]")
+        return cls(**data)
 
 
 DEVICE_FIELDS = (
     "kind", "address", "xaddr", "manufacturer", "model", "firmware", "serial", "mac", "name",
-    "location", "found_by",
+    "location", "found_by", "hardware", "types", "profiles", "xaddrs", "interfaces", "onvif", "clock_offset_s",
 )
+JSON_FIELDS = ("types", "profiles", "xaddrs", "interfaces")
 
 
 def _now() -> str:
@@ -221,7 +251,7 @@ class Store:
 
     # -- devices -------------------------------------------------------------------------------
 
-    def upsert_device(self, site_id: int, endpoint: str, **fields: str | None) -> DeviceRow:
+    def upsert_device(self, site_id: int, endpoint: str, **fields: object) -> DeviceRow:
         """Insert or update by (site, endpoint reference): a second discover updates, never duplicates.
 
         Fields passed as None keep what is stored (a later run that could not read the serial does
@@ -232,7 +262,7 @@ class Store:
             raise ValueError(f"unknown device fields: {sorted(unknown)}")
         now = _now()
         cols = [k for k in DEVICE_FIELDS if k in fields]
-        values = [fields[k] for k in cols]
+        values = [json.dumps(fields[k]) if k in JSON_FIELDS and fields[k] is not None else fields[k] for k in cols]
         if "address" not in cols:
             raise ValueError("address is required")
         updates = ", ".join(f"{c}=COALESCE(excluded.{c}, devices.{c})" for c in cols)
@@ -246,7 +276,7 @@ class Store:
         row = self.conn.execute(
             "SELECT * FROM devices WHERE site_id = ? AND endpoint = ?", (site_id, endpoint)
         ).fetchone()
-        return DeviceRow(**dict(row))
+        return DeviceRow.from_row(row)
 
     def list_devices(self, site_id: int, kind: str | None = None) -> list[DeviceRow]:
         if kind is None:
@@ -255,4 +285,4 @@ class Store:
             rows = self.conn.execute(
                 "SELECT * FROM devices WHERE site_id = ? AND kind = ? ORDER BY address", (site_id, kind)
             )
-        return [DeviceRow(**dict(r)) for r in rows]
+        return [DeviceRow.from_row(r) for r in rows]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 from lxml import etree
@@ -576,6 +576,45 @@ def _read_imaging(reader: _Reader) -> None:
             continue
         options = reader.attempt("timg:GetOptions", partial(camera.imaging.get_options, token))
         facts.imaging.append(imaging_from(settings, options, token))
+
+
+class Identity(NamedTuple):
+    """What discovery learns per device: the clock without credentials, the rest with them."""
+
+    time: DeviceTime | None
+    device_info: DeviceInfo | None
+    mac: str | None
+    errors: list[ReadError]
+
+
+def read_identity(xaddr: str, *, user: str | None = None, password: str | None = None,
+                  timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Identity:
+    """Clock (unauthenticated), then with credentials device information and the first MAC.
+
+    Raises Unreachable (incl. OnvifDisabled) when not even the clock can be read; every later
+    failure, a refused login included, is a ReadError so the device is still listed.
+    """
+    errors: list[ReadError] = []
+    with OnvifCamera(xaddr, user=user, password=password, timeouts=timeouts) as camera:
+        time: DeviceTime | None = None
+        try:
+            camera.measure_clock()
+            time = device_time_from(camera.camera_time, camera.clock_offset_s)
+        except Unreachable:
+            raise
+        except KitchencamError as exc:
+            errors.append(ReadError(operation="tds:GetSystemDateAndTime", code=exc.code, message=str(exc),
+                                    subcode=getattr(exc, "subcode", None)))
+        if user is None or password is None:
+            return Identity(time, None, None, errors)
+        reader = _Reader(camera, Facts(target=camera.target, device_xaddr=camera.device_xaddr,
+                                       read_at=datetime.now(timezone.utc)))
+        info = reader.attempt("tds:GetDeviceInformation",
+                              lambda: device_info_from(camera.device.get_device_information()))
+        nics = reader.attempt("tds:GetNetworkInterfaces",
+                              lambda: network_interfaces_from(camera.device.get_network_interfaces())) or []
+        mac = next((n.mac for n in nics if n.mac), None)
+        return Identity(time, info, mac, errors + reader.facts.read_errors)
 
 
 def read_time(host: str, port: int = 80, *, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> DeviceTime:

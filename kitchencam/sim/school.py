@@ -24,7 +24,7 @@ DEFAULT_BIND_BASE = "127.0.0.10"
 @dataclass
 class SimulatedCamera:
     camera: SimCamera
-    rtsp: RtspServer
+    rtsp: RtspServer | None  # None for devices that stream nothing (the printer)
     discovery: DiscoveryResponder | None
 
     def endpoint(self) -> dict[str, Any]:
@@ -36,13 +36,14 @@ class SimulatedCamera:
             "ip": cam.ip,
             "http_port": cam.http_port,
             "xaddr": cam.device_xaddr,
-            "rtsp_port": self.rtsp.port,
-            "rtsp_url": cam.stream_uri_for(0) if hasattr(cam, "stream_uri_for") else None,
+            "rtsp_port": self.rtsp.port if self.rtsp else None,
+            "rtsp_url": cam.stream_uri_for(0) if self.rtsp else None,
             "snapshot_uri": cam.snapshot_uri,
             "wsdiscovery": f"udp://{cam.ip}:{self.discovery.port}" if self.discovery else None,
             "endpoint_reference": cam.endpoint_reference,
-            "user": cam.user,
-            "password": cam.password,
+            # The simulated device's own account (simulator output only; the real tool never prints one).
+            "user": cam.user if self.rtsp else None,
+            "password": cam.password if self.rtsp else None,
             "faults": list(cam.fault_specs),
         }
 
@@ -133,7 +134,8 @@ class SimulatedSchool:
                 responder.start()
             except BaseException:
                 cam.stop()
-                rtsp.stop()
+                if rtsp is not None:
+                    rtsp.stop()
                 raise
         return SimulatedCamera(cam, rtsp, responder)
 
@@ -158,7 +160,8 @@ class SimulatedSchool:
             if member.discovery is not None:
                 member.discovery.stop()
             member.camera.stop()
-            member.rtsp.stop()
+            if member.rtsp is not None:
+                member.rtsp.stop()
         self.members.clear()
         if self.centre_server is not None:
             self.centre_server.stop()

@@ -73,3 +73,26 @@ def test_locked_store_gets_a_clear_message(tmp_path: Path):
         holder.execute("ROLLBACK")
         holder.close()
     assert threading.active_count() >= 1
+
+
+def test_upgrade_from_schema_1_keeps_devices_and_adds_discovery_fields(tmp_path: Path):
+    path = tmp_path / "s.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0][2])
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT)")
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 'sites and devices', 'then')")
+    conn.execute("INSERT INTO sites VALUES (1, 'A', 'A', NULL, 'then', 'then')")
+    conn.execute("INSERT INTO devices(site_id, endpoint, address, first_seen, last_seen) "
+                 "VALUES (1, 'urn:uuid:1', '10.0.0.5', 'then', 'then')")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [old] = store.list_devices(1)
+        assert old.endpoint == "urn:uuid:1"
+        assert old.xaddrs == [] and old.onvif == "unknown"
+        row = store.upsert_device(1, "urn:uuid:1", address="10.0.0.5", xaddrs=["http://10.0.0.5/onvif/device_service"],
+                                  profiles=["Streaming", "T"], onvif="on", clock_offset_s=-7200.0)
+        assert row.xaddrs == ["http://10.0.0.5/onvif/device_service"]
+        assert row.profiles == ["Streaming", "T"]
+        assert row.clock_offset_s == -7200.0
+        assert [v for v, _n, _t in store.migrations()] == [1, 2]
