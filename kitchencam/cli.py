@@ -525,3 +525,114 @@ def _offset_text(seconds: float | None) -> str:
     if seconds is None:
         return "?"
     return "0 s" if abs(seconds) < 0.5 else f"{seconds:+.0f} s"
+
+
+# ---------------------------------------------------------------------------------------------
+# discover
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("discover")
+def discover_cmd(
+    interface: Annotated[
+        ListOpt,
+        typer.Option("--interface", "-i", metavar="NAME",
+                     help=_("Search by multicast on this interface only (repeatable).")),
+    ] = None,
+    subnet: Annotated[
+        ListOpt,
+        typer.Option("--subnet", metavar="CIDR",
+                     help=_("Also probe every address of this subnet by unicast, up to a /22 (repeatable).")),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="S", help=_("Seconds to wait for answers."))] = 3.0,
+    expect: Annotated[
+        int | None,
+        typer.Option("--expect", metavar="N", help=_("Stop as soon as N devices have answered.")),
+    ] = None,
+    http_port: Annotated[
+        int, typer.Option("--http-port", min=1, max=65535, help=_("Port of the HTTP check for silent hosts."))
+    ] = 80,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the cameras on the school LAN and record them in the site's inventory.
+
+    Multicast WS-Discovery on every connected interface (or only --interface), plus a unicast
+    sweep of --subnet for networks that block multicast. With credentials (--user, or
+    KITCHENCAM_USER/KITCHENCAM_PASSWORD) it also reads model, serial, firmware and MAC.
+
+    \b
+    Examples:
+    kitchencam discover
+    kitchencam discover --subnet 192.168.1.0/24 --expect 6
+    """
+    import os
+
+    def produce() -> Any:
+        from kitchencam.discover import DiscoverOptions, discover, record
+        from kitchencam.settings import SecretStore, load_site, resolve_credentials
+        from kitchencam.store import Store
+
+        name = user or os.environ.get("KITCHENCAM_USER")
+        creds = None
+        if name:
+            creds = resolve_credentials(name, SecretStore(ENV.paths), interactive=ENV.interactive, prompt=ENV.prompt)
+        options = DiscoverOptions(interfaces=interface or [], subnets=subnet or [], timeout_s=timeout,
+                                  expect=expect, http_port=http_port,
+                                  user=creds.user if creds else None, password=creds.password if creds else None)
+        site_file = site_path or ENV.paths.site_file
+        site = load_site(site_file) if site_file.exists() else None
+        if as_json or not ENV.err.is_terminal:
+            result = discover(options)
+        else:
+            with ENV.err.status(_("Searching...")) as status:
+
+                def show(counts: dict[str, int]) -> None:
+                    parts = ", ".join(f"{k}: {v}" for k, v in counts.items())
+                    status.update(_("Searching... found {parts}").format(parts=parts))
+
+                result = discover(options, progress=show)
+        with Store(ENV.paths.store_file) as store:
+            if site is not None:
+                return record(result, store, site.school.code, site.school.name)
+            return record(result, store, "local", _("(no site config)"))
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.discover import errors_of
+
+        return errors_of(result, expect)
+
+    finish("discover", as_json, produce, _render_discover, extra_errors=errors)
+
+
+def _render_discover(console: Console, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    cams = [d for d in result.devices if d.kind == "camera"]
+    others = [d for d in result.devices if d.kind == "other"]
+    table = Table(title=_("Cameras found: {n}").format(n=len(cams)), title_justify="left")
+    for column in (_("IP"), _("MAC"), _("Model"), _("Firmware"), _("ONVIF"), _("Clock"), _("Found by")):
+        table.add_column(column, overflow="fold")
+    for d in cams:
+        onvif = ", ".join(d.profiles) if d.onvif == "on" else f"[red]{_('off')}[/]"
+        clock = _offset_text(d.clock_offset_s)
+        if d.clock_plausible is False:
+            clock += " " + _("(not set)")
+        how = ", ".join(d.found_by) + (f" ({', '.join(d.interfaces)})" if d.interfaces else "")
+        table.add_row(d.address, d.mac or "-", escape(d.model or "?"), escape(d.firmware or "-"), onvif, clock, how)
+    console.print(table)
+    if others:
+        other_table = Table(title=_("Other devices (not cameras): {n}").format(n=len(others)), title_justify="left")
+        for column in (_("IP"), _("Name / model"), _("Types")):
+            other_table.add_column(column)
+        for d in others:
+            other_table.add_row(d.address, escape(d.name or d.model or "-"), escape(" ".join(d.types) or "-"))
+        console.print(other_table)
+    for d in result.devices:
+        for note in d.notes:
+            console.print(f"[bold]{d.address}[/]: {escape(note)}", soft_wrap=True)
+    searched = ", ".join(f"{s.interface} ({s.devices})" for s in result.searched)
+    console.print(_("Searched {searched} in {seconds} s; recorded for site {site}.").format(
+        searched=searched, seconds=result.elapsed_s, site=result.site), soft_wrap=True)
