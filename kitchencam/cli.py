@@ -516,6 +516,8 @@ def _render_demo(console: Console, result: Any) -> None:
     for cam in result.cameras:
         if cam.error is not None:
             console.print(f"[bold]{cam.target} ({cam.persona})[/]: {escape(cam.error.message)}", soft_wrap=True)
+    console.print(_("Discovery of {subnet}: {cameras} cameras, {others} other devices.").format(
+        subnet=result.subnet, cameras=result.discovered_cameras, others=result.discovered_others))
     if result.centre_url:
         console.print(_("District centre (simulated): {url}").format(url=result.centre_url))
     console.print(_("Done in {seconds} s.").format(seconds=result.elapsed_s))

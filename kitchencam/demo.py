@@ -1,5 +1,6 @@
 """``kitchencam demo``: a simulated school on loopback, and the job run against it end to end
-with what exists so far (today: read every camera through the real ONVIF client).
+with what exists so far: discover (unicast sweep of the school's loopback subnet), then read
+every camera found through the real ONVIF client.
 
 It never touches a non-loopback address, needs no root and no fixed port: the school gets a
 random 127.x.y.0 base and every server picks a free port.
@@ -7,6 +8,7 @@ random 127.x.y.0 base and every server picks a free port.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import secrets
 import time
@@ -15,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel
 
+from kitchencam.discover import DiscoveredDevice
 from kitchencam.errors import KitchencamError
 from kitchencam.models import Facts
 from kitchencam.render import ErrorItem
@@ -47,12 +50,16 @@ class CameraSummary(BaseModel):
     timezone: str | None = None
     clock_offset_s: float | None = None
     read_errors: int = 0
+    found_by: list[str] = []
     error: ErrorItem | None = None
 
 
 class DemoResult(BaseModel):
     bind_base: str
     centre_url: str | None
+    subnet: str
+    discovered_cameras: int
+    discovered_others: int
     cameras: list[CameraSummary]
     elapsed_s: float
 
@@ -103,28 +110,43 @@ def read_one(persona: str, xaddr: str, user: str, password: str) -> CameraSummar
 
 
 def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[str] | None = None) -> DemoResult:
+    from kitchencam.discover import DiscoverOptions, discover
     from kitchencam.sim.school import SimulatedSchool
 
     started = time.monotonic()
     # A random loopback /24 so a `kitchencam sim` left running elsewhere does not collide.
     base = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.10"  # noqa: S311 - not security
+    subnet = str(ipaddress.ip_network(f"{base}/27", strict=False))
     password = secrets.token_urlsafe(12)
     school = SimulatedSchool(
-        personas=personas or DEMO_PERSONAS,
-        bind_base=base,
-        http_port=0,
-        rtsp_port=0,
-        user="admin",
-        password=password,
-        centre=True,
-        centre_port=0,
+        personas=personas or DEMO_PERSONAS, bind_base=base, http_port=0, rtsp_port=0,
+        user="admin", password=password, centre=True, centre_port=0,
     )
     with school:
-        progress(f"simulated school on {base} ({len(school.members)} cameras + centre)")
-        members = [(m.camera.persona.name, m.camera.device_xaddr) for m in school.members]
+        progress(f"simulated school on {base} ({len(school.members)} cameras + centre); discovering {subnet}")
+        answering = sum(1 for m in school.members if m.discovery)
+        found = discover(DiscoverOptions(subnets=[subnet], timeout_s=2.0, expect=answering,
+                                         user="admin", password=password))
+        persona_of = {m.camera.ip: m.camera.persona.name for m in school.members}
+        cameras = [d for d in found.devices if d.kind == "camera"]
+        progress(f"found {len(cameras)} cameras; reading each through ONVIF")
+
+        def read(device: DiscoveredDevice) -> CameraSummary:
+            persona = persona_of.get(device.address, "?")
+            if device.xaddr is None:
+                return CameraSummary(persona=persona, target=device.address, found_by=device.found_by,
+                                     error=device.error)
+            row = read_one(persona, device.xaddr, "admin", password)
+            return row.model_copy(update={"found_by": device.found_by})
+
         with ThreadPoolExecutor(max_workers=8) as pool:
-            rows = list(pool.map(lambda pm: read_one(pm[0], pm[1], "admin", password), members))
+            rows = list(pool.map(read, cameras))
+        # The ONVIF-off camera answers no discovery and its HTTP port is random here, so the sweep
+        # cannot see it: read it directly to show what the technician is told.
+        for member in school.members:
+            if member.camera.ip not in {d.address for d in found.devices} and member.camera.persona.streams:
+                rows.append(read_one(member.camera.persona.name, member.camera.device_xaddr, "admin", password))
         centre_url = school.centre_server.base_url if school.centre_server else None
-    return DemoResult(
-        bind_base=base, centre_url=centre_url, cameras=rows, elapsed_s=round(time.monotonic() - started, 2)
-    )
+    rows.sort(key=lambda r: DEMO_PERSONAS.index(r.persona) if r.persona in DEMO_PERSONAS else 99)
+    return DemoResult(bind_base=base, centre_url=centre_url, subnet=subnet, discovered_cameras=found.cameras,
+                      discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2))

@@ -19,7 +19,9 @@ def test_demo_reads_every_camera(run):
         host = cam["target"].split("//")[-1].split(":")[0]
         assert ipaddress.ip_address(host).is_loopback, cam["target"]
 
+    assert data["discovered_cameras"] == len(DEMO_PERSONAS) - 1  # ONVIF-off answers no discovery
     fixable = cams["dahua-wizsense2"]
+    assert fixable["found_by"] == ["unicast"]
     assert fixable["error"] is None
     assert fixable["manufacturer"] == "Dahua"
     assert fixable["model"] == "IPC-HFW2241S-S-0360B"
