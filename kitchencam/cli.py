@@ -16,6 +16,7 @@ import typer
 
 from kitchencam.errors import ExitCode, KitchencamError
 from kitchencam.i18n import _, pick_language, set_language
+from kitchencam.i18n import current_language as current_lang
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -618,7 +619,8 @@ def _render_discover(console: Console, result: Any) -> None:
     for column in (_("IP"), _("MAC"), _("Model"), _("Firmware"), _("ONVIF"), _("Clock"), _("Found by")):
         table.add_column(column, overflow="fold")
     for d in cams:
-        onvif = ", ".join(d.profiles) if d.onvif == "on" else f"[red]{_('off')}[/]"
+        off = _("off")
+        onvif = ", ".join(d.profiles) if d.onvif == "on" else f"[red]{off}[/]"
         clock = _offset_text(d.clock_offset_s)
         if d.clock_plausible is False:
             clock += " " + _("(not set)")
@@ -638,3 +640,199 @@ def _render_discover(console: Console, result: Any) -> None:
     searched = ", ".join(f"{s.interface} ({s.devices})" for s in result.searched)
     console.print(_("Searched {searched} in {seconds} s; recorded for site {site}.").format(
         searched=searched, seconds=result.elapsed_s, site=result.site), soft_wrap=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# profile
+# ---------------------------------------------------------------------------------------------
+
+profile_app = typer.Typer(help=_("List, show and validate spec profiles."), no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("list")
+def profile_list(as_json: JsonOpt = False) -> None:
+    """The profiles shipped with kitchencam. Example: kitchencam profile list"""
+
+    def produce() -> Any:
+        from kitchencam.profile import list_profiles
+        from kitchencam.sitecmd import ProfileList
+
+        return ProfileList(profiles=list_profiles())
+
+    def human(console: Console, result: Any) -> None:
+        from rich.table import Table
+
+        table = Table(title=_("Profiles"), title_justify="left")
+        table.add_column("ID")
+        table.add_column(_("Title"))
+        for p in result.profiles:
+            table.add_row(p.id, p.title_vi if current_lang() == "vi" and p.title_vi else p.title)
+        console.print(table)
+
+    finish("profile list", as_json, produce, human)
+
+
+@profile_app.command("show")
+def profile_show(
+    name: Annotated[str, typer.Argument(help=_("A profile id (see profile list) or a YAML file."))] = "thanhtri-2024",
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a profile's rules, with the letter's words beside each. Example: kitchencam profile show thanhtri-2024"""
+
+    def produce() -> Any:
+        from kitchencam.profile import load_profile
+
+        return load_profile(name)
+
+    def human(console: Console, profile: Any) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        vi = current_lang() == "vi"
+        table = Table(title=f"{profile.id}: {escape(profile.title_vi if vi and profile.title_vi else profile.title)}",
+                      title_justify="left", show_lines=True)
+        table.add_column(_("Rule"))
+        table.add_column(_("Requirement"))
+        table.add_column(_("Evidence from"))
+        table.add_column(_("The letter says"))
+        for rule in profile.rules:
+            title = rule.title_vi if vi and rule.title_vi else rule.title
+            table.add_row(rule.id, escape(title), rule.kind, escape(rule.letter or ""))
+        console.print(table)
+
+    finish("profile show", as_json, produce, human)
+
+
+@profile_app.command("validate")
+def profile_validate(
+    path: Annotated[Path, typer.Argument(help=_("The profile YAML file to check."))],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a profile file; every problem names the file, the line and what was expected.
+
+    Example: kitchencam profile validate my-profile.yaml
+    """
+
+    def produce() -> Any:
+        from kitchencam.errors import ConfigError
+        from kitchencam.profile import validate_profile
+        from kitchencam.sitecmd import ProfileValidation
+
+        problems = validate_profile(path)
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return ProfileValidation(path=str(path), valid=True)
+
+    finish("profile validate", as_json, produce,
+           lambda console, r: console.print(_("{path}: valid.").format(path=r.path)))
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("check")
+def check_cmd(
+    targets: Annotated[
+        list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
+    ] = None,
+    use_all: Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))] = False,
+    profile_name: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
+    ] = None,
+    attest: Annotated[
+        ListOpt,
+        typer.Option("--attest", metavar="RULE=yes|no", help=_("The technician's answer to a rule (repeatable).")),
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="NAME", help=_("Who attests (with --attest)."))] = None,
+    attestations_file: Annotated[
+        Path | None, typer.Option("--attestations", metavar="FILE", help=_("A file of the technician's answers."))
+    ] = None,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Audit cameras against the district's spec profile, with the evidence for every verdict.
+
+    Exit 3 if a camera fails a rule, 4 if one cannot be reached, 5 if one refuses the login.
+
+    \b
+    Examples:
+    kitchencam check 192.168.1.64
+    kitchencam check --all --attest power=yes --by "Nguyễn Văn An"
+    """
+    import os
+
+    def produce() -> Any:
+        from datetime import datetime, timezone
+
+        from kitchencam.check import CheckOptions, check, record, targets_or_all
+        from kitchencam.profile import load_attestations, load_catalogue, load_profile, parse_attestations
+        from kitchencam.settings import SecretStore, load_site, resolve_credentials
+        from kitchencam.store import Store
+
+        started = datetime.now(timezone.utc)
+        site_file = site_path or ENV.paths.site_file
+        site = load_site(site_file) if site_file.exists() else None
+        code, name = (site.school.code, site.school.name) if site else ("local", _("(no site config)"))
+        profile = load_profile(profile_name or (site.profile if site else "thanhtri-2024"))
+        catalogue = load_catalogue()
+        attestations = parse_attestations(attest or [], by, started, profile=profile)
+        if attestations_file is not None:
+            attestations += load_attestations(attestations_file, now=started, profile=profile)
+        with Store(ENV.paths.store_file) as store:
+            chosen = targets_or_all(targets or [], use_all, store, code)
+        creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), SecretStore(ENV.paths),
+                                    interactive=ENV.interactive, prompt=ENV.prompt)
+        options = CheckOptions(targets=chosen, user=creds.user, password=creds.password, attestations=attestations)
+        if as_json or not ENV.err.is_terminal:
+            result = check(options, profile, catalogue)
+        else:
+            from rich.progress import Progress
+
+            with Progress(console=ENV.err, transient=True) as bar:
+                task = bar.add_task(_("Checking cameras"), total=len(chosen))
+                result = check(options, profile, catalogue, progress=lambda _d: bar.advance(task))
+        with Store(ENV.paths.store_file) as store:
+            return record(result, store, code, name, started.isoformat(timespec="seconds"))
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.check import errors_of
+
+        return errors_of(result)
+
+    finish("check", as_json, produce, _render_check, extra_errors=errors)
+
+
+STATUS_STYLE = {"PASS": "green", "FAIL": "bold red", "WARN": "yellow", "MANUAL": "cyan", "UNKNOWN": "magenta"}
+
+
+def _render_check(console: Console, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    vi = current_lang() == "vi"
+    for d in result.devices:
+        serial = _("serial")
+        title = f"{d.target}  {escape(d.manufacturer or '')} {escape(d.model or '')}  {serial} {d.serial or '?'}"
+        if d.error is not None:  # the message itself follows with the errors
+            console.print(f"[bold]{title}[/]: [red]{d.error.code}[/]", soft_wrap=True)
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for column in (_("Rule"), _("Verdict"), _("Seen"), _("Required"), _("Evidence")):
+            table.add_column(column, overflow="fold")
+        for v in d.verdicts:
+            style = STATUS_STYLE.get(v.status, "")
+            label = v.title_vi if vi and v.title_vi else v.title
+            table.add_row(f"{v.rule}\n[dim]{escape(label)}[/]", f"[{style}]{v.status}[/]", escape(v.seen or "-"),
+                          escape(v.required or "-"), v.evidence)
+        console.print(table)
+        for v in d.verdicts:
+            if v.status in ("FAIL", "WARN", "UNKNOWN") and v.detail:
+                console.print(f"  [{STATUS_STYLE[v.status]}]{v.rule}[/]: {escape(v.detail)}", soft_wrap=True)
+        counts = ", ".join(f"{k} {n}" for k, n in d.counts.items() if n)
+        console.print(_("{target}: {overall} ({counts})").format(target=d.target, overall=d.overall, counts=counts))
+    console.print(_("Profile {profile}; {n} camera(s) in {seconds} s; stored as run {run}.").format(
+        profile=result.profile, n=len(result.devices), seconds=result.elapsed_s, run=result.run_id))

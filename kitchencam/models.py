@@ -7,7 +7,7 @@ failed is a ``ReadError`` entry instead of a silent gap, so ``audit`` can say UN
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -206,3 +206,65 @@ class Facts(_Model):
     def error_for(self, operation: str) -> ReadError | None:
         """The failure of ``operation``, if it failed (audit turns it into UNKNOWN)."""
         return next((e for e in self.read_errors if e.operation == operation), None)
+
+
+# --- audit (issue 4): verdicts, attestations and the facts about the site ---------------------
+
+VerdictStatus = Literal["PASS", "FAIL", "WARN", "MANUAL", "UNKNOWN"]
+Evidence = Literal["device", "catalogue", "technician", "site", "none"]
+RuleKind = Literal["device", "catalogue", "manual", "site"]
+Severity = Literal["required", "advisory"]
+
+
+class Attestation(_Model):
+    """A technician's answer to one rule, recorded with who said it and when."""
+
+    rule: str  # rule id in the profile, e.g. "power", "lens"
+    answer: bool  # yes / no
+    by: str  # the technician's name as they gave it
+    at: datetime  # when it was attested (timezone-aware)
+    note: str | None = None
+    origin: Literal["file", "command-line"] = "command-line"
+
+
+class SiteFacts(_Model):
+    """What later stages (bandwidth, centre, install record) learned about the site.
+
+    Every field is optional: a rule whose facts are missing is UNKNOWN (or MANUAL), not FAIL.
+    """
+
+    upload_kbps: float | None = None  # sustained upload measured to the centre's test endpoint
+    upload_measured_at: datetime | None = None
+    cameras_on_uplink: int | None = None  # how many cameras share that uplink (default: 1)
+    poe_seen: bool | None = None  # PoE power seen on the switch port
+    registered: bool | None = None  # the centre confirmed the camera's registration
+    registered_at: datetime | None = None
+    centre_device_id: str | None = None
+    installed_on: date | None = None  # install date, compared with the profile's deadline
+
+
+class CredentialFacts(_Model):
+    """Whether the login that read the camera is a vendor default. Never holds the password."""
+
+    user: str
+    vendor_default: bool
+    matched: str | None = None  # which known default matched, e.g. "admin / admin (Dahua before 2017)"
+
+
+class Verdict(_Model):
+    """One rule judged for one camera, with the evidence behind it."""
+
+    rule: str  # stable rule id (docs/reference/rules.md)
+    title: str  # English title from the profile
+    title_vi: str = ""
+    kind: RuleKind = "device"
+    severity: Severity = "required"
+    status: VerdictStatus
+    seen: str | None = None  # what the evidence says, e.g. "H264 1920x1080 25 fps 4096 kbit/s"
+    required: str | None = None  # what the profile asks for
+    evidence: Evidence = "none"
+    source: str | None = None  # e.g. "ONVIF Media2 GetVideoEncoderConfigurationOptions", a datasheet
+    detail: str = ""  # translated: why, and for FAIL what to do
+    fixable_by_provision: bool = False  # `kitchencam provision` can turn this FAIL into PASS
+    attested_by: str | None = None
+    attested_at: datetime | None = None

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from kitchencam.errors import ConfigError
 from kitchencam.i18n import _
+from kitchencam.profile import ProfileSummary
 from kitchencam.settings import Paths, SiteConfig, load_site, site_template
 from kitchencam.store import Store
 
@@ -53,3 +54,12 @@ def show_site(path: Path, paths: Paths) -> SiteResult:
     with Store(paths.store_file) as store:
         store.upsert_site(site.school.code, site.school.name, str(path))
     return SiteResult(path=str(path), store=str(paths.store_file), site=site)
+
+
+class ProfileList(BaseModel):
+    profiles: list[ProfileSummary]
+
+
+class ProfileValidation(BaseModel):
+    path: str
+    valid: bool

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -67,6 +68,51 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE devices ADD COLUMN clock_offset_s REAL;
         """,
     ),
+    (
+        3,
+        "check runs, verdicts and attestations",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            command TEXT NOT NULL,
+            profile TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE TABLE device_checks (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            target TEXT NOT NULL,
+            manufacturer TEXT, model TEXT, serial TEXT, firmware TEXT, mac TEXT,
+            overall TEXT NOT NULL,
+            error_code TEXT,
+            error_message TEXT,
+            checked_at TEXT NOT NULL
+        );
+        CREATE INDEX device_checks_device ON device_checks(device_id);
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            check_id INTEGER NOT NULL REFERENCES device_checks(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('PASS', 'FAIL', 'WARN', 'MANUAL', 'UNKNOWN')),
+            data TEXT NOT NULL,
+            UNIQUE (check_id, rule)
+        );
+        CREATE TABLE attestations (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            attested_by TEXT NOT NULL,
+            attested_at TEXT NOT NULL,
+            note TEXT,
+            origin TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 
@@ -110,6 +156,34 @@ class DeviceRow(BaseModel):
         for key in JSON_FIELDS:
             data[key] = json.loads(data.get(key) or "[]")
         return cls(**data)
+
+
+class CheckRecord(BaseModel):
+    """One camera's check as stored: verdicts kept as the JSON of ``models.Verdict``."""
+
+    target: str
+    device_id: int | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    mac: str | None = None
+    overall: str
+    error_code: str | None = None
+    error_message: str | None = None
+    checked_at: str
+    verdicts: list[dict[str, Any]] = []
+    run_id: int | None = None
+    profile: str | None = None
+
+
+class AttestationRecord(BaseModel):
+    rule: str
+    answer: bool
+    by: str
+    at: str
+    note: str | None = None
+    origin: str
 
 
 DEVICE_FIELDS = (
@@ -277,6 +351,69 @@ class Store:
             "SELECT * FROM devices WHERE site_id = ? AND endpoint = ?", (site_id, endpoint)
         ).fetchone()
         return DeviceRow.from_row(row)
+
+    def find_device(self, site_id: int, *, serial: str | None = None, address: str | None = None) -> DeviceRow | None:
+        """The inventory row for a camera checked by address: same serial first, else same address."""
+        if serial:
+            row = self.conn.execute("SELECT * FROM devices WHERE site_id = ? AND serial = ? ORDER BY last_seen DESC",
+                                    (site_id, serial)).fetchone()
+            if row:
+                return DeviceRow.from_row(row)
+        if address:
+            row = self.conn.execute("SELECT * FROM devices WHERE site_id = ? AND address = ? ORDER BY last_seen DESC",
+                                    (site_id, address)).fetchone()
+            if row:
+                return DeviceRow.from_row(row)
+        return None
+
+    # -- check runs ----------------------------------------------------------------------------
+
+    def record_check_run(self, site_id: int, profile: str, started_at: str, checks: list[CheckRecord],
+                         attestations: list[AttestationRecord]) -> int:
+        """One check run, every camera's verdicts and the attestations used, in one transaction."""
+        with self.transaction() as conn:
+            run_id = conn.execute(
+                "INSERT INTO runs(site_id, command, profile, started_at, finished_at) VALUES (?, 'check', ?, ?, ?)",
+                (site_id, profile, started_at, _now()),
+            ).lastrowid
+            assert run_id is not None
+            for c in checks:
+                check_id = conn.execute(
+                    "INSERT INTO device_checks(run_id, device_id, target, manufacturer, model, serial, firmware, mac,"
+                    " overall, error_code, error_message, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (run_id, c.device_id, c.target, c.manufacturer, c.model, c.serial, c.firmware, c.mac,
+                     c.overall, c.error_code, c.error_message, c.checked_at),
+                ).lastrowid
+                conn.executemany(
+                    "INSERT INTO verdicts(check_id, position, rule, status, data) VALUES (?,?,?,?,?)",
+                    [(check_id, i, v["rule"], v["status"], json.dumps(v, ensure_ascii=False))
+                     for i, v in enumerate(c.verdicts)],
+                )
+            conn.executemany(
+                "INSERT INTO attestations(run_id, rule, answer, attested_by, attested_at, note, origin)"
+                " VALUES (?,?,?,?,?,?,?)",
+                [(run_id, a.rule, int(a.answer), a.by, a.at, a.note, a.origin) for a in attestations],
+            )
+        return int(run_id)
+
+    def latest_checks(self, site_id: int) -> list[CheckRecord]:
+        """The newest check of each camera of the site (by device, else by target)."""
+        rows = self.conn.execute(
+            "SELECT dc.*, r.profile FROM device_checks dc JOIN runs r ON r.id = dc.run_id"
+            " WHERE r.site_id = ? ORDER BY dc.id DESC", (site_id,),
+        ).fetchall()
+        seen: set[str] = set()
+        out = []
+        for row in rows:
+            key = f"d{row['device_id']}" if row["device_id"] is not None else f"t{row['target']}"
+            if key in seen:
+                continue
+            seen.add(key)
+            verdicts = [json.loads(v[0]) for v in self.conn.execute(
+                "SELECT data FROM verdicts WHERE check_id = ? ORDER BY position", (row["id"],))]
+            data = {k: row[k] for k in row.keys() if k not in ("id", "run_id", "profile")}  # noqa: SIM118 - a Row iterates values
+            out.append(CheckRecord(**data, run_id=row["run_id"], profile=row["profile"], verdicts=verdicts))
+        return out
 
     def list_devices(self, site_id: int, kind: str | None = None) -> list[DeviceRow]:
         if kind is None:

@@ -89,10 +89,11 @@ def test_upgrade_from_schema_1_keeps_devices_and_adds_discovery_fields(tmp_path:
     with Store(path) as store:
         [old] = store.list_devices(1)
         assert old.endpoint == "urn:uuid:1"
-        assert old.xaddrs == [] and old.onvif == "unknown"
+        assert old.xaddrs == []
+        assert old.onvif == "unknown"
         row = store.upsert_device(1, "urn:uuid:1", address="10.0.0.5", xaddrs=["http://10.0.0.5/onvif/device_service"],
                                   profiles=["Streaming", "T"], onvif="on", clock_offset_s=-7200.0)
         assert row.xaddrs == ["http://10.0.0.5/onvif/device_service"]
         assert row.profiles == ["Streaming", "T"]
         assert row.clock_offset_s == -7200.0
-        assert [v for v, _n, _t in store.migrations()] == [1, 2]
+        assert [v for v, _n, _t in store.migrations()] == [v for v, _n, _s in MIGRATIONS]

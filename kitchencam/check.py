@@ -1,0 +1,166 @@
+"""``kitchencam check``: read each camera, judge it against a profile, keep the evidence.
+
+Cameras are read concurrently (one ONVIF session each, the WSDLs parsed once per process); a
+camera that cannot be read at all gets its error, never a silent gap; every read that failed
+inside a camera becomes UNKNOWN verdicts through the audit. Prints nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from pydantic import BaseModel
+
+from kitchencam.audit import audit, credential_facts, has_failures, summarise
+from kitchencam.errors import KitchencamError, NonCompliant
+from kitchencam.i18n import _
+from kitchencam.models import Attestation, Verdict
+from kitchencam.profile import Catalogue, Profile
+from kitchencam.render import ErrorItem
+from kitchencam.store import AttestationRecord, CheckRecord, Store
+
+MAX_WORKERS = 16
+
+
+class DeviceCheck(BaseModel):
+    """One camera's audit (docs/reference/json.md: ``data.devices[]`` of ``check``)."""
+
+    target: str
+    xaddr: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    mac: str | None = None
+    overall: str  # PASS, WARN, INCOMPLETE, FAIL, or ERROR when it could not be read
+    counts: dict[str, int] = {}
+    verdicts: list[Verdict] = []
+    error: ErrorItem | None = None
+    checked_at: datetime
+
+
+class CheckResult(BaseModel):
+    profile: str
+    profile_title: str
+    site: str | None = None
+    devices: list[DeviceCheck]
+    attestations: list[Attestation] = []
+    run_id: int | None = None
+    elapsed_s: float
+
+
+@dataclass
+class CheckOptions:
+    targets: list[str]
+    user: str
+    password: str
+    attestations: list[Attestation] = field(default_factory=list)
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    workers: int = MAX_WORKERS
+
+
+def check_one(target: str, profile: Profile, catalogue: Catalogue, options: CheckOptions) -> DeviceCheck:
+    from kitchencam.onvif.client import OnvifCamera, Timeouts
+    from kitchencam.onvif.read import read_facts
+
+    now = datetime.now(timezone.utc)
+    timeouts = Timeouts(connect=options.connect_timeout_s, read=options.read_timeout_s)
+    try:
+        with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
+            facts = read_facts(camera)
+    except KitchencamError as exc:
+        return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now)
+    info = facts.device_info
+    creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
+    verdicts = audit(facts, profile, catalogue, options.attestations, now=now, credentials=creds)
+    counts, overall = summarise(verdicts)
+    return DeviceCheck(
+        target=facts.target, xaddr=facts.device_xaddr,
+        manufacturer=info.manufacturer if info else None, model=info.model if info else None,
+        serial=info.serial if info else None, firmware=info.firmware if info else None,
+        mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
+        overall=overall, counts=counts, verdicts=verdicts, checked_at=now,
+    )
+
+
+def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
+          progress: Callable[[DeviceCheck], None] | None = None) -> CheckResult:
+    started = time.monotonic()
+
+    def one(target: str) -> DeviceCheck:
+        result = check_one(target, profile, catalogue, options)
+        if progress is not None:
+            progress(result)
+        return result
+
+    workers = max(1, min(options.workers, len(options.targets)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        devices = list(pool.map(one, options.targets))
+    return CheckResult(profile=profile.id, profile_title=profile.title, devices=devices,
+                       attestations=options.attestations, elapsed_s=round(time.monotonic() - started, 2))
+
+
+def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:
+    """Store the run, each camera's verdicts and the attestations, for the report."""
+    site = store.upsert_site(site_code, site_name)
+    records = []
+    for d in result.devices:
+        host = d.target.split("//")[-1].split("/")[0].rsplit(":", 1)[0]
+        row = store.find_device(site.id, serial=d.serial, address=host)
+        records.append(CheckRecord(
+            target=d.target, device_id=row.id if row else None, manufacturer=d.manufacturer, model=d.model,
+            serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,
+            error_code=d.error.code if d.error else None, error_message=d.error.message if d.error else None,
+            checked_at=d.checked_at.isoformat(timespec="seconds"),
+            verdicts=[v.model_dump(mode="json") for v in d.verdicts],
+        ))
+    attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
+                                      origin=a.origin) for a in result.attestations]
+    run_id = store.record_check_run(site.id, result.profile, started_at, records, attestations)
+    return result.model_copy(update={"site": site_code, "run_id": run_id})
+
+
+def errors_of(result: CheckResult) -> list[ErrorItem]:
+    """A device that could not be read keeps its own error; a failing one is NonCompliant (exit 3)."""
+    errors: list[ErrorItem] = []
+    for d in result.devices:
+        if d.error is not None:
+            errors.append(d.error)
+        elif has_failures(d.verdicts):
+            failed = [v.rule for v in d.verdicts if v.status == "FAIL"]
+            fixable = all(v.fixable_by_provision for v in d.verdicts if v.status == "FAIL")
+            hint = _("kitchencam provision fixes all of them.") if fixable else None
+            errors.append(ErrorItem.from_error(NonCompliant(
+                _("{target} fails {n} rule(s): {rules}.").format(target=d.target, n=len(failed),
+                                                                 rules=", ".join(failed)),
+                target=d.target, hint=hint)))
+    return errors
+
+
+def inventory_targets(store: Store, site_code: str) -> list[str]:
+    """``--all``: every camera of the site's inventory with ONVIF on, by its XAddr."""
+    site = store.get_site(site_code)
+    if site is None:
+        return []
+    return [d.xaddr or d.address for d in store.list_devices(site.id, kind="camera") if d.onvif != "off"]
+
+
+def targets_or_all(targets: Sequence[str], use_all: bool, store: Store, site_code: str) -> list[str]:
+    from kitchencam.errors import UsageError
+
+    if targets and use_all:
+        raise UsageError(_("Give camera addresses or --all, not both."))
+    if use_all:
+        found = inventory_targets(store, site_code)
+        if not found:
+            raise UsageError(_("The inventory of site {site} has no camera yet. Run kitchencam discover first, "
+                               "or give the camera addresses.").format(site=site_code))
+        return found
+    if not targets:
+        raise UsageError(_("Give one or more camera addresses (HOST, HOST:PORT or an XAddr URL), or --all."))
+    return list(targets)

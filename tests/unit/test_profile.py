@@ -1,0 +1,220 @@
+"""Profiles, the model catalogue and attestations: loading, validation messages, matching."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from kitchencam.errors import ConfigError, UsageError
+from kitchencam.profile import (
+    CATALOGUE_FACTS,
+    CHECKS,
+    PROFILES_DIR,
+    list_profiles,
+    load_attestations,
+    load_catalogue,
+    load_profile,
+    parse_attestations,
+    validate_profile,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = ROOT / "tests" / "data" / "profiles" / "broken"
+NOW = datetime(2024, 11, 12, 2, 30, tzinfo=timezone.utc)
+
+# file -> every problem expected, as (line, words that must appear). Line None: the file as a whole.
+EXPECTED: dict[str, list[tuple[int | None, str]]] = {
+    "01-misspelt-param.yaml": [(14, "rules.0.min_resolutoin: unknown key (misspelt?)")],
+    "02-unknown-kind.yaml": [(11, "rules.0.kind: Input should be 'device', 'catalogue', 'manual' or 'site'")],
+    "03-duplicate-id.yaml": [(10, "rules.1.id: duplicate rule id 'clock' (first used by rules.0)")],
+    "04-unknown-fact.yaml": [(14, "rules.0.fact: the model catalogue has no fact 'starlite'")],
+    "05-missing-param.yaml": [(9, "rules.0: check lens needs the parameter lens_mm.")],
+    "06-wrong-kind.yaml": [(11, "rules.0.kind: check lens takes its evidence from catalogue, not device.")],
+    "07-bad-yaml.yaml": [(11, "not valid YAML (mapping values are not allowed here)")],
+    "08-missing-title-vi.yaml": [(9, "rules.0.title_vi: required, but missing")],
+    "09-bad-resolution.yaml": [(14, "rules.0.min_resolution: Value error, expected WIDTHxHEIGHT such as 1920x1080")],
+    "10-unknown-check.yaml": [(10, "rules.0.check: Input should be 'resolution', 'codec'")],
+    "11-bad-rule-id.yaml": [(9, "rules.0.id: rule ids are lowercase words joined by hyphens")],
+    "12-bad-capability-and-stray-param.yaml": [
+        (16, "rules.0.lens_mm: check platform does not use lens_mm (it takes: platform_features)."),
+        (15, "rules.0.platform_features.0.capability: expected one of ddns, p2p-cloud, outbound-registration, vms"),
+    ],
+    "13-bad-date.yaml": [(4, "source.date: Input should be a valid date"), (1, "deadline: required, but missing")],
+    "14-no-rules.yaml": [(8, "rules: List should have at least 1 item")],
+    "15-deadline-and-stream.yaml": [
+        (5, "deadline: the deadline 2024-10-01 is before the letter's date 2024-10-28."),
+        (6, "streams: expected a `main` stream target."),
+        (9, "rules.0.stream: no stream target called 'main'"),
+    ],
+    "16-not-a-mapping.yaml": [(None, "expected a mapping of keys at the top level.")],
+}
+
+
+def test_every_broken_profile_is_covered():
+    assert sorted(p.name for p in BROKEN.glob("*.yaml")) == sorted(EXPECTED)
+    assert len(EXPECTED) >= 10
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_profile_messages(name):
+    path = BROKEN / name
+    problems = validate_profile(path)
+    assert len(problems) == len(EXPECTED[name]), problems
+    for (line, words), problem in zip(EXPECTED[name], problems, strict=True):
+        where = f"{path}:{line}:" if line else f"{path}:"
+        assert problem.startswith(where), problem
+        assert words in problem, problem
+    # Loading it raises one ConfigError carrying the same lines: never a traceback.
+    with pytest.raises(ConfigError) as info:
+        load_profile(path)
+    assert info.value.message.splitlines() == problems
+
+
+def test_packaged_profile_is_valid_and_complete():
+    assert validate_profile("thanhtri-2024") == []
+    profile = load_profile("thanhtri-2024")
+    ids = [r.id for r in profile.rules]
+    assert ids == ["resolution", "codec", "lens", "ir", "starlight", "wdr", "onvif", "ip67", "platform", "series",
+                   "main-stream", "clock", "ntp", "timezone", "default-credentials", "uplink", "power",
+                   "centre-registration", "installed-by-deadline"]
+    assert profile.source.number == "1115/GD&ĐT"
+    assert str(profile.deadline) == "2024-11-15"
+    assert profile.main_stream.describe() == "H265 1920x1080 25 fps 1024-2048 kbit/s"
+    letter = (ROOT.parent / "shared" / "seed").glob("000_*.txt")
+    text = next(letter, None)
+    if text is not None:  # the letter's words are kept verbatim
+        seed = " ".join(text.read_text(encoding="utf-8").replace("**", "").split())
+        for rule in profile.rules:
+            if rule.letter:
+                assert " ".join(rule.letter.split()) in seed, rule.id
+    # Every rule id is documented.
+    rules_doc = (ROOT / "docs" / "reference" / "rules.md").read_text(encoding="utf-8")
+    for rule_id in ids:
+        assert f"`{rule_id}`" in rules_doc, rule_id
+    for check in CHECKS:
+        assert f"`{check}`" in (ROOT / "docs" / "reference" / "profile-format.md").read_text(encoding="utf-8")
+
+
+def test_load_profile_by_path_and_unknown_name(tmp_path):
+    copy = tmp_path / "mine.yaml"
+    shutil.copy(PROFILES_DIR / "thanhtri-2024.yaml", copy)
+    assert load_profile(copy).id == "thanhtri-2024"
+    assert load_profile(str(copy)).id == "thanhtri-2024"
+    with pytest.raises(ConfigError, match=r"No profile 'classroom-2030'.*thanhtri-2024"):
+        load_profile("classroom-2030")
+
+
+def test_list_profiles():
+    (summary,) = [p for p in list_profiles() if p.id == "thanhtri-2024"]
+    assert summary.letter == "1115/GD&ĐT, 2024-10-28"
+    assert summary.rules == 19
+    assert summary.packaged
+
+
+def test_catalogue_has_the_real_models_each_fact_sourced():
+    catalogue = load_catalogue()
+    models = {m.model for m in catalogue.models}
+    assert {"IPC-HFW2241S-S", "IPC-HFW2231S-S-S2", "DS-2CD1023G0E-I", "DS-2CD2023G2-I", "IPC-720P-H264"} <= models
+    for entry in catalogue.models:
+        for name in CATALOGUE_FACTS:
+            fact = getattr(entry.facts, name)
+            if fact is not None:
+                assert fact.source in entry.sources, (entry.model, name)
+    assert load_catalogue() is catalogue  # read once per process
+
+
+@pytest.mark.parametrize(("device_model", "model", "how", "lens"), [
+    ("IPC-HFW2241S-S-0360B", "IPC-HFW2241S-S", "sku", [3.6]),
+    ("IPC-HFW2241S-S-0280B", "IPC-HFW2241S-S", "sku", [2.8]),
+    ("DH-IPC-HFW2241S-S-0360B", "IPC-HFW2241S-S", "sku", [3.6]),
+    ("IPC-HFW2241S-S", "IPC-HFW2241S-S", "exact", [2.8, 3.6]),
+    ("ipc-hfw2241s-s-0600b", "IPC-HFW2241S-S", "prefix", [2.8, 3.6]),
+    ("IPC-HFW2231S-S-0360B-S2", "IPC-HFW2231S-S-S2", "sku", [3.6]),
+    ("DS-2CD1023G0E-I", "DS-2CD1023G0E-I", "exact", [2.8, 4.0]),
+    ("DS-2CD1023G0E-I(2.8mm)", "DS-2CD1023G0E-I", "sku", [2.8]),
+    ("DS-2CD2023G2-I", "DS-2CD2023G2-I", "exact", [2.8, 4.0, 6.0]),
+])
+def test_model_matching(device_model, model, how, lens):
+    match = load_catalogue().match(device_model)
+    assert match is not None
+    assert (match.entry.model, match.how, match.lens_options) == (model, how, lens)
+
+
+@pytest.mark.parametrize("device_model", ["", None, "XYZ-CAM-9000", "IPC-HFW2241S-SX", "DS-2CD1023"])
+def test_model_not_matched(device_model):
+    assert load_catalogue().match(device_model) is None
+
+
+def test_broken_catalogue_entry(tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "model: X-1\nmanufacturer: X\nsources:\n  ds: {title: X datasheet}\nfacts:\n"
+        "  ir_range_m: {value: 30, source: datsheet}\n  wdr: {value: maybe, source: ds}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(tmp_path)
+    assert f"{tmp_path / 'bad.yaml'}:7: facts.wdr.value: Input should be 'true', 'digital' or 'none'" \
+        in info.value.message
+    (tmp_path / "bad.yaml").write_text(
+        "model: X-1\nmanufacturer: X\nsources:\n  ds: {title: X datasheet}\nfacts:\n"
+        "  ir_range_m: {value: 30, source: datsheet}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.yaml:6: facts.ir_range_m.source: source 'datsheet' is not listed"):
+        load_catalogue(tmp_path)
+
+
+# --- attestations ------------------------------------------------------------------------------------
+
+
+def test_parse_attestations_records_name_and_time():
+    profile = load_profile("thanhtri-2024")
+    atts = parse_attestations(["power=yes", "lens=không"], "Nguyễn Văn An", NOW, profile=profile)
+    assert [(a.rule, a.answer, a.by, a.at, a.origin) for a in atts] == [
+        ("power", True, "Nguyễn Văn An", NOW, "command-line"), ("lens", False, "Nguyễn Văn An", NOW, "command-line")]
+    assert parse_attestations([], None, NOW) == []
+
+
+@pytest.mark.parametrize(("pairs", "by", "message"), [
+    (["power=yes"], None, "--attest needs --by NAME"),
+    (["power=yes"], "  ", "--attest needs --by NAME"),
+    (["power"], "An", "expected RULE=yes or RULE=no"),
+    (["power=maybe"], "An", "expected RULE=yes or RULE=no"),
+    (["fog=yes"], "An", "the profile thanhtri-2024 has no such rule"),
+])
+def test_parse_attestations_errors(pairs, by, message):
+    with pytest.raises(UsageError, match=message):
+        parse_attestations(pairs, by, NOW, profile=load_profile("thanhtri-2024"))
+
+
+def test_attestation_file(tmp_path):
+    path = tmp_path / "attest.yaml"
+    path.write_text(
+        "by: Nguyễn Văn An\n"
+        "at: 2024-11-12T09:30:00+07:00\n"
+        "answers:\n"
+        "  power: yes\n"
+        "  lens:\n"
+        "    answer: yes\n"
+        "    note: label reads 3.6mm\n"
+        "    by: Trần Thị Bình\n", encoding="utf-8")
+    atts = load_attestations(path, now=NOW, profile=load_profile("thanhtri-2024"))
+    by_rule = {a.rule: a for a in atts}
+    assert by_rule["power"].by == "Nguyễn Văn An"
+    assert by_rule["power"].answer is True
+    assert by_rule["power"].at.isoformat() == "2024-11-12T09:30:00+07:00"
+    assert by_rule["lens"].by == "Trần Thị Bình"
+    assert by_rule["lens"].note == "label reads 3.6mm"
+    assert {a.origin for a in atts} == {"file"}
+
+
+def test_attestation_file_errors_name_the_line(tmp_path):
+    path = tmp_path / "attest.yaml"
+    path.write_text("answers:\n  power: yes\n  fog: no\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_attestations(path, now=NOW, profile=load_profile("thanhtri-2024"))
+    lines = info.value.message.splitlines()
+    assert lines[0].startswith(f"{path}:2: answers.power: who attested it?")
+    assert lines[1].startswith(f"{path}:3: answers.fog: the profile thanhtri-2024 has no such rule")
+    path.write_text("by: An\nanswers:\n  power: perhaps\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"attest.yaml:3: answers.power"):
+        load_attestations(path, now=NOW)
