@@ -137,7 +137,8 @@ def _main_encoder(facts: Facts) -> VideoEncoder | None:
             return by_token[profile.encoder_token]
     if not facts.encoders:
         return None
-    return max(facts.encoders, key=lambda e: (e.width or 0) * (e.height or 0))
+    # No profile names it: the largest video encoder (an MJPEG one is a snapshot/preview stream).
+    return max(facts.encoders, key=lambda e: (e.encoding not in ("JPEG", "MJPEG"), (e.width or 0) * (e.height or 0)))
 
 
 def _main_options(facts: Facts, encoder: VideoEncoder | None) -> EncoderOptions | None:
@@ -301,12 +302,12 @@ def _check_main_stream(ctx: _Context, rule: Rule) -> Verdict:
     source = _SRC_ENCODER.format(media=ctx.media)
     wrong: list[str] = []
     impossible: list[str] = []
+    media1_blind = not facts.media2 and target.codec == "H265"
     codec_opts = next((o for o in opts.options if o.encoding == target.codec), None) if opts else None
     cat_codecs = ctx.match.entry.facts.codecs if ctx.match else None
     if enc.encoding != target.codec:
         wrong.append(_("codec {seen} (wants {want})").format(seen=enc.encoding, want=target.codec))
         # Media1 cannot show H.265: there, only the datasheet can say the camera lacks it.
-        media1_blind = not facts.media2 and target.codec == "H265"
         if opts is not None and codec_opts is None and (
                 not media1_blind or (cat_codecs is not None and target.codec not in cat_codecs.value)):
             impossible.append(target.codec)
@@ -330,6 +331,12 @@ def _check_main_stream(ctx: _Context, rule: Rule) -> Verdict:
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source,
                         detail=_("The main stream is off target ({wrong}) and the camera does not offer {missing}: "
                                  "replace the camera.").format(wrong="; ".join(wrong), missing=", ".join(impossible)))
+    if media1_blind and enc.encoding != target.codec:
+        # Provisioning sets the encoder over Media2; Media1 has no H.265 to set.
+        return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source,
+                        detail=_("The main stream is off target: {wrong}. The camera has no ONVIF Media2, so "
+                                 "{codec} cannot be set over ONVIF: set it in the camera's web page.").format(
+                            wrong="; ".join(wrong), codec=target.codec))
     return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source, fixable=True,
                     detail=_fixable(_("The main stream is off target: {wrong}.").format(wrong="; ".join(wrong))))
 

@@ -318,7 +318,6 @@ def test_axis_clock_time_zone_and_ntp_fail_and_say_how_far() -> None:
     assert a.overall == "FAIL"
 
 
-@pytest.mark.xfail(strict=True, reason="audit._main_encoder falls back to the largest encoder, an MJPEG one here")
 def test_axis_main_stream_is_a_video_encoder() -> None:
     seen = audited("axis_q6045").verdicts["main-stream"].seen or ""
     assert seen.startswith("H264")
@@ -336,8 +335,6 @@ def test_pelco_media1_h264_stream_fails_but_codec_is_not_failed() -> None:
     assert "Profile G, Q, S" in (a.verdicts["onvif"].seen or "")
 
 
-@pytest.mark.xfail(strict=True, reason="audit._check_main_stream promises provision fixes the codec on a "
-                                       "Media1-only camera of unknown model; Media1 cannot set H.265")
 def test_pelco_media1_codec_change_is_not_promised_to_provision() -> None:
     assert audited("pelco_d6230l").verdicts["main-stream"].fixable_by_provision is False
 
