@@ -212,16 +212,19 @@ def add_http_findings(devices: list[DiscoveredDevice], findings: Sequence[HttpFi
         camera_like = f.onvif_on or any(tag in server for tag in CAMERA_WEB_SERVERS)
         row = DiscoveredDevice(kind="camera" if camera_like else "other", address=f.host,
                                endpoint=f"http://{f.host}:{port}", found_by=["http"],
-                               xaddr=xaddr if f.onvif_on else None, onvif="on" if f.onvif_on else "off")
-        if f.onvif_on:
+                               xaddr=xaddr if f.onvif_on else None,
+                               onvif="on" if f.onvif_on else ("off" if camera_like else "unknown"))
+        if not f.onvif_on and f.server:
+            row.name = f.server
+        if not camera_like:
+            row.notes.append(_("A web server answers on this address; it does not look like a camera."))
+        elif f.onvif_on:
             row.notes.append(_("Answers ONVIF but not WS-Discovery: turn on discovery in its web page "
                                "(else use its address directly)."))
         else:
             row.notes.append(_("A web server answers but ONVIF does not: if this is a camera, ONVIF is off. "
                                "Enable it in the camera's web page (Hikvision: Network > Advanced > "
                                "Integration Protocol), then run discover again."))
-            if f.server:
-                row.name = f.server
         devices.append(row)
 
 
@@ -297,7 +300,8 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
         seen["unicast"] = set()
 
     def on_match(match: ProbeMatch) -> None:
-        seen.setdefault(match.interface or "unicast", set()).add(match.endpoint)
+        key = "unicast" if match.via == "unicast" else (match.interface or "multicast")
+        seen.setdefault(key, set()).add(match.endpoint)
         if progress is not None:
             progress({k: len(v) for k, v in seen.items()})
 

@@ -22,6 +22,7 @@ reads the XML (docs/reference/discovery.md).
 from __future__ import annotations
 
 import contextlib
+import errno
 import heapq
 import ipaddress
 import logging
@@ -362,6 +363,11 @@ class _Outgoing:
     delay: float  # next retransmission interval (SOAP-over-UDP back-off)
     target: str | None = None  # unicast: skip the send if this host has answered already
     first: bool = True
+    busy_retries: int = 0  # sends put back because the socket buffer was full
+
+
+_BUSY_RETRIES = 200
+_BUSY_BACKOFF_S = 0.01
 
 
 @dataclass(order=True)
@@ -509,6 +515,8 @@ class Prober:
         try:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
             sock.bind((bind_ip, 0))
             sock.setblocking(False)
         except OSError as exc:
@@ -525,7 +533,9 @@ class Prober:
         seen: set[tuple[str, str | None]] = set()  # (endpoint, relates_to)
         endpoints: set[str] = set()
         answered: set[str] = set()  # unicast hosts that sent an accepted match
-        unsent_first = len(schedule)
+        # `expect` may end the run only once every multicast Probe went out (a device must get
+        # each type set); unicast sweeps stop as soon as enough devices answered.
+        unsent_first = sum(1 for d in schedule if d.item.target is None)
         route_cache: dict[str, tuple[str | None, str | None, str | None]] = {}
         seq = len(schedule)
 
@@ -534,11 +544,18 @@ class Prober:
             while schedule and schedule[0].at <= now:
                 due = heapq.heappop(schedule)
                 item = due.item
-                if item.first:
-                    unsent_first -= 1
                 if item.target is not None and item.target in answered:
                     continue
-                self._send(item, result)
+                if not self._send(item, result):
+                    # Datagrams to hosts that never answer ARP fill the send buffer on a sparse
+                    # subnet: try again shortly instead of losing the probe (bounded).
+                    if item.busy_retries < _BUSY_RETRIES:
+                        item.busy_retries += 1
+                        seq += 1
+                        heapq.heappush(schedule, _Due(now + _BUSY_BACKOFF_S, seq, item))
+                    continue
+                if item.first and item.target is None:
+                    unsent_first -= 1
                 item.first = False
                 if item.repeats_left > 0:
                     item.repeats_left -= 1
@@ -577,12 +594,17 @@ class Prober:
                         if on_match is not None:
                             on_match(match)
 
-    def _send(self, item: _Outgoing, result: ProbeResult) -> None:
+    def _send(self, item: _Outgoing, result: ProbeResult) -> bool:
+        """False when the socket buffer is full (retry later); a real error is counted, True."""
         channel = item.channel
         try:
             channel.sock.sendto(item.payload, item.dest)
             channel.stats.probes_sent += 1
+        except (BlockingIOError, InterruptedError):
+            return False
         except OSError as exc:
+            if exc.errno in (errno.ENOBUFS, errno.EAGAIN) and item.busy_retries < _BUSY_RETRIES:
+                return False
             channel.stats.send_errors += 1
             # One problem per socket is enough: a /22 without a route would repeat it 1000 times.
             if not channel.send_problem_reported:
@@ -590,6 +612,7 @@ class Prober:
                 address = channel.local_ip if channel.via == "multicast" and channel.local_ip else item.dest[0]
                 result.problems.append(SocketProblem(interface=channel.interface, address=address or "",
                                                      operation="send", reason=str(exc)))
+        return True
 
     def _accept(self, channel: _Channel, data: bytes, addr: tuple[str, int], ours: dict[str, list[str]],
                 seen: set[tuple[str, str | None]], route_cache: dict[str, tuple[str | None, str | None, str | None]],
