@@ -913,3 +913,8 @@ def summarise(verdicts: Iterable[Verdict], *, kinds: Collection[str] | None = No
 def has_failures(verdicts: Iterable[Verdict]) -> bool:
     """True when any rule FAILs (``kitchencam check`` then exits 3)."""
     return any(v.status == "FAIL" for v in verdicts)
+
+
+# Shared with provisioning: which encoder is the main stream, and its options.
+main_encoder = _main_encoder
+main_options = _main_options

@@ -351,7 +351,7 @@ def sim(
             metavar="SPEC",
             help=_(
                 "Camera fault, repeatable: latency=MS, drop=P, fault-on=OP, malformed=OP, reboot-after-set, "
-                "clock-skew=S, html-401."
+                "clock-skew=S, html-401, html-400, refuse-tz=TEXT."
             ),
         ),
     ] = None,
@@ -836,3 +836,190 @@ def _render_check(console: Console, result: Any) -> None:
         console.print(_("{target}: {overall} ({counts})").format(target=d.target, overall=d.overall, counts=counts))
     console.print(_("Profile {profile}; {n} camera(s) in {seconds} s; stored as run {run}.").format(
         profile=result.profile, n=len(result.devices), seconds=result.elapsed_s, run=result.run_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# provision / rollback
+# ---------------------------------------------------------------------------------------------
+
+
+def _site_context(site_path: Path | None) -> tuple[Any, Any]:
+    """(site config or None, SiteContext) for commands that act for a site."""
+    from kitchencam.provision import SiteContext
+    from kitchencam.settings import load_site
+
+    site_file = site_path or ENV.paths.site_file
+    site = load_site(site_file) if site_file.exists() else None
+    if site is None:
+        return None, SiteContext(code="local", name=_("(no site config)"), ntp_servers=[])
+    return site, SiteContext(code=site.school.code, name=site.school.name, ntp_servers=list(site.ntp_servers))
+
+
+@app.command("provision")
+def provision_cmd(
+    targets: Annotated[
+        list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
+    ] = None,
+    use_all: Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("Show the plan and stop."))] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Apply without asking."))] = False,
+    profile_name: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
+    ] = None,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set each camera the way the district wants: plan, back up, apply, verify.
+
+    \b
+    Examples:
+    kitchencam provision --all --dry-run
+    kitchencam provision 192.168.1.64 --yes
+    """
+    import os
+
+    def produce() -> Any:
+        from datetime import datetime, timezone
+
+        from kitchencam.check import targets_or_all
+        from kitchencam.errors import UsageError
+        from kitchencam.profile import load_catalogue, load_profile
+        from kitchencam.provision import ProvisionOptions, provision, record
+        from kitchencam.settings import SecretStore, resolve_credentials
+        from kitchencam.store import Store
+
+        started = datetime.now(timezone.utc)
+        site, ctx = _site_context(site_path)
+        profile = load_profile(profile_name or (site.profile if site else "thanhtri-2024"))
+        catalogue = load_catalogue()
+        with Store(ENV.paths.store_file) as store:
+            chosen = targets_or_all(targets or [], use_all, store, ctx.code)
+            site_id = store.upsert_site(ctx.code, ctx.name).id
+        secrets_store = SecretStore(ENV.paths)
+        creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), secrets_store,
+                                    interactive=ENV.interactive, prompt=ENV.prompt)
+        options = ProvisionOptions(targets=chosen, user=creds.user, password=creds.password, dry_run=True,
+                                   secrets_get=secrets_store.get, secrets_set=secrets_store.set)
+
+        def store_backup(target: str, facts: Any, settings: dict[str, Any]) -> int:
+            from kitchencam.provision import camera_key
+
+            with Store(ENV.paths.store_file) as s:
+                return s.save_backup(site_id, camera_key(facts), target, settings)
+
+        def record_step(backup_id: int, step: str, status: str, detail: str | None) -> None:
+            with Store(ENV.paths.store_file) as s:
+                s.record_step(backup_id, step, status, detail)
+
+        planned = provision(options, profile, catalogue, ctx, store_backup, record_step)
+        if dry_run or not any(c.steps for c in planned.cameras):
+            return planned
+        if not yes:
+            if as_json or not ENV.interactive:
+                raise UsageError(_("Add --yes to apply the plan without a terminal to confirm it "
+                                   "(or --dry-run to only see it)."))
+            _render_provision(ENV.out, planned)
+            if not typer.confirm(_("Apply these changes?"), default=False):
+                raise typer.Exit(int(ExitCode.OK))
+        options.dry_run = False
+        result = provision(options, profile, catalogue, ctx, store_backup, record_step)
+        with Store(ENV.paths.store_file) as store:
+            record(result, store, ctx.code, ctx.name, started.isoformat(timespec="seconds"))
+        return result
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.provision import errors_of
+
+        return errors_of(result)
+
+    finish("provision", as_json, produce, _render_provision, extra_errors=errors)
+
+
+def _render_provision(console: Console, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    for cam in result.cameras:
+        title = f"{cam.target}  {escape(cam.manufacturer or '')} {escape(cam.model or '')}  [b]{cam.state}[/]"
+        if cam.error is not None:
+            console.print(f"[bold]{title}[/]: [red]{cam.error.code}[/]", soft_wrap=True)
+            continue
+        if not cam.steps:
+            console.print(title + "  " + _("nothing to change: already as the profile wants."))
+            continue
+        table = Table(title=title, title_justify="left")
+        for column in (_("Step"), _("Setting"), _("Current"), _("Target"), _("How"), _("Status")):
+            table.add_column(column, overflow="fold")
+        for step in cam.steps:
+            for i, change in enumerate(step.changes or [None]):
+                table.add_row(step.name if i == 0 else "", change.setting if change else "",
+                              escape(change.current or "-") if change else "", escape(change.target) if change else "",
+                              step.how if i == 0 else "", step.status if i == 0 else "")
+        console.print(table)
+        for step in cam.steps:
+            if step.detail:
+                console.print(f"  [red]{step.name}[/]: {escape(step.detail)}", soft_wrap=True)
+        if cam.timezone_used:
+            refused_label = _("refused")
+            refused = f" ({refused_label}: {', '.join(cam.timezone_refused)})" if cam.timezone_refused else ""
+            console.print("  " + _("Time zone set as {tz}").format(tz=cam.timezone_used) + refused)
+        if cam.rtsp:
+            console.print("  " + _("RTSP stream: {codec} {w}x{h}").format(codec=cam.rtsp.get("codec"),
+                                                                          w=cam.rtsp.get("width"),
+                                                                          h=cam.rtsp.get("height")))
+        for problem in cam.verify_problems:
+            console.print(f"  [red]{escape(problem)}[/]", soft_wrap=True)
+        if cam.overall:
+            console.print("  " + _("After: {overall} ({counts})").format(
+                overall=cam.overall, counts=", ".join(f"{k} {n}" for k, n in cam.counts.items() if n)))
+    label = _("Plan only (--dry-run).") if result.dry_run else ""
+    console.print(f"{label} " + _("{n} camera(s) in {seconds} s.").format(n=len(result.cameras),
+                                                                        seconds=result.elapsed_s))
+
+
+@app.command("rollback")
+def rollback_cmd(
+    target: Annotated[str, typer.Argument(metavar="TARGET", help=_("HOST, HOST:PORT or an XAddr URL."))],
+    profile_name: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
+    ] = None,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put back the settings a camera had before kitchencam first provisioned it, and verify them.
+
+    Example: kitchencam rollback 192.168.1.64
+    """
+    import os
+
+    def produce() -> Any:
+        from kitchencam.errors import KitchencamError
+        from kitchencam.profile import load_profile
+        from kitchencam.provision import ProvisionOptions, rollback
+        from kitchencam.settings import SecretStore, resolve_credentials
+        from kitchencam.store import Store
+
+        site, ctx = _site_context(site_path)
+        profile = load_profile(profile_name or (site.profile if site else "thanhtri-2024"))
+        creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), SecretStore(ENV.paths),
+                                    interactive=ENV.interactive, prompt=ENV.prompt)
+        with Store(ENV.paths.store_file) as store:
+            site_id = store.upsert_site(ctx.code, ctx.name).id
+            result = rollback(target, ProvisionOptions(targets=[target], user=creds.user, password=creds.password),
+                              profile, lambda key: store.first_backup(site_id, key),
+                              lambda key: store.mark_restored(site_id, key))
+        if result.problems and not result.restored:
+            raise KitchencamError("; ".join(result.problems), target=target)
+        return result
+
+    def errors(result: Any) -> list[ErrorItem]:
+        return [ErrorItem(code="RollbackIncomplete", exit_code=1, target=result.target, message=p)
+                for p in result.problems]
+
+    def human(console: Console, result: Any) -> None:
+        console.print(_("{target}: restored {what}.").format(target=result.target,
+                                                             what=", ".join(result.restored) or "-"))
+
+    finish("rollback", as_json, produce, human, extra_errors=errors)

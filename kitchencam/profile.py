@@ -201,6 +201,29 @@ class Rule(_Model):
         return parse_resolution(self.min_resolution or "0x0")
 
 
+class CentreAccount(_Model):
+    """A least-privilege ONVIF account made for the district centre (its password goes to the keyring)."""
+
+    user: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,32}$")
+    level: Literal["User", "Operator"] = "User"
+
+
+class ProvisionTarget(_Model):
+    """How `kitchencam provision` sets each camera (the main stream's numbers come from ``streams``)."""
+
+    rate_control: Literal["VBR", "CBR"] = "VBR"
+    gov_length: int | None = Field(default=None, gt=0)  # frames between key frames
+    wdr_mode: Literal["ON", "OFF"] | None = "ON"
+    wdr_level: float | None = Field(default=None, ge=0, le=100)
+    ir_cut: Literal["AUTO", "ON", "OFF"] | None = "AUTO"
+    # Tried in order until the camera accepts one (firmwares differ in what they parse).
+    timezones: list[str] = Field(default_factory=lambda: ["<+07>-7"], min_length=1)
+    ntp: bool = True
+    hostname_pattern: str | None = None  # e.g. "{school_code}-BEP-{n}"
+    centre_account: CentreAccount | None = None
+    why: str | None = None
+
+
 class Profile(_Model):
     id: str
     title: str
@@ -209,6 +232,7 @@ class Profile(_Model):
     deadline: date
     streams: dict[str, StreamTarget]
     rules: list[Rule] = Field(min_length=1)
+    provision: ProvisionTarget | None = None
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -179,6 +180,9 @@ class Credentials:
         return f"Credentials(user={self.user!r}, password='***', source={self.source!r})"
 
 
+_FILE_LOCK = threading.Lock()
+
+
 class SecretStore:
     """OS keyring where one exists; otherwise a JSON file only the user can read.
 
@@ -223,9 +227,10 @@ class SecretStore:
         if self._keyring is not None:
             self._keyring.set_password(KEYRING_SERVICE, key, secret)
             return
-        data = self._read_file()
-        data[key] = secret
-        self._write_file(data)
+        with _FILE_LOCK:  # several cameras provisioned in parallel save their accounts at once
+            data = self._read_file()
+            data[key] = secret
+            self._write_file(data)
 
     def delete(self, key: str) -> bool:
         if self._keyring is not None:
@@ -234,9 +239,10 @@ class SecretStore:
             except Exception:  # noqa: BLE001 - keyring raises backend-specific "not found" errors
                 return False
             return True
-        data = self._read_file()
-        found = data.pop(key, None) is not None
-        self._write_file(data)
+        with _FILE_LOCK:
+            data = self._read_file()
+            found = data.pop(key, None) is not None
+            self._write_file(data)
         return found
 
     def _read_file(self) -> dict[str, str]:

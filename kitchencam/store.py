@@ -113,6 +113,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "provisioning backups and steps",
+        """
+        ALTER TABLE runs ADD COLUMN state TEXT;
+        CREATE TABLE backups (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            camera_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            restored_at TEXT
+        );
+        CREATE INDEX backups_camera ON backups(site_id, camera_key);
+        CREATE TABLE provision_steps (
+            id INTEGER PRIMARY KEY,
+            backup_id INTEGER NOT NULL REFERENCES backups(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('done', 'failed', 'verified')),
+            detail TEXT,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 
@@ -369,12 +395,12 @@ class Store:
     # -- check runs ----------------------------------------------------------------------------
 
     def record_check_run(self, site_id: int, profile: str, started_at: str, checks: list[CheckRecord],
-                         attestations: list[AttestationRecord]) -> int:
+                         attestations: list[AttestationRecord], *, command: str = "check") -> int:
         """One check run, every camera's verdicts and the attestations used, in one transaction."""
         with self.transaction() as conn:
             run_id = conn.execute(
-                "INSERT INTO runs(site_id, command, profile, started_at, finished_at) VALUES (?, 'check', ?, ?, ?)",
-                (site_id, profile, started_at, _now()),
+                "INSERT INTO runs(site_id, command, profile, started_at, finished_at) VALUES (?, ?, ?, ?, ?)",
+                (site_id, command, profile, started_at, _now()),
             ).lastrowid
             assert run_id is not None
             for c in checks:
@@ -395,6 +421,41 @@ class Store:
                 [(run_id, a.rule, int(a.answer), a.by, a.at, a.note, a.origin) for a in attestations],
             )
         return int(run_id)
+
+    # -- provisioning ---------------------------------------------------------------------------
+
+    def save_backup(self, site_id: int, camera_key: str, target: str, settings: dict[str, Any]) -> int:
+        """The settings a provision is about to touch, stored before the first change."""
+        with self.transaction() as conn:
+            backup_id = conn.execute(
+                "INSERT INTO backups(site_id, camera_key, target, settings, created_at) VALUES (?,?,?,?,?)",
+                (site_id, camera_key, target, json.dumps(settings, ensure_ascii=False), _now()),
+            ).lastrowid
+        assert backup_id is not None
+        return int(backup_id)
+
+    def first_backup(self, site_id: int, camera_key: str) -> tuple[int, dict[str, Any]] | None:
+        """The oldest unrestored backup of a camera: its settings before kitchencam first touched it."""
+        row = self.conn.execute(
+            "SELECT id, settings FROM backups WHERE site_id = ? AND camera_key = ? AND restored_at IS NULL"
+            " ORDER BY id LIMIT 1", (site_id, camera_key),
+        ).fetchone()
+        return (int(row[0]), json.loads(row[1])) if row else None
+
+    def mark_restored(self, site_id: int, camera_key: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE backups SET restored_at = ? WHERE site_id = ? AND camera_key = ? "
+                         "AND restored_at IS NULL", (_now(), site_id, camera_key))
+
+    def record_step(self, backup_id: int, step: str, status: str, detail: str | None = None) -> None:
+        """One applied (or failed) step, durable at once: a dropped camera leaves a resumable record."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO provision_steps(backup_id, step, status, detail, at) VALUES (?,?,?,?,?)",
+                         (backup_id, step, status, detail, _now()))
+
+    def steps(self, backup_id: int) -> list[tuple[str, str, str | None]]:
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            "SELECT step, status, detail FROM provision_steps WHERE backup_id = ? ORDER BY id", (backup_id,))]
 
     def latest_checks(self, site_id: int) -> list[CheckRecord]:
         """The newest check of each camera of the site (by device, else by target)."""

@@ -35,7 +35,15 @@ from zeep import exceptions as zeep_exc
 from zeep.wsdl import Document
 from zeep.wsse import utils as wsse_utils
 
-from kitchencam.errors import AuthFailed, BadReply, DeviceFault, KitchencamError, NotSupported, UsageError
+from kitchencam.errors import (
+    AuthFailed,
+    BadReply,
+    DeviceFault,
+    DeviceTimeout,
+    KitchencamError,
+    NotSupported,
+    UsageError,
+)
 from kitchencam.i18n import _
 from kitchencam.onvif.faults import CallContext, classify
 
@@ -365,7 +373,7 @@ class OnvifCamera:
     """
 
     def __init__(self, target: str, *, user: str | None = None, password: str | None = None,
-                 timeouts: Timeouts = DEFAULT_TIMEOUTS, default_port: int = 80) -> None:
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS, default_port: int = 80, retries: int = 2) -> None:
         self.device_xaddr = device_xaddr_for(target, default_port)
         parts = urlsplit(self.device_xaddr)
         self.host: str = parts.hostname or ""
@@ -381,6 +389,7 @@ class OnvifCamera:
         self.clock_offset_s: float | None = None
         # Shift WS-Security timestamps onto the camera's clock (off only to test the refusal).
         self.apply_clock_offset = True
+        self.retries = retries
         self.camera_time: Any = None  # last GetSystemDateAndTime reply
         self.services: dict[str, ServiceEndpoint] = {}
         self._bound = _Bound()
@@ -497,17 +506,29 @@ class OnvifCamera:
         return proxy
 
     def call(self, spec: ServiceSpec, operation: str, /, *, authenticated: bool = True, **kwargs: Any) -> Any:
-        """Call ``operation`` on ``spec``; any failure becomes a classified KitchencamError."""
+        """Call ``operation`` on ``spec``; any failure becomes a classified KitchencamError.
+
+        A reply lost on the way (the connection closed or timed out mid-call: a flaky Wi-Fi bridge,
+        a busy camera) is retried ``self.retries`` times; ONVIF Get and Set calls are idempotent.
+        A refused connection is not retried here: the camera is away (rebooting), the caller decides.
+        """
         proxy = self._proxy(spec, authenticated and self.authenticated)
-        try:
-            return getattr(proxy, operation)(**kwargs)
-        except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
-            ctx = CallContext(target=self.target, operation=operation,
-                              authenticated=authenticated and self.authenticated,
-                              clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
-                              device_service=spec is DEVICE,
-                              digest_tried=self.uses_http_digest)
-            raise classify(exc, ctx) from exc
+        attempt = 0
+        while True:
+            try:
+                return getattr(proxy, operation)(**kwargs)
+            except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
+                ctx = CallContext(target=self.target, operation=operation,
+                                  authenticated=authenticated and self.authenticated,
+                                  clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
+                                  device_service=spec is DEVICE,
+                                  digest_tried=self.uses_http_digest)
+                error = classify(exc, ctx)
+                if isinstance(error, DeviceTimeout) and attempt < self.retries:
+                    attempt += 1
+                    time.sleep(0.2 * attempt)
+                    continue
+                raise error from exc
 
 
 def _is_fallback_worthy(exc: KitchencamError) -> bool:
@@ -598,6 +619,10 @@ class DeviceService(_ServiceCalls):
 
     def delete_users(self, names: Iterable[str]) -> None:
         self._call("DeleteUsers", Username=list(names))
+
+    def set_users(self, users: Iterable[tuple[str, str, str]]) -> None:
+        """SetUser: new (name, password, level) for existing users; all or none (ONVIF Core 8.4.6)."""
+        self._call("SetUser", User=[{"Username": n, "Password": p, "UserLevel": lvl} for n, p, lvl in users])
 
     def system_reboot(self) -> str:
         return str(self._call("SystemReboot") or "")

@@ -45,7 +45,7 @@ USER_LEVELS = ("Administrator", "Operator", "User")
 # Faults on demand.
 
 FAULT_KINDS = ("latency", "drop", "fault-on", "malformed", "reboot-after-set", "clock-skew", "html-401",
-               "html-400")
+               "html-400", "refuse-tz")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def parse_fault(spec: str) -> FaultSpec:
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault {raw!r}: expected one of latency=MS, drop=P, fault-on=OPERATION, "
                          "malformed=OPERATION, reboot-after-set[=SECONDS], clock-skew=SECONDS, html-401, "
-                         "html-400")
+                         "html-400, refuse-tz=TEXT")
     if kind in ("html-401", "html-400"):
         if sep:
             raise ValueError(f"fault {kind!r} takes no value (got {raw!r})")
@@ -76,6 +76,8 @@ def parse_fault(spec: str) -> FaultSpec:
             raise ValueError(f"fault {raw!r}: unknown ONVIF operation {value!r}; the simulator knows: "
                              + ", ".join(sorted(OPERATIONS)))
         return FaultSpec(kind, value)
+    if kind == "refuse-tz":
+        return FaultSpec(kind, value)  # any TZ containing this text is refused
     try:
         number = float(value)
     except ValueError:
@@ -93,7 +95,7 @@ def parse_fault(spec: str) -> FaultSpec:
 
 _FAULT_EXAMPLES = {"latency": "latency=250", "drop": "drop=0.2", "fault-on": "fault-on=GetProfiles",
                    "malformed": "malformed=GetDeviceInformation", "reboot-after-set": "reboot-after-set=3",
-                   "clock-skew": "clock-skew=-7200"}
+                   "clock-skew": "clock-skew=-7200", "refuse-tz": "refuse-tz=<"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +379,7 @@ class SimCamera:
         self._fault_on: set[str] = set()
         self._malformed: set[str] = set()
         self._html_status: int | None = None
+        self._refuse_tz: list[str] = []
         skew = persona.clock_skew
         for f in self.faults:
             if f.kind == "latency":
@@ -395,6 +398,8 @@ class SimCamera:
                 self._html_status = 401
             elif f.kind == "html-400":
                 self._html_status = 400
+            elif f.kind == "refuse-tz":
+                self._refuse_tz.append(str(f.value))
 
         # Identity, derived from persona and index so it is stable from run to run.
         n = index & 0xFFFFFF
@@ -825,7 +830,8 @@ class SimCamera:
         if tz_el is not None:
             tz = text(tz_el, "TZ") or ""
             offset = tz_offset(tz, self.persona.tz_style)
-            if offset is None:
+            # refuse-tz: firmwares that reject the quoted POSIX name form (<+07>-7) this way.
+            if offset is None or any(part in tz for part in self._refuse_tz):
                 raise invalid_arg("ter:InvalidTimeZone", f"The suggested time zone is not supported: {tz!r}")
             new_tz = (tz, offset)
         new_skew: float | None = None

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # tests/integration is no package: the fixture's class is for
 def test_latency_beyond_the_read_timeout_is_device_timeout(sim: Sim) -> None:
     cam = sim.camera("dahua-wizsense2-ready", faults=["latency=1000"])
     client = sim.client(cam, timeouts=Timeouts(connect=1.0, read=0.2))
+    client.retries = 0  # the timing below is one call's; retries are tested apart
     started = time.monotonic()
     with pytest.raises(DeviceTimeout) as err:
         client.connect()
@@ -69,9 +70,19 @@ def test_every_reply_dropped_is_device_timeout(sim: Sim) -> None:
     assert cam.requests[-1][1] == "GetSystemDateAndTime"
 
 
+def test_the_client_retries_lost_replies_itself(sim: Sim) -> None:
+    cam = sim.camera("dahua-lite-s2", faults=["drop=0.2"])
+    client = sim.client(cam)  # default: two retries of a call whose reply was lost
+    client.measure_clock()
+    names = [client.device.get_hostname().Name for _ in range(20)]
+    assert names == ["IPC"] * 20
+    assert len(cam.requests) > 21  # some replies were lost and asked again
+
+
 def test_some_replies_dropped_a_retry_loop_gets_every_answer(sim: Sim) -> None:
     cam = sim.camera("dahua-lite-s2", faults=["drop=0.3"])
     client = sim.client(cam)
+    client.retries = 0  # count every dropped reply here; the client's own retries are tested below
     attempts = dropped = 0
 
     def with_retries(call: Callable[[], Any]) -> Any:

@@ -1,0 +1,717 @@
+"""``kitchencam provision`` and ``rollback``: set each camera the way the profile says, safely.
+
+Plan (current -> target, per step), back up every setting a step will touch (store, before the
+first change), apply in a safe order (time, imaging, encoder, name, centre account), wait for a
+camera that reboots and resume where it was, verify by reading everything back and by looking
+at the real stream (RTSP DESCRIBE), then audit again. A second run on a compliant camera plans
+nothing. Prints nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from kitchencam.audit import audit, credential_facts, main_encoder, summarise
+from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
+from kitchencam.i18n import _
+from kitchencam.models import Facts, Verdict
+from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
+from kitchencam.render import ErrorItem
+from kitchencam.timezones import utc_offset_minutes
+
+STEP_ORDER = ("time", "imaging", "encoder", "hostname", "centre-account")
+CLOCK_LIMIT_S = 5.0
+REBOOT_WAIT_S = 90.0
+MAX_WORKERS = 8
+
+
+class Change(BaseModel):
+    setting: str
+    current: str | None
+    target: str
+
+
+class Step(BaseModel):
+    name: str  # one of STEP_ORDER
+    how: str  # the ONVIF operation(s)
+    changes: list[Change]
+    status: Literal["planned", "done", "failed", "skipped"] = "planned"
+    detail: str | None = None
+
+
+class CameraProvision(BaseModel):
+    target: str
+    xaddr: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    state: Literal["planned", "no-op", "provisioned", "failed", "rolled-back"] = "planned"
+    steps: list[Step] = []
+    timezone_used: str | None = None
+    timezone_refused: list[str] = []
+    reboots_waited: int = 0
+    rtsp: dict[str, Any] | None = None
+    verify_problems: list[str] = []
+    overall: str | None = None
+    counts: dict[str, int] = {}
+    verdicts: list[Verdict] = []
+    backup_id: int | None = None
+    error: ErrorItem | None = None
+
+
+class ProvisionResult(BaseModel):
+    profile: str
+    site: str
+    dry_run: bool
+    cameras: list[CameraProvision]
+    elapsed_s: float
+
+
+@dataclass
+class SiteContext:
+    code: str
+    name: str
+    ntp_servers: list[str]
+
+
+@dataclass
+class ProvisionOptions:
+    targets: list[str]
+    user: str
+    password: str
+    dry_run: bool = False
+    reboot_wait_s: float = REBOOT_WAIT_S
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    workers: int = MAX_WORKERS
+    verify_stream: bool = True
+    secrets_get: Callable[[str], str | None] = lambda _k: None
+    secrets_set: Callable[[str, str], None] = lambda _k, _v: None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def centre_secret_key(site_code: str, camera_key: str, user: str) -> str:
+    return f"centre:{site_code}:{camera_key}:{user}"
+
+
+# ---------------------------------------------------------------------------------------------
+# planning
+# ---------------------------------------------------------------------------------------------
+
+
+def plan(facts: Facts, profile: Profile, site: SiteContext, n: int, options: ProvisionOptions) -> list[Step]:
+    """The steps that would bring ``facts`` to the profile's target; [] when already there."""
+    target = profile.provision or ProvisionTarget()
+    steps = [
+        s
+        for s in (
+            _plan_time(facts, target, site),
+            _plan_imaging(facts, target),
+            _plan_encoder(facts, profile.main_stream, target),
+            _plan_hostname(facts, target, site, n),
+            _plan_centre_account(facts, target, site, options),
+        )
+        if s is not None
+    ]
+    return sorted(steps, key=lambda s: STEP_ORDER.index(s.name))
+
+
+def _plan_time(facts: Facts, target: ProvisionTarget, site: SiteContext) -> Step | None:
+    t = facts.time
+    changes = []
+    if target.ntp and site.ntp_servers:
+        current = facts.ntp.servers if facts.ntp else []
+        if t is None or t.date_time_type != "NTP" or current != site.ntp_servers:
+            changes.append(
+                Change(
+                    setting="ntp",
+                    current=f"{t.date_time_type if t else '?'}: {', '.join(current)}",
+                    target=f"NTP: {', '.join(site.ntp_servers)}",
+                )
+            )
+    offset = utc_offset_minutes(t.timezone) if t and t.timezone else None
+    want = utc_offset_minutes(target.timezones[0])
+    if t is None or offset != want or t.dst:
+        changes.append(Change(setting="timezone", current=t.timezone if t else None, target=target.timezones[0]))
+    if (
+        not site.ntp_servers
+        and t is not None
+        and t.clock_offset_s is not None
+        and abs(t.clock_offset_s) > CLOCK_LIMIT_S
+    ):
+        changes.append(
+            Change(setting="clock", current=f"{t.clock_offset_s:+.0f} s", target=_("this computer's UTC clock"))
+        )
+    if not changes:
+        return None
+    return Step(name="time", how="tds:SetNTP, tds:SetSystemDateAndTime", changes=changes)
+
+
+def _plan_imaging(facts: Facts, target: ProvisionTarget) -> Step | None:
+    if not facts.imaging:
+        return None
+    img = facts.imaging[0]
+    opts = img.options
+    changes = []
+    if target.wdr_mode and img.wdr_mode != target.wdr_mode and (opts is None or target.wdr_mode in opts.wdr_modes):
+        changes.append(Change(setting="wdr", current=img.wdr_mode, target=target.wdr_mode))
+    if (
+        target.wdr_mode == "ON"
+        and target.wdr_level is not None
+        and img.wdr_level is not None
+        and abs(img.wdr_level - target.wdr_level) > 0.5
+        and (opts is None or "ON" in opts.wdr_modes)
+    ):
+        changes.append(Change(setting="wdr_level", current=f"{img.wdr_level:g}", target=f"{target.wdr_level:g}"))
+    if target.ir_cut and img.ir_cut_filter != target.ir_cut and (opts is None or target.ir_cut in opts.ir_cut_modes):
+        changes.append(Change(setting="ir_cut", current=img.ir_cut_filter, target=target.ir_cut))
+    if not changes:
+        return None
+    return Step(name="imaging", how="timg:SetImagingSettings", changes=changes)
+
+
+def _plan_encoder(facts: Facts, stream: StreamTarget, target: ProvisionTarget) -> Step | None:
+    enc = main_encoder(facts)
+    if enc is None:
+        return None
+    changes = []
+    if enc.encoding != stream.codec:
+        changes.append(Change(setting="encoding", current=enc.encoding, target=stream.codec))
+    if (enc.width, enc.height) != (stream.width, stream.height):
+        changes.append(
+            Change(
+                setting="resolution", current=f"{enc.width}x{enc.height}", target=f"{stream.width}x{stream.height}"
+            )
+        )
+    if enc.fps is None or abs(enc.fps - stream.fps) > 0.5:
+        changes.append(Change(setting="fps", current=f"{enc.fps:g}" if enc.fps else None, target=f"{stream.fps:g}"))
+    bitrate_ok = (
+        enc.bitrate_kbps is not None
+        and enc.bitrate_kbps <= stream.bitrate_kbps_max
+        and (stream.bitrate_kbps_min is None or enc.bitrate_kbps >= stream.bitrate_kbps_min)
+    )
+    if not bitrate_ok:
+        changes.append(
+            Change(setting="bitrate_kbps", current=str(enc.bitrate_kbps), target=str(stream.bitrate_kbps_max))
+        )
+    if target.gov_length and enc.gop != target.gov_length:
+        changes.append(Change(setting="gov_length", current=str(enc.gop), target=str(target.gov_length)))
+    want_cbr = target.rate_control == "CBR"
+    if enc.constant_bitrate is not None and enc.constant_bitrate != want_cbr:
+        changes.append(
+            Change(
+                setting="rate_control", current="CBR" if enc.constant_bitrate else "VBR", target=target.rate_control
+            )
+        )
+    if not changes:
+        return None
+    how = "tr2:SetVideoEncoderConfiguration" if facts.media2 else "trt:SetVideoEncoderConfiguration"
+    return Step(name="encoder", how=how, changes=changes)
+
+
+def hostname_for(target: ProvisionTarget, site: SiteContext, n: int) -> str | None:
+    if not target.hostname_pattern:
+        return None
+    return target.hostname_pattern.format(school_code=site.code, n=n)
+
+
+def _plan_hostname(facts: Facts, target: ProvisionTarget, site: SiteContext, n: int) -> Step | None:
+    want = hostname_for(target, site, n)
+    current = facts.hostname.name if facts.hostname else None
+    if want is None or current == want:
+        return None
+    return Step(
+        name="hostname", how="tds:SetHostname", changes=[Change(setting="hostname", current=current, target=want)]
+    )
+
+
+def camera_key(facts: Facts) -> str:
+    return facts.device_info.serial if facts.device_info and facts.device_info.serial else facts.target
+
+
+def _plan_centre_account(
+    facts: Facts, target: ProvisionTarget, site: SiteContext, options: ProvisionOptions
+) -> Step | None:
+    account = target.centre_account
+    if account is None:
+        return None
+    exists = any(u.name == account.user for u in facts.users)
+    known = options.secrets_get(centre_secret_key(site.code, camera_key(facts), account.user)) is not None
+    if exists and known:
+        return None
+    current = _("exists, password unknown here") if exists else None
+    return Step(
+        name="centre-account",
+        how="tds:CreateUsers" if not exists else "tds:SetUser",
+        changes=[
+            Change(
+                setting="centre_account",
+                current=current,
+                target=_("{user} ({level}), password in the keyring").format(user=account.user, level=account.level),
+            )
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# backup
+# ---------------------------------------------------------------------------------------------
+
+
+def backup_of(facts: Facts) -> dict[str, Any]:
+    """Every setting provisioning may touch, as it is now (no password: user names only)."""
+    enc = main_encoder(facts)
+    img = facts.imaging[0] if facts.imaging else None
+    t = facts.time
+    return {
+        "media2": facts.media2,
+        "encoder": enc.model_dump() if enc else None,
+        "imaging": img.model_dump(exclude={"options"}) if img else None,
+        "ntp": facts.ntp.model_dump() if facts.ntp else None,
+        "time": {"date_time_type": t.date_time_type, "timezone": t.timezone, "dst": t.dst} if t else None,
+        "hostname": facts.hostname.name if facts.hostname else None,
+        "users": [u.name for u in facts.users],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# applying
+# ---------------------------------------------------------------------------------------------
+
+
+class _Camera:
+    """One camera's ONVIF session, re-opened after a reboot."""
+
+    def __init__(self, target: str, options: ProvisionOptions) -> None:
+        self.target = target
+        self.options = options
+        self.session: Any = None
+
+    def open(self) -> Any:
+        from kitchencam.onvif.client import OnvifCamera, Timeouts
+
+        self.close()
+        self.session = OnvifCamera(
+            self.target,
+            user=self.options.user,
+            password=self.options.password,
+            timeouts=Timeouts(connect=self.options.connect_timeout_s, read=self.options.read_timeout_s),
+        )
+        return self.session
+
+    def read(self) -> Facts:
+        from kitchencam.onvif.read import read_facts
+
+        return read_facts(self.open())
+
+    def wait_back(self) -> bool:
+        """After a Set the camera may reboot: poll its clock (bounded) until it answers again."""
+        from kitchencam.onvif.read import read_time
+
+        deadline = time.monotonic() + self.options.reboot_wait_s
+        host, _sep, port = self.session.target.rpartition(":")
+        while time.monotonic() < deadline:
+            try:
+                read_time(host.strip("[]"), int(port))
+                return True
+            except KitchencamError:
+                time.sleep(0.5)
+        return False
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+def _apply_step(
+    cam: Any,
+    facts: Facts,
+    step: Step,
+    profile: Profile,
+    site: SiteContext,
+    n: int,
+    options: ProvisionOptions,
+    outcome: CameraProvision,
+) -> None:
+    from kitchencam.onvif import write
+
+    target = profile.provision or ProvisionTarget()
+    if step.name == "time":
+        manual = datetime.now(timezone.utc) if not site.ntp_servers else None
+        result = write.set_time(
+            cam,
+            ntp_servers=site.ntp_servers if target.ntp else [],
+            timezone_candidates=target.timezones,
+            manual_utc=manual,
+        )
+        outcome.timezone_used = result.timezone_used
+        outcome.timezone_refused = list(result.refused)
+    elif step.name == "imaging":
+        img = facts.imaging[0]
+        wdr = target.wdr_mode if any(c.setting == "wdr" for c in step.changes) else None
+        level = target.wdr_level if any(c.setting == "wdr_level" for c in step.changes) or wdr == "ON" else None
+        ir = target.ir_cut if any(c.setting == "ir_cut" for c in step.changes) else None
+        write.set_imaging(cam, img.video_source_token, wdr_mode=wdr, wdr_level=level, ir_cut=ir)
+    elif step.name == "encoder":
+        stream = profile.main_stream
+        enc = main_encoder(facts)
+        assert enc is not None
+        write.set_video_encoder(
+            cam,
+            facts,
+            enc.token,
+            encoding=stream.codec,
+            width=stream.width,
+            height=stream.height,
+            fps=stream.fps,
+            bitrate_kbps=stream.bitrate_kbps_max,
+            gov_length=target.gov_length,
+            constant_bitrate=target.rate_control == "CBR",
+        )
+    elif step.name == "hostname":
+        name = hostname_for(target, site, n)
+        assert name is not None
+        write.set_hostname(cam, name)
+    elif step.name == "centre-account":
+        account = target.centre_account
+        assert account is not None
+        password = secrets.token_urlsafe(18)
+        if any(u.name == account.user for u in facts.users):
+            write.set_user_password(cam, account.user, password, account.level)
+        else:
+            write.create_user(cam, account.user, password, account.level)
+        # Kept only in the OS keyring: the register stage sends it to the centre over its API.
+        options.secrets_set(centre_secret_key(site.code, camera_key(facts), account.user), password)
+
+
+def provision_one(
+    target: str,
+    n: int,
+    profile: Profile,
+    catalogue: Catalogue,
+    site: SiteContext,
+    options: ProvisionOptions,
+    store_backup: Callable[[Facts, dict[str, Any]], int],
+    record_step: Callable[[int, str, str, str | None], None],
+) -> CameraProvision:
+    outcome = CameraProvision(target=target)
+    cam = _Camera(target, options)
+    try:
+        facts = cam.read()
+        _identify(outcome, facts)
+        steps = plan(facts, profile, site, n, options)
+        outcome.steps = steps
+        if options.dry_run:
+            outcome.state = "planned" if steps else "no-op"
+            return outcome
+        if not steps:
+            outcome.state = "no-op"
+            _verify(cam, outcome, profile, catalogue, site, n, options)
+            return outcome
+        outcome.backup_id = store_backup(facts, backup_of(facts))
+        failed = False
+        done: set[str] = set()
+        while True:
+            pending = [s for s in plan(facts, profile, site, n, options) if s.name not in done]
+            if not pending:
+                break
+            step = pending[0]
+            try:
+                _apply_step(cam.session, facts, step, profile, site, n, options, outcome)
+            except Unreachable:
+                # A camera that reboots after a Set (Dahua does for encoder changes): wait, resume.
+                if not cam.wait_back():
+                    raise
+                outcome.reboots_waited += 1
+                facts = cam.read()
+                if outcome.reboots_waited > len(STEP_ORDER) + 1:
+                    raise
+                continue
+            except InvalidArgument as exc:
+                # The hint carries the allowed range from the camera's options and the nearest value.
+                detail = f"{exc.message} {exc.hint}" if exc.hint else exc.message
+                failed = True
+                done.add(step.name)
+                _mark(outcome, step.name, "failed", detail)
+                record_step(outcome.backup_id, step.name, "failed", detail)
+                continue
+            except KitchencamError as exc:
+                if isinstance(exc, Unreachable):
+                    raise
+                failed = True
+                done.add(step.name)
+                _mark(outcome, step.name, "failed", exc.message)
+                record_step(outcome.backup_id, step.name, "failed", exc.message)
+                continue
+            done.add(step.name)
+            _mark(outcome, step.name, "done", None)
+            record_step(outcome.backup_id, step.name, "done", None)
+            # The steps touch separate settings, so the plan made from the first read holds; the
+            # camera is read again only after a reboot, and in full at verification. Setting the
+            # time moves the camera's clock: measure it again, or the next token is stale.
+            if step.name == "time":
+                cam.session.measure_clock()
+        _verify(cam, outcome, profile, catalogue, site, n, options)
+        outcome.state = "failed" if failed or outcome.verify_problems else "provisioned"
+    except KitchencamError as exc:
+        outcome.state = "failed"
+        outcome.error = ErrorItem.from_error(exc)
+    finally:
+        cam.close()
+    return outcome
+
+
+def _identify(outcome: CameraProvision, facts: Facts) -> None:
+    info = facts.device_info
+    outcome.xaddr = facts.device_xaddr
+    if info is not None:
+        outcome.manufacturer, outcome.model, outcome.serial = info.manufacturer, info.model, info.serial
+
+
+def _mark(outcome: CameraProvision, name: str, status: Literal["done", "failed"], detail: str | None) -> None:
+    for s in outcome.steps:
+        if s.name == name:
+            s.status, s.detail = status, detail
+            return
+    outcome.steps.append(Step(name=name, how="", changes=[], status=status, detail=detail))
+
+
+def _verify(
+    cam: _Camera,
+    outcome: CameraProvision,
+    profile: Profile,
+    catalogue: Catalogue,
+    site: SiteContext,
+    n: int,
+    options: ProvisionOptions,
+) -> None:
+    """Read everything back, look at the real stream, audit again."""
+    facts = cam.read()
+    left = plan(facts, profile, site, n, options)
+    outcome.verify_problems = [
+        f"{c.setting}: {c.current} -> {c.target}"
+        for s in left
+        for c in s.changes
+        if outcome.state != "no-op" or s.name != "centre-account"
+    ]
+    if options.verify_stream and facts.profiles and facts.profiles[0].stream_uri:
+        from kitchencam.rtsp import describe
+
+        try:
+            check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password)
+            outcome.rtsp = check.model_dump(exclude={"sdp"})
+            stream = profile.main_stream
+            if check.codec != stream.codec or (check.width, check.height) != (stream.width, stream.height):
+                outcome.verify_problems.append(
+                    _("RTSP stream: {codec} {w}x{h}, not {want}").format(
+                        codec=check.codec,
+                        w=check.width,
+                        h=check.height,
+                        want=f"{stream.codec} {stream.width}x{stream.height}",
+                    )
+                )
+        except KitchencamError as exc:
+            outcome.verify_problems.append(_("RTSP check failed: {message}").format(message=exc.message))
+    info = facts.device_info
+    creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
+    outcome.verdicts = audit(facts, profile, catalogue, [], now=datetime.now(timezone.utc), credentials=creds)
+    outcome.counts, outcome.overall = summarise(outcome.verdicts, kinds={"device", "catalogue"})
+
+
+def provision(
+    options: ProvisionOptions,
+    profile: Profile,
+    catalogue: Catalogue,
+    site: SiteContext,
+    store_backup: Callable[[str, Facts, dict[str, Any]], int],
+    record_step: Callable[[int, str, str, str | None], None],
+    progress: Callable[[CameraProvision], None] | None = None,
+) -> ProvisionResult:
+    if profile.provision is None:
+        raise UsageError(
+            _("The profile {profile} has no provision: section, so there is nothing to set.").format(
+                profile=profile.id
+            )
+        )
+    started = time.monotonic()
+
+    def one(item: tuple[int, str]) -> CameraProvision:
+        n, target = item
+        result = provision_one(
+            target,
+            n,
+            profile,
+            catalogue,
+            site,
+            options,
+            lambda facts, settings: store_backup(target, facts, settings),
+            record_step,
+        )
+        if progress is not None:
+            progress(result)
+        return result
+
+    workers = max(1, min(options.workers, len(options.targets)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        cameras = list(pool.map(one, enumerate(options.targets, start=1)))
+    return ProvisionResult(
+        profile=profile.id,
+        site=site.code,
+        dry_run=options.dry_run,
+        cameras=cameras,
+        elapsed_s=round(time.monotonic() - started, 2),
+    )
+
+
+def errors_of(result: ProvisionResult) -> list[ErrorItem]:
+    errors = []
+    for cam in result.cameras:
+        if cam.error is not None:
+            errors.append(cam.error)
+        elif cam.state == "failed":
+            failed = [f"{s.name}: {s.detail}" for s in cam.steps if s.status == "failed"] + cam.verify_problems
+            errors.append(
+                ErrorItem(
+                    code="ProvisionFailed",
+                    exit_code=1,
+                    target=cam.target,
+                    message=_(
+                        "{target}: not fully provisioned: {what}. The backup is kept: "
+                        "run provision again to resume, or kitchencam rollback {target}."
+                    ).format(target=cam.target, what="; ".join(failed)),
+                )
+            )
+    return errors
+
+
+def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, started_at: str) -> None:
+    """The verdicts after provisioning, stored as a run of its own (the report shows them)."""
+    from kitchencam.store import CheckRecord
+
+    site = store.upsert_site(site_code, site_name)
+    records = []
+    for cam in result.cameras:
+        if not cam.verdicts and cam.error is None:
+            continue
+        host = cam.target.split("//")[-1].split("/")[0].rsplit(":", 1)[0]
+        row = store.find_device(site.id, serial=cam.serial, address=host)
+        records.append(CheckRecord(
+            target=cam.target, device_id=row.id if row else None, manufacturer=cam.manufacturer, model=cam.model,
+            serial=cam.serial, overall=cam.overall or "ERROR", error_code=cam.error.code if cam.error else None,
+            error_message=cam.error.message if cam.error else None, checked_at=started_at,
+            verdicts=[v.model_dump(mode="json") for v in cam.verdicts],
+        ))
+    if records:
+        store.record_check_run(site.id, result.profile, started_at, records, [], command="provision")
+
+
+# ---------------------------------------------------------------------------------------------
+# rollback
+# ---------------------------------------------------------------------------------------------
+
+
+class RollbackResult(BaseModel):
+    target: str
+    serial: str | None = None
+    restored: list[str] = []
+    problems: list[str] = []
+    backup_taken_at: str | None = None
+
+
+def rollback(target: str, options: ProvisionOptions, profile: Profile,
+             find_backup: Callable[[str], tuple[int, dict[str, Any]] | None],
+             mark_restored: Callable[[str], None]) -> RollbackResult:
+    """Put back every setting saved before kitchencam first provisioned ``target``, then verify."""
+    from kitchencam.onvif import write
+
+    cam = _Camera(target, options)
+    result = RollbackResult(target=target)
+    try:
+        facts = cam.read()
+        key = camera_key(facts)
+        result.serial = facts.device_info.serial if facts.device_info else None
+        found = find_backup(key)
+        if found is None:
+            raise UsageError(_("No backup of {target} (serial {serial}): kitchencam has not provisioned it, or it "
+                               "was rolled back already.").format(target=target, serial=result.serial or "?"))
+        _backup_id, saved = found
+        session = cam.session
+        enc_saved = saved.get("encoder")
+        enc = main_encoder(facts)
+        if enc_saved and enc is not None:
+            write.set_video_encoder(session, facts, enc_saved["token"], encoding=enc_saved["encoding"],
+                                    width=enc_saved["width"], height=enc_saved["height"], fps=enc_saved["fps"],
+                                    bitrate_kbps=enc_saved["bitrate_kbps"], gov_length=enc_saved["gop"],
+                                    constant_bitrate=enc_saved["constant_bitrate"], profile=enc_saved["profile"])
+            result.restored.append("encoder")
+            facts = _reread_after_set(cam)
+        img_saved = saved.get("imaging")
+        if img_saved:
+            write.set_imaging(cam.session, img_saved["video_source_token"], wdr_mode=img_saved["wdr_mode"],
+                              wdr_level=img_saved["wdr_level"], ir_cut=img_saved["ir_cut_filter"])
+            result.restored.append("imaging")
+            facts = _reread_after_set(cam)
+        time_saved = saved.get("time") or {}
+        ntp_saved = saved.get("ntp") or {}
+        if time_saved:
+            ntp_on = time_saved.get("date_time_type") == "NTP"
+            write.set_time(cam.session, ntp_servers=list(ntp_saved.get("servers") or []) if ntp_on else [],
+                           timezone_candidates=[time_saved["timezone"]] if time_saved.get("timezone") else [],
+                           manual_utc=None if ntp_on else datetime.now(timezone.utc))
+            result.restored.append("time")
+            facts = _reread_after_set(cam)
+        if saved.get("hostname") and (facts.hostname is None or facts.hostname.name != saved["hostname"]):
+            write.set_hostname(cam.session, saved["hostname"])
+            result.restored.append("hostname")
+            facts = _reread_after_set(cam)
+        account = (profile.provision.centre_account if profile.provision else None)
+        if account and account.user not in saved.get("users", []) and any(u.name == account.user for u in facts.users):
+            write.delete_user(cam.session, account.user)
+            result.restored.append("centre-account")
+        facts = cam.read()
+        result.problems = _compare_with_backup(facts, saved)
+        if not result.problems:
+            mark_restored(key)
+    except KitchencamError as exc:
+        result.problems.append(exc.message)
+    finally:
+        cam.close()
+    return result
+
+
+def _reread_after_set(cam: _Camera) -> Facts:
+    try:
+        return cam.read()
+    except Unreachable:
+        if not cam.wait_back():
+            raise
+        return cam.read()
+
+
+def _compare_with_backup(facts: Facts, saved: dict[str, Any]) -> list[str]:
+    problems = []
+    enc, enc_saved = main_encoder(facts), saved.get("encoder")
+    if enc and enc_saved:
+        for key in ("encoding", "width", "height"):
+            if getattr(enc, key) != enc_saved[key]:
+                problems.append(f"encoder.{key}: {getattr(enc, key)} != {enc_saved[key]}")
+    img_saved = saved.get("imaging")
+    if img_saved and facts.imaging:
+        for key in ("wdr_mode", "ir_cut_filter"):
+            if getattr(facts.imaging[0], key) != img_saved[key]:
+                problems.append(f"imaging.{key}: {getattr(facts.imaging[0], key)} != {img_saved[key]}")
+    time_saved = saved.get("time") or {}
+    if time_saved and facts.time and facts.time.date_time_type != time_saved.get("date_time_type"):
+        problems.append(f"time.date_time_type: {facts.time.date_time_type} != {time_saved.get('date_time_type')}")
+    if saved.get("hostname") and (facts.hostname is None or facts.hostname.name != saved["hostname"]):
+        problems.append(f"hostname: {facts.hostname.name if facts.hostname else None} != {saved['hostname']}")
+    return problems
