@@ -477,10 +477,11 @@ def _render_demo(console: Console, result: Any) -> None:
     table.add_column(_("Main stream"))
     table.add_column(_("WDR / IR"))
     table.add_column(_("Clock"), justify="right")
+    table.add_column(_("Check, provision, check"))
     for cam in result.cameras:
         where = f"{cam.target}\n[dim]{cam.persona}[/]"
         if cam.error is not None:
-            table.add_row(where, f"[red]{cam.error.code}[/]", "", "", "", "")
+            table.add_row(where, f"[red]{cam.error.code}[/]", "", "", "", "", "")
             continue
         media = f"\n[dim]{', '.join(cam.onvif_profiles)} ({cam.media})[/]" if cam.media else ""
         offset = _offset_text(cam.clock_offset_s)
@@ -491,6 +492,7 @@ def _render_demo(console: Console, result: Any) -> None:
             f"{cam.main_stream or '?'}{media}",
             f"{cam.wdr or '?'} / {cam.ir_cut or '?'}",
             offset,
+            f"{cam.check_before}\n-> {cam.provision_state}\n-> {cam.check_after}",
         )
     if console.width >= 120:
         console.print(table)
@@ -511,6 +513,8 @@ def _render_demo(console: Console, result: Any) -> None:
                         (_("Main stream"), cam.main_stream or "?"),
                         (_("WDR / IR"), f"{cam.wdr or '?'} / {cam.ir_cut or '?'}"),
                         (_("Clock"), _offset_text(cam.clock_offset_s)),
+                        (_("Check, provision, check"),
+                         f"{cam.check_before} -> {cam.provision_state} -> {cam.check_after}"),
                     ],
                 )
             )

@@ -51,6 +51,9 @@ class CameraSummary(BaseModel):
     clock_offset_s: float | None = None
     read_errors: int = 0
     found_by: list[str] = []
+    check_before: str | None = None  # overall verdict of `check` (camera rules) before provisioning
+    provision_state: str | None = None
+    check_after: str | None = None
     error: ErrorItem | None = None
 
 
@@ -146,7 +149,40 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
         for member in school.members:
             if member.camera.ip not in {d.address for d in found.devices} and member.camera.persona.streams:
                 rows.append(read_one(member.camera.persona.name, member.camera.device_xaddr, "admin", password))
+        progress("checking against the thanhtri-2024 profile, provisioning, checking again")
+        _check_and_provision(rows, "admin", password)
         centre_url = school.centre_server.base_url if school.centre_server else None
     rows.sort(key=lambda r: DEMO_PERSONAS.index(r.persona) if r.persona in DEMO_PERSONAS else 99)
     return DemoResult(bind_base=base, centre_url=centre_url, subnet=subnet, discovered_cameras=found.cameras,
                       discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2))
+
+
+def _check_and_provision(rows: list[CameraSummary], user: str, password: str) -> None:
+    """check -> provision (in memory: the demo records nothing in your store) -> check again."""
+    from kitchencam.audit import summarise
+    from kitchencam.check import CheckOptions, check_one
+    from kitchencam.profile import load_catalogue, load_profile
+    from kitchencam.provision import ProvisionOptions, SiteContext, provision
+
+    profile = load_profile("thanhtri-2024")
+    catalogue = load_catalogue()
+    readable = [r for r in rows if r.error is None and r.media is not None]
+    options = CheckOptions(targets=[r.target for r in readable], user=user, password=password)
+
+    def camera_overall(target: str) -> str:
+        done = check_one(target, profile, catalogue, options)
+        return done.overall if done.error else summarise(done.verdicts, kinds={"device", "catalogue"})[1]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        before = list(pool.map(camera_overall, options.targets))
+    saved: dict[str, str] = {}
+    result = provision(
+        ProvisionOptions(targets=options.targets, user=user, password=password, secrets_get=saved.get,
+                         secrets_set=saved.__setitem__),
+        profile, catalogue, SiteContext(code="MN-DEMO", name="demo", ntp_servers=["0.vn.pool.ntp.org"]),
+        lambda _t, _f, _s: 0, lambda *_a: None,
+    )
+    for row, was, cam in zip(readable, before, result.cameras, strict=True):
+        row.check_before = was
+        row.provision_state = cam.state
+        row.check_after = cam.overall

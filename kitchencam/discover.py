@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
@@ -26,6 +26,7 @@ from kitchencam.store import Store
 
 if TYPE_CHECKING:
     from kitchencam.discovery import HttpFinding, ProbeMatch
+    from kitchencam.onvif.read import Identity
 
 # A type or scope that makes a device a camera (ONVIF Profile S/T video transmitter).
 CAMERA_TYPES = {
@@ -233,19 +234,23 @@ def add_http_findings(devices: list[DiscoveredDevice], findings: Sequence[HttpFi
 # ---------------------------------------------------------------------------------------------
 
 
-def enrich(device: DiscoveredDevice, *, user: str | None, password: str | None, timeout_s: float) -> None:
-    """Clock (no credentials needed), then identity and MAC with credentials. Never raises for
-    an expected failure: it lands in ``device.error``."""
+def fetch_identity(xaddr: str, *, user: str | None, password: str | None,
+                   timeout_s: float) -> Identity | KitchencamError:
+    """Clock (no credentials needed), then identity and MAC with credentials (I/O, any thread)."""
     from kitchencam.onvif.client import Timeouts
     from kitchencam.onvif.read import read_identity
 
-    if device.kind != "camera" or device.onvif != "on" or not device.xaddr:
-        return
     try:
-        identity = read_identity(device.xaddr, user=user, password=password,
-                                 timeouts=Timeouts(connect=min(2.0, timeout_s), read=max(2.0, timeout_s)))
+        return read_identity(xaddr, user=user, password=password,
+                             timeouts=Timeouts(connect=min(2.0, timeout_s), read=max(2.0, timeout_s)))
     except KitchencamError as exc:
-        device.error = ErrorItem.from_error(exc)
+        return exc
+
+
+def apply_identity(device: DiscoveredDevice, identity: Identity | KitchencamError) -> None:
+    """Fold what was read into the row; an expected failure lands in ``device.error``."""
+    if isinstance(identity, KitchencamError):
+        device.error = ErrorItem.from_error(identity)
         return
     if identity.time is not None:
         device.clock_offset_s = (round(identity.time.clock_offset_s, 1)
@@ -263,6 +268,17 @@ def enrich(device: DiscoveredDevice, *, user: str | None, password: str | None, 
     if auth_errors:
         first = auth_errors[0]
         device.error = ErrorItem(code=first.code, message=first.message, exit_code=5, target=device.address)
+
+
+def _readable(device: DiscoveredDevice) -> bool:
+    return device.kind == "camera" and device.onvif == "on" and bool(device.xaddr)
+
+
+def _warm_wsdl() -> None:
+    """Parse the device WSDL while the probes are out (the first identity read would wait for it)."""
+    from kitchencam.onvif.client import DEVICE, wsdl_document
+
+    wsdl_document(DEVICE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,27 +314,45 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
     seen: dict[str, set[str]] = {i.name: set() for i in interfaces}
     if targets:
         seen["unicast"] = set()
+    pool = ThreadPoolExecutor(max_workers=ENRICH_WORKERS)
+    reads: dict[str, tuple[str, Future[Identity | KitchencamError]]] = {}  # endpoint -> (xaddr, read)
+
+    def read(xaddr: str) -> Future[Identity | KitchencamError]:
+        return pool.submit(fetch_identity, xaddr, user=options.user, password=options.password,
+                           timeout_s=options.timeout_s)
 
     def on_match(match: ProbeMatch) -> None:
         key = "unicast" if match.via == "unicast" else (match.interface or "multicast")
         seen.setdefault(key, set()).add(match.endpoint)
+        # Read each camera while the others are still answering: the wait is not added at the end.
+        if match.endpoint not in reads and is_camera(match.types, match.scopes):
+            xaddr = choose_xaddr(match.xaddrs, match.source_ip, match.local_cidr or match.local_ip)
+            if xaddr:
+                reads[match.endpoint] = (xaddr, read(xaddr))
         if progress is not None:
             progress({k: len(v) for k, v in seen.items()})
 
-    result = Prober().probe(
-        interfaces=interfaces, unicast_targets=[f"{t}" for t in targets], type_sets=ALL_DEVICES_TYPE_SETS,
-        timeout=options.timeout_s, expect=options.expect, on_match=on_match,
-    )
-    devices = merge(result.matches)
-    if targets and not result.stopped_early:
-        answered = {m.source_ip for m in result.matches}
-        silent = [t for t in targets if t not in answered]
-        add_http_findings(devices, http_onvif_check(silent, port=options.http_port, timeout=0.8, concurrency=64),
-                          options.http_port)
-    if devices:
-        with ThreadPoolExecutor(max_workers=min(ENRICH_WORKERS, len(devices))) as pool:
-            list(pool.map(lambda d: enrich(d, user=options.user, password=options.password,
-                                           timeout_s=options.timeout_s), devices))
+    try:
+        pool.submit(_warm_wsdl)
+        result = Prober().probe(
+            interfaces=interfaces, unicast_targets=[f"{t}" for t in targets], type_sets=ALL_DEVICES_TYPE_SETS,
+            timeout=options.timeout_s, expect=options.expect, on_match=on_match,
+        )
+        devices = merge(result.matches)
+        if targets and not result.stopped_early:
+            answered = {m.source_ip for m in result.matches}
+            silent = [t for t in targets if t not in answered]
+            findings = http_onvif_check(silent, port=options.http_port, timeout=0.8, concurrency=64)
+            add_http_findings(devices, findings, options.http_port)
+        for device in devices:
+            if not _readable(device):
+                continue
+            assert device.xaddr is not None
+            started_read = reads.get(device.endpoint)
+            future = started_read[1] if started_read and started_read[0] == device.xaddr else read(device.xaddr)
+            apply_identity(device, future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     devices.sort(key=lambda d: (d.kind != "camera", ipaddress.ip_address(d.address)))
 
     searched = []
