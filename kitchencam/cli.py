@@ -897,9 +897,19 @@ def provision_cmd(
         site, ctx = _site_context(site_path)
         profile = load_profile(profile_name or (site.profile if site else "thanhtri-2024"))
         catalogue = load_catalogue()
+        from kitchencam.provision import uplink_warning
+
         with Store(ENV.paths.store_file) as store:
             chosen = targets_or_all(targets or [], use_all, store, ctx.code)
             site_id = store.upsert_site(ctx.code, ctx.name).id
+            uplink = store.latest_bandwidth(site_id)
+            on_site = len(store.list_devices(site_id, kind="camera"))
+        warnings = []
+        if uplink is not None:
+            warning = uplink_warning(profile.main_stream.bitrate_kbps_max, max(on_site, len(chosen)),
+                                     float(uplink["p10_mbps"]))
+            if warning:
+                warnings.append(warning)
         secrets_store = SecretStore(ENV.paths)
         creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), secrets_store,
                                     interactive=ENV.interactive, prompt=ENV.prompt)
@@ -917,6 +927,7 @@ def provision_cmd(
                 s.record_step(backup_id, step, status, detail)
 
         planned = provision(options, profile, catalogue, ctx, store_backup, record_step)
+        planned.warnings = warnings
         if dry_run or not any(c.steps for c in planned.cameras):
             return planned
         if not yes:
@@ -928,6 +939,7 @@ def provision_cmd(
                 raise typer.Exit(int(ExitCode.OK))
         options.dry_run = False
         result = provision(options, profile, catalogue, ctx, store_backup, record_step)
+        result.warnings = warnings
         with Store(ENV.paths.store_file) as store:
             record(result, store, ctx.code, ctx.name, started.isoformat(timespec="seconds"))
         return result
@@ -977,6 +989,8 @@ def _render_provision(console: Console, result: Any) -> None:
         if cam.overall:
             console.print("  " + _("After: {overall} ({counts})").format(
                 overall=cam.overall, counts=", ".join(f"{k} {n}" for k, n in cam.counts.items() if n)))
+    for warning in result.warnings:
+        console.print(f"[yellow]{escape(warning)}[/]", soft_wrap=True)
     label = _("Plan only (--dry-run).") if result.dry_run else ""
     console.print(f"{label} " + _("{n} camera(s) in {seconds} s.").format(n=len(result.cameras),
                                                                         seconds=result.elapsed_s))

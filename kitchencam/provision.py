@@ -73,6 +73,24 @@ class ProvisionResult(BaseModel):
     dry_run: bool
     cameras: list[CameraProvision]
     elapsed_s: float
+    warnings: list[str] = []
+
+
+# A camera needs its bitrate cap plus protocol overhead (x1.1) and headroom (x1.3) of upload.
+PROTOCOL_OVERHEAD = 1.1
+HEADROOM = 1.3
+
+
+def uplink_warning(cap_kbps: int, cameras: int, uplink_p10_mbps: float) -> str | None:
+    """A warning with the cap that fits when the cameras' caps add up to more than the uplink."""
+    need_mbps = cameras * cap_kbps * PROTOCOL_OVERHEAD * HEADROOM / 1000
+    if cameras <= 0 or need_mbps <= uplink_p10_mbps:
+        return None
+    fits_kbps = int(uplink_p10_mbps * 1000 / (cameras * PROTOCOL_OVERHEAD * HEADROOM))
+    return _("{n} camera(s) at {cap} kbit/s need {need:.1f} Mbit/s of upload, but the school's line carries "
+             "{have:.1f} Mbit/s (10th percentile of the last bandwidth test). A cap of {fits} kbit/s per "
+             "camera fits: lower bitrate_kbps_max in the profile, or ask the provider for more upload.").format(
+        n=cameras, cap=cap_kbps, need=need_mbps, have=uplink_p10_mbps, fits=fits_kbps)
 
 
 @dataclass

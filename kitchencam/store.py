@@ -139,6 +139,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        5,
+        "upload bandwidth results",
+        """
+        CREATE TABLE bandwidth_results (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            measured_at TEXT NOT NULL,
+            mean_mbps REAL NOT NULL,
+            p10_mbps REAL NOT NULL,
+            duration_s REAL,
+            streams INTEGER,
+            url TEXT
+        );
+        """,
+    ),
 ]
 
 
@@ -456,6 +472,20 @@ class Store:
     def steps(self, backup_id: int) -> list[tuple[str, str, str | None]]:
         return [(r[0], r[1], r[2]) for r in self.conn.execute(
             "SELECT step, status, detail FROM provision_steps WHERE backup_id = ? ORDER BY id", (backup_id,))]
+
+    # -- bandwidth ------------------------------------------------------------------------------
+
+    def save_bandwidth(self, site_id: int, *, mean_mbps: float, p10_mbps: float, duration_s: float | None = None,
+                       streams: int | None = None, url: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO bandwidth_results(site_id, measured_at, mean_mbps, p10_mbps, duration_s, streams, url)"
+                " VALUES (?,?,?,?,?,?,?)", (site_id, _now(), mean_mbps, p10_mbps, duration_s, streams, url))
+
+    def latest_bandwidth(self, site_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM bandwidth_results WHERE site_id = ? ORDER BY id DESC LIMIT 1",
+                                (site_id,)).fetchone()
+        return dict(row) if row else None
 
     def latest_checks(self, site_id: int) -> list[CheckRecord]:
         """The newest check of each camera of the site (by device, else by target)."""

@@ -82,6 +82,7 @@ def test_provision_then_check_then_noop_then_rollback(run, school, isolated: Pat
     assert code == 0, doc["errors"]
     codec, *_rest = school.members[0].camera.main_stream()
     assert codec == "H264"
+    assert school.members[0].camera.state.hostname == "IPC"  # the factory name is back
     code, doc = run.json("check", target, env=ENV)
     found = {v["rule"]: v for v in doc["data"]["devices"][0]["verdicts"]}
     assert found["ntp"]["status"] == "FAIL"
@@ -164,7 +165,7 @@ def test_drops_end_compliant_or_resumable(run, school, isolated: Path):
 
 
 def test_many_cameras_one_unreachable_exits_4(run):
-    sim = SimulatedSchool(personas=["dahua-wizsense2"], cameras=6, bind_base="127.0.58.10", http_port=0,
+    sim = SimulatedSchool(personas=["dahua-wizsense2"], cameras=19, bind_base="127.0.58.10", http_port=0,
                           rtsp_port=0, user="admin", password=PASSWORD, discovery=False)
     sim.start()
     try:
@@ -174,7 +175,19 @@ def test_many_cameras_one_unreachable_exits_4(run):
     finally:
         sim.stop()
     states = [c["state"] for c in doc["data"]["cameras"]]
-    assert states.count("provisioned") == 6
+    assert states.count("provisioned") == 19
     assert states.count("failed") == 1
     assert code == 4
     assert doc["errors"][0]["target"] == "127.0.58.99:9"
+
+
+def test_caps_that_exceed_the_measured_uplink_are_warned_with_the_cap_that_fits(run, school, isolated: Path):
+    assert run(*SITE).exit_code == 0
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site = store.upsert_site("MN-TTO", "Tả Thanh Oai")
+        store.save_bandwidth(site.id, mean_mbps=2.6, p10_mbps=2.0, duration_s=20, streams=2)
+    code, doc = run.json("provision", xaddr(school), "--dry-run", env=ENV)
+    assert code == 0
+    [warning] = doc["data"]["warnings"]
+    assert "2.9 Mbit/s" in warning  # 2048 kbit/s x 1.1 x 1.3
+    assert "1398 kbit/s" in warning  # what fits in 2.0 Mbit/s
