@@ -313,6 +313,13 @@ def _render_credentials(console: Console, result: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 
 ListOpt = list[str] | None
+TargetsArg = Annotated[
+    list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
+]
+AllOpt = Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
+]
 
 
 @app.command("sim")
@@ -739,13 +746,9 @@ def profile_validate(
 
 @app.command("check")
 def check_cmd(
-    targets: Annotated[
-        list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
-    ] = None,
-    use_all: Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))] = False,
-    profile_name: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
-    ] = None,
+    targets: TargetsArg = None,
+    use_all: AllOpt = False,
+    profile_name: ProfileOpt = None,
     attest: Annotated[
         ListOpt,
         typer.Option("--attest", metavar="RULE=yes|no", help=_("The technician's answer to a rule (repeatable).")),
@@ -861,15 +864,11 @@ def _site_context(site_path: Path | None) -> tuple[Any, Any]:
 
 @app.command("provision")
 def provision_cmd(
-    targets: Annotated[
-        list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
-    ] = None,
-    use_all: Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))] = False,
+    targets: TargetsArg = None,
+    use_all: AllOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=_("Show the plan and stop."))] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Apply without asking."))] = False,
-    profile_name: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
-    ] = None,
+    profile_name: ProfileOpt = None,
     user: UserOpt = None,
     site_path: SiteOpt = None,
     as_json: JsonOpt = False,
@@ -999,9 +998,7 @@ def _render_provision(console: Console, result: Any) -> None:
 @app.command("rollback")
 def rollback_cmd(
     target: Annotated[str, typer.Argument(metavar="TARGET", help=_("HOST, HOST:PORT or an XAddr URL."))],
-    profile_name: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
-    ] = None,
+    profile_name: ProfileOpt = None,
     user: UserOpt = None,
     site_path: SiteOpt = None,
     as_json: JsonOpt = False,
