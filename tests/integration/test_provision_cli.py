@@ -164,21 +164,25 @@ def test_drops_end_compliant_or_resumable(run, school, isolated: Path):
     assert backup[1]["encoder"]["encoding"] == "H264"  # the factory state, kept intact
 
 
-def test_many_cameras_one_unreachable_exits_4(run):
-    sim = SimulatedSchool(personas=["dahua-wizsense2"], cameras=19, bind_base="127.0.58.10", http_port=0,
-                          rtsp_port=0, user="admin", password=PASSWORD, discovery=False)
+def test_all_over_20_cameras_with_one_unreachable_exits_4(run):
+    sim = SimulatedSchool(personas=["dahua-wizsense2"], cameras=20, bind_base="127.0.58.10", http_port=0,
+                          rtsp_port=0, user="admin", password=PASSWORD)
     sim.start()
     try:
         assert run(*SITE).exit_code == 0
-        targets = [m.camera.device_xaddr for m in sim.members] + ["127.0.58.99:9"]
-        code, doc = run.json("provision", *targets, "--yes", env=ENV)
+        code, _doc = run.json("discover", "--subnet", "127.0.58.0/27", "--expect", "20", env=ENV)
+        assert code == 0
+        gone = sim.members[0].camera
+        gone.stop()  # unplugged after discovery
+        code, doc = run.json("provision", "--all", "--yes", env=ENV)
     finally:
         sim.stop()
     states = [c["state"] for c in doc["data"]["cameras"]]
     assert states.count("provisioned") == 19
     assert states.count("failed") == 1
     assert code == 4
-    assert doc["errors"][0]["target"] == "127.0.58.99:9"
+    assert doc["errors"][0]["code"] == "Unreachable"
+    assert gone.ip in doc["errors"][0]["target"]
 
 
 def test_caps_that_exceed_the_measured_uplink_are_warned_with_the_cap_that_fits(run, school, isolated: Path):
