@@ -1038,3 +1038,90 @@ def rollback_cmd(
                                                              what=", ".join(result.restored) or "-"))
 
     finish("rollback", as_json, produce, human, extra_errors=errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# bandwidth
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("bandwidth")
+def bandwidth_cmd(
+    url: Annotated[
+        str | None,
+        typer.Option("--url", metavar="URL",
+                     help=_("Where to upload (default: the site's centre URL + /api/v1/bandwidth/upload).")),
+    ] = None,
+    duration: Annotated[
+        float, typer.Option("--duration", metavar="S", min=1, max=600, help=_("Seconds counted, after a warm-up."))
+    ] = 20.0,
+    streams: Annotated[
+        int, typer.Option("--streams", metavar="N", min=1, max=4, help=_("Parallel connections (1-4)."))
+    ] = 2,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure the school's sustained upload to the centre and how many cameras it carries.
+
+    The token comes from KITCHENCAM_CENTRE_TOKEN. Exit 4 if the centre cannot be reached, 5 if it
+    refuses the token.
+
+    \b
+    Example: kitchencam bandwidth --duration 30 --streams 4
+    """
+    import os
+
+    def produce() -> Any:
+        from kitchencam import bandwidth as bw
+        from kitchencam.errors import UsageError
+        from kitchencam.profile import load_profile
+        from kitchencam.store import Store
+
+        site, ctx = _site_context(site_path)
+        if url is None and site is None:
+            raise UsageError(_("No site config to take the centre's address from: pass --url URL, or create one "
+                               "with kitchencam site init."))
+        target = url or str(site.centre.url).rstrip("/") + "/api/v1/bandwidth/upload"
+        profile = load_profile(site.profile if site else "thanhtri-2024")
+        with Store(ENV.paths.store_file) as store:
+            site_id = store.upsert_site(ctx.code, ctx.name).id
+            on_site = len(store.list_devices(site_id, kind="camera"))
+        options: dict[str, Any] = {
+            "token": os.environ.get("KITCHENCAM_CENTRE_TOKEN") or None, "duration_s": duration,
+            "warmup_s": bw.WARMUP_S, "streams": streams, "verify_tls": site.centre.verify_tls if site else True,
+            "cap_kbps": profile.main_stream.bitrate_kbps_max, "cameras_on_site": on_site,
+        }
+        if as_json or not ENV.err.is_terminal:
+            result = bw.measure(target, **options)
+        else:
+            from rich.progress import BarColumn, Progress, TextColumn
+
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
+                          console=ENV.err, transient=True) as bar:
+                task = bar.add_task(_("Warming up"), total=duration + bw.WARMUP_S, rate="")
+
+                def show(elapsed: float, total: float, mbps: float, warming: bool) -> None:
+                    bar.update(task, completed=elapsed, total=total, rate=f"{mbps:.1f} Mbit/s",
+                               description=_("Warming up") if warming else _("Uploading"))
+
+                result = bw.measure(target, progress=show, **options)
+        with Store(ENV.paths.store_file) as store:
+            store.save_bandwidth(site_id, mean_mbps=result.mean_mbps, p10_mbps=result.p10_mbps,
+                                 duration_s=result.duration_s, streams=result.streams, url=result.url)
+        return result
+
+    finish("bandwidth", as_json, produce, _render_bandwidth)
+
+
+def _render_bandwidth(console: Console, result: Any) -> None:
+    from rich.markup import escape
+
+    console.print(_("Upload to {url}: {streams} connection(s), {seconds:g} s counted.").format(
+        url=escape(result.url), streams=result.streams, seconds=result.duration_s), soft_wrap=True)
+    console.print(_("Mean {mean:.1f} Mbit/s, 10th percentile {p10:.1f} Mbit/s.").format(
+        mean=result.mean_mbps, p10=result.p10_mbps))
+    console.print(_("Carries {n} camera(s) at the profile's bitrate of {cap} kbit/s (site has {m}).").format(
+        n=result.carries, cap=result.cap_kbps, m=result.cameras_on_site))
+    if result.verdict:
+        short = result.carries is not None and result.carries < (result.cameras_on_site or 0)
+        console.print(f"[yellow]{escape(result.verdict)}[/]" if short else escape(result.verdict), soft_wrap=True)

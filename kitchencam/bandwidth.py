@@ -1,0 +1,322 @@
+"""Sustained upload test: how much the school's line really carries, and how many cameras that is.
+
+N threads each POST a generated body (a large Content-Length, streamed in 64 KiB chunks) to the
+centre's ``/api/v1/bandwidth/upload`` for the whole test, starting a new POST when one finishes.
+Bytes handed to the socket are counted per 1-second window after a warm-up (which fills the
+socket buffers and TCP's window, and is not counted). The test stops at a hard deadline: the
+main thread shuts every socket down and joins every thread.
+
+A speed-test burst overstates a shared school uplink; the 10th percentile of the 1 s windows is
+what the cameras can count on, so ``carries`` uses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import math
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from kitchencam.errors import AuthFailed, KitchencamError, Unreachable, UsageError
+from kitchencam.i18n import _
+
+CHUNK = 64 * 1024
+#: Bytes per POST (under the centre's 1 GiB limit); a new POST starts when one is sent.
+BODY_BYTES = 32 * 1024 * 1024
+CONNECT_TIMEOUT = 5.0
+#: A send that makes no progress for this long means the line is gone.
+IO_TIMEOUT = 10.0
+#: Seconds not counted at the start (the CLI reads it here, tests shorten it).
+WARMUP_S = 2.0
+_PAYLOAD = bytes(range(256)) * (CHUNK // 256)
+
+#: progress(elapsed_s, total_s, current_mbps, warming_up)
+Progress = Callable[[float, float, float, bool], None]
+
+
+class BandwidthResult(BaseModel):
+    """One upload test (docs/reference/cli.md, `kitchencam bandwidth`)."""
+
+    url: str
+    streams: int
+    duration_s: float
+    warmup_s: float
+    mean_mbps: float
+    p10_mbps: float
+    windows: list[float]
+    bytes_counted: int
+    bytes_sent: int
+    cap_kbps: int | None = None
+    carries: int | None = None
+    cameras_on_site: int | None = None
+    verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    safe_url: str
+    verify_tls: bool
+
+
+def _target(url: str, verify_tls: bool) -> _Target:
+    split = urlsplit(url)
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise UsageError(_("Not an http(s) URL: {url}").format(url=url))
+    try:
+        port = split.port or (443 if split.scheme == "https" else 80)
+    except ValueError:
+        raise UsageError(_("Not an http(s) URL: {url}").format(url=url)) from None
+    host = split.hostname
+    shown_host = f"[{host}]" if ":" in host else host
+    netloc = f"{shown_host}:{split.port}" if split.port else shown_host
+    path = (split.path or "/") + (f"?{split.query}" if split.query else "")
+    return _Target(split.scheme, host, port, path, f"{split.scheme}://{netloc}{path}", verify_tls)
+
+
+def _connection(t: _Target, timeout: float) -> http.client.HTTPConnection:
+    if t.scheme == "https":
+        ctx = ssl.create_default_context()
+        if not t.verify_tls:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(t.host, t.port, timeout=timeout, context=ctx)
+    return http.client.HTTPConnection(t.host, t.port, timeout=timeout)
+
+
+def _network_error(t: _Target, exc: BaseException) -> KitchencamError:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return KitchencamError(
+            _("The centre's TLS certificate was not accepted: {reason}").format(reason=exc.verify_message),
+            target=t.safe_url,
+            hint=_("Ask the district for the right address, or set centre.verify_tls: false in the site config "
+                   "if they say so."))
+    return Unreachable(
+        _("No answer from {url}: {reason}").format(url=t.safe_url, reason=exc or type(exc).__name__),
+        target=t.safe_url,
+        hint=_("Check the school's internet connection and the centre address (--url or centre.url in the site "
+               "config), then run the test again."))
+
+
+def _status_error(t: _Target, status: int, body: bytes) -> KitchencamError:
+    detail = body[:300].decode("utf-8", "replace").strip()
+    try:
+        parsed = json.loads(body)
+        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+            detail = parsed["message"]
+    except ValueError:
+        pass
+    if status in (401, 403):
+        return AuthFailed(_("The centre refused the token (HTTP {status}).").format(status=status), target=t.safe_url,
+                          hint=_("Set KITCHENCAM_CENTRE_TOKEN to the token the district gave you."))
+    return KitchencamError(
+        _("The centre answered HTTP {status} to the upload test: {detail}").format(status=status, detail=detail or "-"),
+        target=t.safe_url)
+
+
+def _headers(token: str | None) -> dict[str, str]:
+    headers = {"Content-Type": "application/octet-stream", "User-Agent": "kitchencam-bandwidth"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def _preflight(t: _Target, token: str | None) -> None:
+    """An empty POST first: a wrong token or address gets a clear answer before the body flows."""
+    conn = _connection(t, CONNECT_TIMEOUT)
+    try:
+        conn.request("POST", t.path, body=b"", headers={**_headers(token), "Content-Length": "0"})
+        resp = conn.getresponse()
+        body = resp.read(65536)
+    except (OSError, http.client.HTTPException) as exc:
+        raise _network_error(t, exc) from None
+    finally:
+        conn.close()
+    if not 200 <= resp.status < 300:
+        raise _status_error(t, resp.status, body)
+
+
+class _Counter:
+    """Bytes sent, per 1 s window of the counted part; shared by the threads."""
+
+    def __init__(self, count_from: float, duration_s: float) -> None:
+        self.count_from = count_from
+        self.count_until = count_from + duration_s
+        self.lock = threading.Lock()
+        self.buckets = [0] * max(1, math.ceil(duration_s - 1e-9))
+        self.sent = 0
+        self.counted = 0
+
+    def add(self, n: int, now: float) -> None:
+        with self.lock:
+            self.sent += n
+            if self.count_from <= now < self.count_until:
+                self.counted += n
+                self.buckets[min(int(now - self.count_from), len(self.buckets) - 1)] += n
+
+
+class _Run:
+    def __init__(self, t: _Target, token: str | None, counter: _Counter, deadline: float) -> None:
+        self.t = t
+        self.headers = {**_headers(token), "Content-Length": str(BODY_BYTES)}
+        self.counter = counter
+        self.deadline = deadline
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.conns: set[http.client.HTTPConnection] = set()
+        self.error: KitchencamError | None = None
+
+    def over(self) -> bool:
+        return self.stop.is_set() or time.monotonic() >= self.deadline
+
+    def fail(self, error: KitchencamError) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = error
+        self.stop.set()
+
+    def worker(self) -> None:
+        conn = _connection(self.t, CONNECT_TIMEOUT)
+        with self.lock:
+            self.conns.add(conn)
+        try:
+            while not self.over():
+                conn.putrequest("POST", self.t.path, skip_accept_encoding=True)
+                for name, value in self.headers.items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                if conn.sock is not None:
+                    conn.sock.settimeout(IO_TIMEOUT)
+                left = BODY_BYTES
+                view = memoryview(_PAYLOAD)
+                while left > 0:
+                    if self.over():
+                        return  # the connection is closed below; the centre drops the short body
+                    n = min(CHUNK, left)
+                    conn.send(view[:n])
+                    left -= n
+                    self.counter.add(n, time.monotonic())
+                resp = conn.getresponse()
+                body = resp.read(65536)
+                if not 200 <= resp.status < 300:
+                    self.fail(_status_error(self.t, resp.status, body))
+                    return
+        except (OSError, http.client.HTTPException) as exc:
+            if not self.over():  # errors after the deadline are our own shutdown
+                self.fail(_network_error(self.t, exc))
+        finally:
+            with self.lock:
+                self.conns.discard(conn)
+            conn.close()
+
+    def abort(self) -> None:
+        """Unblock every thread stuck in a send: shut the sockets down."""
+        self.stop.set()
+        with self.lock:
+            conns = list(self.conns)
+        for conn in conns:
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def cameras_carried(p10_mbps: float, cap_kbps: int) -> int:
+    """How many cameras at ``cap_kbps`` (x protocol overhead x headroom) fit in ``p10_mbps``."""
+    from kitchencam.provision import HEADROOM, PROTOCOL_OVERHEAD
+
+    if cap_kbps <= 0:
+        return 0
+    per_camera_mbps = cap_kbps * PROTOCOL_OVERHEAD * HEADROOM / 1000
+    return max(0, math.floor(p10_mbps / per_camera_mbps + 1e-9))
+
+
+def assess(result: BandwidthResult, cap_kbps: int, cameras_on_site: int) -> BandwidthResult:
+    """Fill ``carries`` and the verdict for the profile's bitrate cap and the site's cameras."""
+    from kitchencam.provision import uplink_warning
+
+    result.cap_kbps = cap_kbps
+    result.cameras_on_site = cameras_on_site
+    result.carries = cameras_carried(result.p10_mbps, cap_kbps)
+    if cameras_on_site <= 0:
+        result.verdict = _("No cameras are recorded for this site yet (kitchencam discover); the line carries "
+                           "{n} camera(s).").format(n=result.carries)
+    elif result.carries >= cameras_on_site:
+        result.verdict = _("Enough: the line carries the site's {m} camera(s) with headroom.").format(
+            m=cameras_on_site)
+    else:
+        result.verdict = uplink_warning(cap_kbps, cameras_on_site, result.p10_mbps) or ""
+    return result
+
+
+def measure(url: str, *, token: str | None, duration_s: float = 20.0, warmup_s: float = WARMUP_S,
+            streams: int = 2, verify_tls: bool = True, progress: Progress | None = None,
+            cap_kbps: int | None = None, cameras_on_site: int | None = None) -> BandwidthResult:
+    """Upload for ``warmup_s + duration_s`` over ``streams`` connections; see the module doc."""
+    if not 1 <= streams <= 4:
+        raise UsageError(_("--streams must be 1 to 4."))
+    if duration_s < 1:
+        raise UsageError(_("--duration must be at least 1 second."))
+    t = _target(url, verify_tls)
+    _preflight(t, token)
+    start = time.monotonic()
+    counter = _Counter(start + max(0.0, warmup_s), duration_s)
+    run = _Run(t, token, counter, counter.count_until)
+    threads = [threading.Thread(target=run.worker, name=f"bandwidth-{i}", daemon=True) for i in range(streams)]
+    for thread in threads:
+        thread.start()
+    total = counter.count_until - start
+    last_t, last_sent, mbps = start, 0, 0.0
+    try:
+        while not run.over():
+            time.sleep(min(0.25, max(0.0, counter.count_until - time.monotonic())))
+            now = time.monotonic()
+            with counter.lock:
+                sent = counter.sent
+            if now - last_t >= 0.9:
+                mbps = (sent - last_sent) * 8 / 1e6 / (now - last_t)
+                last_t, last_sent = now, sent
+            if progress is not None:
+                progress(min(now - start, total), total, mbps, now < counter.count_from)
+    finally:
+        run.abort()
+        for thread in threads:
+            thread.join(timeout=IO_TIMEOUT)
+    if run.error is not None:
+        raise run.error
+    full = int(duration_s + 1e-9)
+    windows = [b * 8 / 1e6 for b in counter.buckets[:full]]
+    partial = duration_s - full
+    if partial >= 0.5 and len(counter.buckets) > full:
+        windows.append(counter.buckets[full] * 8 / 1e6 / partial)
+    result = BandwidthResult(
+        url=t.safe_url, streams=streams, duration_s=duration_s, warmup_s=warmup_s,
+        mean_mbps=round(counter.counted * 8 / 1e6 / duration_s, 3),
+        p10_mbps=round(percentile(windows, 0.10), 3), windows=[round(w, 3) for w in windows],
+        bytes_counted=counter.counted, bytes_sent=counter.sent)
+    if cap_kbps is not None:
+        assess(result, cap_kbps, cameras_on_site or 0)
+    return result
