@@ -105,13 +105,18 @@ def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
                        attestations=options.attestations, elapsed_s=round(time.monotonic() - started, 2))
 
 
+def host_of(target: str) -> str:
+    """The host of a target given as HOST, HOST:PORT or an XAddr URL (to find its inventory row)."""
+    netloc = target.rsplit("//", maxsplit=1)[-1].split("/", maxsplit=1)[0]
+    return netloc.rsplit(":", maxsplit=1)[0]
+
+
 def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:
     """Store the run, each camera's verdicts and the attestations, for the report."""
     site = store.upsert_site(site_code, site_name)
     records = []
     for d in result.devices:
-        host = d.target.split("//")[-1].split("/")[0].rsplit(":", 1)[0]
-        row = store.find_device(site.id, serial=d.serial, address=host)
+        row = store.find_device(site.id, serial=d.serial, address=host_of(d.target))
         records.append(CheckRecord(
             target=d.target, device_id=row.id if row else None, manufacturer=d.manufacturer, model=d.model,
             serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,

@@ -613,6 +613,7 @@ def errors_of(result: ProvisionResult) -> list[ErrorItem]:
 
 def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, started_at: str) -> None:
     """The verdicts after provisioning, stored as a run of its own (the report shows them)."""
+    from kitchencam.check import host_of
     from kitchencam.store import CheckRecord
 
     site = store.upsert_site(site_code, site_name)
@@ -620,8 +621,7 @@ def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, 
     for cam in result.cameras:
         if not cam.verdicts and cam.error is None:
             continue
-        host = cam.target.split("//")[-1].split("/")[0].rsplit(":", 1)[0]
-        row = store.find_device(site.id, serial=cam.serial, address=host)
+        row = store.find_device(site.id, serial=cam.serial, address=host_of(cam.target))
         records.append(CheckRecord(
             target=cam.target, device_id=row.id if row else None, manufacturer=cam.manufacturer, model=cam.model,
             serial=cam.serial, overall=cam.overall or "ERROR", error_code=cam.error.code if cam.error else None,
