@@ -9,6 +9,7 @@ on the first authenticated call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -496,27 +497,52 @@ def _dynamic_dns(reply: Any) -> DynamicDns:
     return DynamicDns(type=_str(_get(reply, "Type")), name=_str(_get(reply, "Name")))
 
 
+@dataclass(frozen=True)
+class _MediaReading:
+    """What differs between reading Media2 (tr2) and Media1 (trt): the prefix and the converters."""
+
+    prefix: str
+    profiles_from: Callable[[Any], list[MediaProfile]]
+    encoders_from: Callable[[Any], list[VideoEncoder]]
+    options_from: Callable[..., EncoderOptions]
+    uri_from: Callable[[Any], str | None]
+
+
+_MEDIA2 = _MediaReading("tr2", media2_profiles_from, media2_encoders_from, media2_encoder_options_from, _str)
+_MEDIA1 = _MediaReading("trt", media1_profiles_from, media1_encoders_from, media1_encoder_options_from,
+                        lambda reply: _str(_get(reply, "Uri")))
+
+
 def _read_media2(reader: _Reader) -> None:
-    facts, m2 = reader.facts, reader.camera.media2
-    facts.media2 = True
-    facts.profiles = reader.attempt("tr2:GetProfiles", lambda: media2_profiles_from(m2.get_profiles())) or []
+    reader.facts.media2 = True
+    _read_media(reader, reader.camera.media2, _MEDIA2)
+
+
+def _read_media1(reader: _Reader) -> None:
+    _read_media(reader, reader.camera.media, _MEDIA1)
+
+
+def _read_media(reader: _Reader, service: Any, how: _MediaReading) -> None:
+    facts, p = reader.facts, how.prefix
+    facts.profiles = reader.attempt(f"{p}:GetProfiles", lambda: how.profiles_from(service.get_profiles())) or []
     facts.video_sources = reader.attempt(
-        "tr2:GetVideoSourceConfigurations",
-        lambda: video_source_configs_from(m2.get_video_source_configurations())) or []
+        f"{p}:GetVideoSourceConfigurations",
+        lambda: video_source_configs_from(service.get_video_source_configurations())) or []
     facts.encoders = reader.attempt(
-        "tr2:GetVideoEncoderConfigurations",
-        lambda: media2_encoders_from(m2.get_video_encoder_configurations())) or []
+        f"{p}:GetVideoEncoderConfigurations",
+        lambda: how.encoders_from(service.get_video_encoder_configurations())) or []
 
     def options(token: str) -> EncoderOptions:
-        reply = m2.get_video_encoder_configuration_options(configuration_token=token)
-        return media2_encoder_options_from(reply, encoder_token=token)
+        reply = service.get_video_encoder_configuration_options(configuration_token=token)
+        return how.options_from(reply, encoder_token=token)
 
-    _read_per_token(reader, "tr2:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
+    _read_per_token(reader, f"{p}:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
                     options, lambda opts, _token: facts.encoder_options.append(opts))
-    profiles = {p.token: p for p in facts.profiles}
-    _read_per_token(reader, "tr2:GetStreamUri", list(profiles), m2.get_stream_uri,
+    profiles = {prof.token: prof for prof in facts.profiles}
+    _read_per_token(reader, f"{p}:GetStreamUri", list(profiles), lambda t: how.uri_from(service.get_stream_uri(t)),
                     lambda uri, t: setattr(profiles[t], "stream_uri", uri))
-    _read_per_token(reader, "tr2:GetSnapshotUri", list(profiles), m2.get_snapshot_uri,
+    _read_per_token(reader, f"{p}:GetSnapshotUri", list(profiles),
+                    lambda t: how.uri_from(service.get_snapshot_uri(t)),
                     lambda uri, t: setattr(profiles[t], "snapshot_uri", uri))
 
 
@@ -529,35 +555,6 @@ def _read_per_token(reader: _Reader, operation: str, tokens: list[str], read: Ca
         value = reader.attempt(operation, partial(read, token))
         if value is not None:
             store(value, token)
-
-
-def _read_media1(reader: _Reader) -> None:
-    facts, m1 = reader.facts, reader.camera.media
-    facts.profiles = reader.attempt("trt:GetProfiles", lambda: media1_profiles_from(m1.get_profiles())) or []
-    facts.video_sources = reader.attempt(
-        "trt:GetVideoSourceConfigurations",
-        lambda: video_source_configs_from(m1.get_video_source_configurations())) or []
-    facts.encoders = reader.attempt(
-        "trt:GetVideoEncoderConfigurations",
-        lambda: media1_encoders_from(m1.get_video_encoder_configurations())) or []
-
-    def options(token: str) -> EncoderOptions:
-        reply = m1.get_video_encoder_configuration_options(configuration_token=token)
-        return media1_encoder_options_from(reply, encoder_token=token)
-
-    def stream_uri(token: str) -> str | None:
-        return _str(_get(m1.get_stream_uri(token), "Uri"))
-
-    def snapshot_uri(token: str) -> str | None:
-        return _str(_get(m1.get_snapshot_uri(token), "Uri"))
-
-    _read_per_token(reader, "trt:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
-                    options, lambda opts, _token: facts.encoder_options.append(opts))
-    profiles = {p.token: p for p in facts.profiles}
-    _read_per_token(reader, "trt:GetStreamUri", list(profiles), stream_uri,
-                    lambda uri, t: setattr(profiles[t], "stream_uri", uri))
-    _read_per_token(reader, "trt:GetSnapshotUri", list(profiles), snapshot_uri,
-                    lambda uri, t: setattr(profiles[t], "snapshot_uri", uri))
 
 
 def _read_imaging(reader: _Reader) -> None:
