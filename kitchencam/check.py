@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from kitchencam.audit import audit, credential_facts, has_failures, summarise
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
-from kitchencam.models import Attestation, Verdict
+from kitchencam.models import Attestation, Facts, Verdict
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.render import ErrorItem
 from kitchencam.store import AttestationRecord, CheckRecord, Store
@@ -65,6 +65,12 @@ class CheckOptions:
 
 
 def check_one(target: str, profile: Profile, catalogue: Catalogue, options: CheckOptions) -> DeviceCheck:
+    return inspect(target, profile, catalogue, options)[0]
+
+
+def inspect(target: str, profile: Profile, catalogue: Catalogue,
+            options: CheckOptions) -> tuple[DeviceCheck, Facts | None]:
+    """Read one camera and audit it: the check, and the facts it was made from (None if unread)."""
     from kitchencam.onvif.client import OnvifCamera, Timeouts
     from kitchencam.onvif.read import read_facts
 
@@ -74,7 +80,7 @@ def check_one(target: str, profile: Profile, catalogue: Catalogue, options: Chec
         with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
             facts = read_facts(camera)
     except KitchencamError as exc:
-        return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now)
+        return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
     info = facts.device_info
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
     verdicts = audit(facts, profile, catalogue, options.attestations, now=now, credentials=creds)
@@ -85,7 +91,7 @@ def check_one(target: str, profile: Profile, catalogue: Catalogue, options: Chec
         serial=info.serial if info else None, firmware=info.firmware if info else None,
         mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
         overall=overall, counts=counts, verdicts=verdicts, checked_at=now,
-    )
+    ), facts
 
 
 def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,

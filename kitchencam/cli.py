@@ -138,7 +138,16 @@ def finish(
     from kitchencam.render import ErrorItem, envelope, error_line, exit_code_for, print_json
 
     try:
-        result = produce()
+        try:
+            result = produce()
+        except Exception as exc:
+            # An SQLite failure outside the store's own mapping (a file damaged under a running
+            # command) still gets the technician's words, not a traceback.
+            if type(exc).__module__ != "sqlite3":
+                raise
+            from kitchencam.store import store_error
+
+            raise store_error(ENV.paths.store_file, exc) from exc
     except KitchencamError as exc:
         item = ErrorItem.from_error(exc)
         if as_json:
@@ -248,11 +257,20 @@ def _render_site(console: Console, result: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@credentials_app.command("set")
-def credentials_set(user: UserOpt = None, as_json: JsonOpt = False) -> None:
-    """Ask for a camera password (hidden) and keep it in the OS keyring.
+CentreTokenOpt = Annotated[
+    bool, typer.Option("--centre-token", help=_("The district centre's bearer token for the site, not a camera's."))
+]
 
-    Example: kitchencam credentials set --user admin
+
+@credentials_app.command("set")
+def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_path: SiteOpt = None,
+                    as_json: JsonOpt = False) -> None:
+    """Ask for a camera password (hidden), or the centre's token, and keep it in the OS keyring.
+
+    \b
+    Examples:
+    kitchencam credentials set --user admin
+    kitchencam credentials set --centre-token
     """
     from kitchencam.settings import SecretStore, camera_key
 
@@ -262,6 +280,19 @@ def credentials_set(user: UserOpt = None, as_json: JsonOpt = False) -> None:
         from kitchencam.errors import UsageError
         from kitchencam.sitecmd import CredentialsResult
 
+        if centre:
+            from kitchencam.centre import token_key
+
+            token = os.environ.get("KITCHENCAM_CENTRE_TOKEN")
+            if token is None and not ENV.interactive:
+                raise UsageError(_("No terminal to ask for the token. Set KITCHENCAM_CENTRE_TOKEN instead."))
+            if token is None:
+                token = ENV.prompt(_("Centre token"), True)
+            code = _site_context(site_path)[1].code
+            secrets = SecretStore(ENV.paths)
+            secrets.set(token_key(code), token.strip())
+            return CredentialsResult(user=token_key(code), backend=secrets.backend_name,
+                                     fallback_reason=secrets.fallback_reason)
         password = os.environ.get("KITCHENCAM_PASSWORD")
         if password is None and not ENV.interactive:
             raise UsageError(_("No terminal to ask for the password. Set KITCHENCAM_PASSWORD instead."))
@@ -276,20 +307,31 @@ def credentials_set(user: UserOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @credentials_app.command("forget")
-def credentials_forget(user: UserOpt = None, as_json: JsonOpt = False) -> None:
-    """Remove a saved camera password. Example: kitchencam credentials forget --user admin"""
+def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, site_path: SiteOpt = None,
+                       as_json: JsonOpt = False) -> None:
+    """Remove a saved camera password (or the centre's token, --centre-token).
+
+    Example: kitchencam credentials forget --user admin
+    """
     from kitchencam.settings import SecretStore, camera_key
 
     def produce() -> Any:
         from kitchencam.errors import UsageError
         from kitchencam.sitecmd import CredentialsResult
 
-        if not user:
+        if centre:
+            from kitchencam.centre import token_key
+
+            key = token_key(_site_context(site_path)[1].code)
+        elif user:
+            key = camera_key(user)
+        else:
             raise UsageError(_("Say whose password to forget: --user NAME"))
         secrets = SecretStore(ENV.paths)
-        found = secrets.delete(camera_key(user))
+        found = secrets.delete(key)
         return CredentialsResult(
-            user=user, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason, removed=found
+            user=key if centre else str(user), backend=secrets.backend_name, fallback_reason=secrets.fallback_reason,
+            removed=found,
         )
 
     finish("credentials forget", as_json, produce, _render_credentials)
@@ -1041,6 +1083,225 @@ def rollback_cmd(
 
 
 # ---------------------------------------------------------------------------------------------
+# register / sync / doctor
+# ---------------------------------------------------------------------------------------------
+
+
+def _centre_client(site: Any, ctx: Any) -> Any:
+    """A client for the site's centre, with the token from the environment or the keyring."""
+    from kitchencam.centre import CentreClient, centre_token, require_token
+    from kitchencam.errors import UsageError
+    from kitchencam.settings import SecretStore
+
+    if site is None:
+        raise UsageError(_("No site config: the centre's address comes from it. Create one with kitchencam site init, "
+                           "or pass --site FILE."))
+    token = require_token(centre_token(ctx.code, SecretStore(ENV.paths).get))
+    return CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls)
+
+
+@app.command("register")
+def register_cmd(
+    targets: TargetsArg = None,
+    use_all: AllOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help=_("Send cameras that fail a rule too (their compliance says so)."))
+    ] = False,
+    location: Annotated[
+        str | None, typer.Option("--location", metavar="TEXT", help=_("Where the camera is installed (one camera)."))
+    ] = None,
+    show_status: Annotated[
+        bool, typer.Option("--status", help=_("Show what the centre has and what waits; send nothing."))
+    ] = False,
+    profile_name: ProfileOpt = None,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register cameras with the district centre (queued in the store first, so nothing is lost).
+
+    Each camera is read and judged now; a compliant one (or any, with --force) is queued, then sent.
+    When the centre cannot be reached it stays queued: run kitchencam sync later. Exit 4 if some
+    wait, 5 if the centre refuses the token, 1 if it refuses a record, 3 if a camera is not compliant.
+
+    \b
+    Examples:
+    kitchencam register --all
+    kitchencam register 192.168.1.64 --location "Bếp ăn, khu sơ chế"
+    kitchencam register --status
+    """
+    import os
+
+    def produce() -> Any:
+        from kitchencam.centre import RegisterRequest, register, status
+        from kitchencam.check import CheckOptions, targets_or_all
+        from kitchencam.profile import load_catalogue, load_profile
+        from kitchencam.settings import SecretStore, resolve_credentials
+        from kitchencam.store import Store
+
+        site, ctx = _site_context(site_path)
+        client = _centre_client(site, ctx)
+        with client, Store(ENV.paths.store_file) as store:
+            if show_status:
+                return status(store, ctx.code, client)
+            chosen = targets_or_all(targets or [], use_all, store, ctx.code)
+            profile = load_profile(profile_name or site.profile)
+            secrets = SecretStore(ENV.paths)
+            creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), secrets,
+                                        interactive=ENV.interactive, prompt=ENV.prompt)
+            account = profile.provision.centre_account if profile.provision else None
+            request = RegisterRequest(targets=chosen, school_code=ctx.code, school_name=ctx.name, force=force,
+                                      location=location, centre_user=account.user if account else None)
+            options = CheckOptions(targets=chosen, user=creds.user, password=creds.password)
+            return register(request, profile, load_catalogue(), options, store, client, secrets.get)
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.centre import errors_of
+        from kitchencam.errors import NonCompliant
+        from kitchencam.render import ErrorItem
+
+        if show_status:
+            return [result.centre_error] if result.centre_error else []
+        skipped = [ErrorItem.from_error(NonCompliant(d.reason or "", target=d.target))
+                   for d in result.cameras if d.state == "skipped"]
+        return errors_of(result.cameras, result.stopped_by) + skipped
+
+    finish("register", as_json, produce, _render_status if show_status else _render_register, extra_errors=errors)
+
+
+REG_STYLE = {"sent": "green", "queued": "yellow", "rejected": "red", "skipped": "magenta"}
+
+
+def _render_deliveries(console: Console, deliveries: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title_justify="left")
+    for column in (_("Camera"), _("Serial"), _("State"), _("Centre id"), _("Note")):
+        table.add_column(column, overflow="fold")
+    for d in deliveries:
+        if d.state == "sent":
+            note = _("replayed, already there") if d.replayed else (_("new") if d.created else _("updated"))
+        else:
+            note = d.reason or ""
+            if d.next_attempt_at:
+                note += " " + _("(next try after {at})").format(at=d.next_attempt_at)
+        table.add_row(escape(d.target), escape(d.serial), f"[{REG_STYLE.get(d.state, '')}]{d.state}[/]",
+                      d.centre_device_id or "-", escape(note))
+    console.print(table)
+
+
+def _render_register(console: Console, result: Any) -> None:
+    _render_deliveries(console, result.cameras)
+    counts = {s: sum(1 for d in result.cameras if d.state == s) for s in REG_STYLE}
+    console.print(_("Sent {sent}, queued {queued}, rejected {rejected}, not sent {skipped}; {seconds} s.").format(
+        seconds=result.elapsed_s, **counts))
+    if counts["queued"]:
+        console.print(_("Queued registrations are kept in the store: run kitchencam sync when the centre answers."))
+
+
+def _render_status(console: Console, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=_("Registrations of {site} at {centre}").format(site=result.site, centre=result.centre),
+                  title_justify="left")
+    for column in (_("Serial"), _("Camera"), _("Here"), _("At the centre"), _("Centre id"), _("Note")):
+        table.add_column(column, overflow="fold")
+    for c in result.cameras:
+        at = "?" if c.at_centre is None else (_("yes") if c.at_centre else _("no"))
+        note = c.last_error or ""
+        if c.next_attempt_at:
+            note += " " + _("(next try after {at})").format(at=c.next_attempt_at)
+        table.add_row(escape(c.serial), escape(c.target or "-"), c.local_state or "-", at, c.centre_device_id or "-",
+                      escape(note.strip()))
+    console.print(table)
+    if not result.cameras:
+        console.print(_("Nothing registered or queued yet."))
+
+
+@app.command("sync")
+def sync_cmd(
+    due: Annotated[
+        bool, typer.Option("--due", help=_("Only items whose retry time has come (for a scheduled task).")),
+    ] = False,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send the registrations waiting in the store to the district centre.
+
+    Each one is sent with its own Idempotency-Key, so a repeat never makes a second record. Exit 4
+    if some still wait, 5 if the centre refuses the token, 1 if it refuses a record.
+
+    \b
+    Example: kitchencam sync
+    """
+
+    def produce() -> Any:
+        from kitchencam.centre import sync
+        from kitchencam.settings import SecretStore
+        from kitchencam.store import Store
+
+        site, ctx = _site_context(site_path)
+        with _centre_client(site, ctx) as client, Store(ENV.paths.store_file) as store:
+            site_id = store.upsert_site(ctx.code, ctx.name).id
+            return sync(store, site_id, client, SecretStore(ENV.paths).get, due_only=due)
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.centre import errors_of
+
+        return errors_of(result.deliveries, result.stopped_by)
+
+    def human(console: Console, result: Any) -> None:
+        if result.deliveries:
+            _render_deliveries(console, result.deliveries)
+        console.print(_("Sent {sent}, still queued {queued}, rejected {rejected}; {seconds} s.").format(
+            sent=result.count("sent"), queued=result.count("queued"), rejected=result.count("rejected"),
+            seconds=result.elapsed_s))
+        if result.not_due:
+            console.print(_("{n} more wait for their retry time (run without --due to send them now).").format(
+                n=result.not_due))
+
+    finish("sync", as_json, produce, human, extra_errors=errors)
+
+
+@app.command("doctor")
+def doctor_cmd(profile_name: ProfileOpt = None, site_path: SiteOpt = None, as_json: JsonOpt = False) -> None:
+    """Check this computer is ready: store, keyring, site config, profile, the centre and its token.
+
+    Exit 1 if a check fails; each failure says what to do.
+
+    \b
+    Example: kitchencam doctor
+    """
+
+    def produce() -> Any:
+        from kitchencam.doctor import doctor
+
+        return doctor(ENV.paths, site_path or ENV.paths.site_file, profile_name=profile_name)
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.render import ErrorItem
+
+        return [ErrorItem(code="DoctorFailed", message=f"{c.name}: {c.detail}", exit_code=int(ExitCode.ERROR),
+                          hint=c.fix) for c in result.failed]
+
+    def human(console: Console, result: Any) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        style = {"ok": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim"}
+        table = Table(title_justify="left")
+        for column in (_("Check"), _("Result"), _("Detail"), _("What to do")):
+            table.add_column(column, overflow="fold")
+        for c in result.checks:
+            table.add_row(c.name, f"[{style[c.status]}]{c.status}[/]", escape(c.detail), escape(c.fix or ""))
+        console.print(table)
+
+    finish("doctor", as_json, produce, human, extra_errors=errors)
+
+
+# ---------------------------------------------------------------------------------------------
 # bandwidth
 # ---------------------------------------------------------------------------------------------
 
@@ -1063,13 +1324,12 @@ def bandwidth_cmd(
 ) -> None:
     """Measure the school's sustained upload to the centre and how many cameras it carries.
 
-    The token comes from KITCHENCAM_CENTRE_TOKEN. Exit 4 if the centre cannot be reached, 5 if it
-    refuses the token.
+    The token comes from KITCHENCAM_CENTRE_TOKEN or the keyring (credentials set --centre-token).
+    Exit 4 if the centre cannot be reached, 5 if it refuses the token.
 
     \b
     Example: kitchencam bandwidth --duration 30 --streams 4
     """
-    import os
 
     def produce() -> Any:
         from kitchencam import bandwidth as bw
@@ -1086,8 +1346,11 @@ def bandwidth_cmd(
         with Store(ENV.paths.store_file) as store:
             site_id = store.upsert_site(ctx.code, ctx.name).id
             on_site = len(store.list_devices(site_id, kind="camera"))
+        from kitchencam.centre import centre_token
+        from kitchencam.settings import SecretStore
+
         options: dict[str, Any] = {
-            "token": os.environ.get("KITCHENCAM_CENTRE_TOKEN") or None, "duration_s": duration,
+            "token": centre_token(ctx.code, SecretStore(ENV.paths).get), "duration_s": duration,
             "warmup_s": bw.WARMUP_S, "streams": streams, "verify_tls": site.centre.verify_tls if site else True,
             "cap_kbps": profile.main_stream.bitrate_kbps_max, "cameras_on_site": on_site,
         }

@@ -111,3 +111,15 @@ class InvalidArgument(DeviceFault):
 
 class BadReply(DeviceError):
     """The device answered with something that is not valid SOAP/XML."""
+
+
+class CentreUnreachable(Unreachable):
+    """The district centre did not answer, or answered 5xx: what was queued stays queued."""
+
+
+class CentreAuthFailed(AuthFailed):
+    """The district centre refused the bearer token."""
+
+
+class CentreRejected(KitchencamError):
+    """The district centre refused a record (4xx): fix what it names, then register again."""

@@ -155,6 +155,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "registration outbox",
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            camera_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            secret_ref TEXT,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'rejected', 'superseded')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            http_status INTEGER,
+            centre_device_id TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_site ON outbox(site_id, state);
+        CREATE UNIQUE INDEX outbox_one_queued ON outbox(site_id, camera_key) WHERE state = 'queued';
+        """,
+    ),
 ]
 
 
@@ -219,6 +246,35 @@ class CheckRecord(BaseModel):
     profile: str | None = None
 
 
+class OutboxItem(BaseModel):
+    """One registration in the outbox. The payload never holds the centre password: ``secret_ref``
+    names its keyring entry, read at send time."""
+
+    id: int
+    site_id: int
+    device_id: int | None = None
+    camera_key: str
+    target: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    secret_ref: str | None = None
+    state: str
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    last_error: str | None = None
+    http_status: int | None = None
+    centre_device_id: str | None = None
+    created_at: str
+    updated_at: str
+    sent_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxItem:
+        data = dict(row)
+        data["payload"] = json.loads(data["payload"])
+        return cls(**data)
+
+
 class AttestationRecord(BaseModel):
     rule: str
     answer: bool
@@ -237,6 +293,24 @@ JSON_FIELDS = ("types", "profiles", "xaddrs", "interfaces")
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def store_error(path: Path, exc: BaseException) -> StoreError:
+    """The technician's words for an SQLite failure: locked, damaged, or anything else."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            _("The store {path} is locked by another kitchencam. Wait for it to finish, "
+              "then retry.").format(path=path)
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            _("The store {path} is damaged ({reason}). Move it aside (keep it for the "
+              "audit trail) and run the command again to start a fresh store.").format(
+                path=path, reason=exc
+            )
+        )
+    return StoreError(_("Store error in {path}: {reason}").format(path=path, reason=exc))
 
 
 class Store:
@@ -264,20 +338,7 @@ class Store:
             raise self._error(exc) from None
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            return StoreError(
-                _("The store {path} is locked by another kitchencam. Wait for it to finish, "
-                  "then retry.").format(path=self.path)
-            )
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return StoreError(
-                _("The store {path} is damaged ({reason}). Move it aside (keep it for the "
-                  "audit trail) and run the command again to start a fresh store.").format(
-                    path=self.path, reason=exc
-                )
-            )
-        return StoreError(_("Store error in {path}: {reason}").format(path=self.path, reason=exc))
+        return store_error(self.path, exc)
 
     def __enter__(self) -> Store:
         return self
@@ -514,3 +575,69 @@ class Store:
                 "SELECT * FROM devices WHERE site_id = ? AND kind = ? ORDER BY address", (site_id, kind)
             )
         return [DeviceRow.from_row(r) for r in rows]
+
+    # -- registration outbox ----------------------------------------------------------------------
+
+    def enqueue_registration(self, site_id: int, *, camera_key: str, target: str, idempotency_key: str,
+                             payload: dict[str, Any], secret_ref: str | None, device_id: int | None) -> OutboxItem:
+        """Queue one camera's registration, durable before anything is sent.
+
+        A camera already waiting has its queued item replaced (the newest facts win); one already
+        sent keeps its row as history, and the new item is sent as an update.
+        """
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute("UPDATE outbox SET state = 'superseded', updated_at = ? WHERE site_id = ? AND camera_key = ?"
+                         " AND state = 'queued'", (now, site_id, camera_key))
+            item_id = conn.execute(
+                "INSERT INTO outbox(site_id, device_id, camera_key, target, idempotency_key, payload, secret_ref,"
+                " state, next_attempt_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,'queued',?,?,?)",
+                (site_id, device_id, camera_key, target, idempotency_key, json.dumps(payload, ensure_ascii=False),
+                 secret_ref, now, now, now),
+            ).lastrowid
+        item = self.outbox_item(int(item_id or 0))
+        assert item is not None
+        return item
+
+    def outbox_item(self, item_id: int) -> OutboxItem | None:
+        row = self.conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)).fetchone()
+        return OutboxItem.from_row(row) if row else None
+
+    def queued(self, site_id: int, *, due_by: str | None = None) -> list[OutboxItem]:
+        """Items waiting to be sent, oldest first; with ``due_by``, only those whose backoff has passed."""
+        sql = "SELECT * FROM outbox WHERE site_id = ? AND state = 'queued'"
+        args: list[Any] = [site_id]
+        if due_by is not None:
+            sql += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            args.append(due_by)
+        return [OutboxItem.from_row(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def mark_sent(self, item_id: int, *, http_status: int, centre_device_id: str | None) -> None:
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute("UPDATE outbox SET state = 'sent', attempts = attempts + 1, http_status = ?,"
+                         " centre_device_id = ?, last_error = NULL, next_attempt_at = NULL, sent_at = ?,"
+                         " updated_at = ? WHERE id = ? AND state = 'queued'",
+                         (http_status, centre_device_id, now, now, item_id))
+
+    def mark_failed(self, item_id: int, *, reason: str, http_status: int | None, retry_at: str | None) -> None:
+        """A failed attempt: kept queued with the reason and when to retry, or rejected (``retry_at`` None)."""
+        state = "queued" if retry_at is not None else "rejected"
+        with self.transaction() as conn:
+            conn.execute("UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, http_status = ?,"
+                         " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+                         (state, reason, http_status, retry_at, _now(), item_id))
+
+    def registrations(self, site_id: int) -> list[OutboxItem]:
+        """Each camera's newest registration item (any state but superseded), by camera."""
+        rows = self.conn.execute(
+            "SELECT * FROM outbox WHERE site_id = ? AND state != 'superseded' ORDER BY id DESC", (site_id,)
+        ).fetchall()
+        seen: set[str] = set()
+        out = []
+        for row in rows:
+            if row["camera_key"] in seen:
+                continue
+            seen.add(row["camera_key"])
+            out.append(OutboxItem.from_row(row))
+        return sorted(out, key=lambda i: i.target)

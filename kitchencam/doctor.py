@@ -1,0 +1,134 @@
+"""``kitchencam doctor``: is this computer ready for a site visit? Each check says what to do when it fails.
+
+Checks, in order: the store (opens, migrations, ``PRAGMA integrity_check``, the outbox), the
+keyring backend, the site config, the profile, the centre (health, then the token). Prints nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from kitchencam.errors import KitchencamError
+from kitchencam.i18n import _
+from kitchencam.settings import Paths
+
+Status = Literal["ok", "warn", "fail", "skipped"]
+
+
+class DoctorCheck(BaseModel):
+    name: str
+    status: Status
+    detail: str
+    fix: str | None = None
+
+
+class DoctorResult(BaseModel):
+    checks: list[DoctorCheck]
+
+    @property
+    def failed(self) -> list[DoctorCheck]:
+        return [c for c in self.checks if c.status == "fail"]
+
+
+def _store(paths: Paths) -> list[DoctorCheck]:
+    from kitchencam.store import MIGRATIONS, Store
+
+    out = []
+    try:
+        with Store(paths.store_file) as store:
+            integrity = store.integrity_check()
+            done = store.migrations()
+            waiting = sum(len(store.queued(s.id)) for s in store.list_sites())
+    except KitchencamError as exc:
+        return [DoctorCheck(name="store", status="fail", detail=exc.message,
+                            fix=_("Move the file aside (keep it for the audit trail); the next command starts a "
+                                  "fresh store."))]
+    newest = max(v for v, _n, _s in MIGRATIONS)
+    out.append(DoctorCheck(
+        name="store", status="ok" if integrity == ["ok"] else "fail",
+        detail=_("{path}: integrity {result}").format(path=paths.store_file, result="; ".join(integrity[:5])),
+        fix=None if integrity == ["ok"] else _("Copy the store aside, then recover what it holds with: "
+                                                "sqlite3 FILE .recover > dump.sql")))
+    out.append(DoctorCheck(
+        name="migrations", status="ok" if done and done[-1][0] == newest else "fail",
+        detail=_("schema {have} of {newest}").format(have=done[-1][0] if done else 0, newest=newest)))
+    out.append(DoctorCheck(
+        name="outbox", status="warn" if waiting else "ok",
+        detail=_("{n} registration(s) waiting to be sent").format(n=waiting),
+        fix=_("Run kitchencam sync when the school's internet is up.") if waiting else None))
+    return out
+
+
+def _keyring(paths: Paths) -> DoctorCheck:
+    from kitchencam.settings import SecretStore
+
+    secrets = SecretStore(paths)
+    if secrets.fallback_reason:
+        return DoctorCheck(name="keyring", status="warn", detail=secrets.backend_name,
+                           fix=_("No OS keyring ({reason}): secrets go to a file only you can read. Install and "
+                                 "unlock a keyring to keep them there instead.").format(
+                                     reason=secrets.fallback_reason))
+    try:
+        secrets.get("kitchencam-doctor-probe")
+    except Exception as exc:  # noqa: BLE001 - any backend failure is the finding
+        return DoctorCheck(name="keyring", status="fail", detail=f"{secrets.backend_name}: {exc}",
+                           fix=_("Unlock the OS keyring (log in to the desktop session), or set "
+                                 "KITCHENCAM_KEYRING=file."))
+    return DoctorCheck(name="keyring", status="ok", detail=secrets.backend_name)
+
+
+def doctor(paths: Paths, site_file: Path, *, profile_name: str | None = None,
+           centre_factory: Callable[[Any, str | None], Any] | None = None) -> DoctorResult:
+    """Run every check; ``centre_factory(site, token)`` gives a CentreClient (tests swap it)."""
+    from kitchencam.centre import CentreClient, centre_token
+    from kitchencam.profile import load_profile
+    from kitchencam.settings import SecretStore, load_site
+
+    checks = _store(paths)
+    checks.append(_keyring(paths))
+    site = None
+    try:
+        site = load_site(site_file)
+        checks.append(DoctorCheck(name="site", status="ok", detail=_("{path}: {school} ({code})").format(
+            path=site_file, school=site.school.name, code=site.school.code)))
+    except KitchencamError as exc:
+        checks.append(DoctorCheck(name="site", status="fail", detail=exc.message,
+                                  fix=_("Create it with kitchencam site init, or pass --site FILE.")))
+    name = profile_name or (site.profile if site else "thanhtri-2024")
+    try:
+        profile = load_profile(name)
+        checks.append(DoctorCheck(name="profile", status="ok", detail=f"{profile.id}: {profile.title}"))
+    except KitchencamError as exc:
+        checks.append(DoctorCheck(name="profile", status="fail", detail=exc.message,
+                                  fix=_("See kitchencam profile list, and kitchencam profile validate FILE.")))
+    if site is None:
+        checks.append(DoctorCheck(name="centre", status="skipped", detail=_("no site config, so no centre address")))
+        return DoctorResult(checks=checks)
+    token = centre_token(site.school.code, SecretStore(paths).get)
+    factory = centre_factory or (lambda s, t: CentreClient(str(s.centre.url), t, verify_tls=s.centre.verify_tls,
+                                                           timeouts=(3.0, 5.0)))
+    with factory(site, token) as client:
+        try:
+            health = client.health()
+        except KitchencamError as exc:
+            checks.append(DoctorCheck(name="centre", status="fail", detail=exc.message,
+                                      fix=_("Check the school's internet and the centre URL in the site config.")))
+            return DoctorResult(checks=checks)
+        checks.append(DoctorCheck(name="centre", status="ok", detail=_("{url}: {status}, API {version}").format(
+            url=client.base_url, status=health.get("status", "?"), version=health.get("version", "?"))))
+        if not token:
+            checks.append(DoctorCheck(name="centre-token", status="warn", detail=_("no token"),
+                                      fix=_("Set KITCHENCAM_CENTRE_TOKEN, or save it with: kitchencam credentials "
+                                            "set --centre-token")))
+            return DoctorResult(checks=checks)
+        try:
+            client.devices(site.school.code)
+            checks.append(DoctorCheck(name="centre-token", status="ok", detail=_("accepted")))
+        except KitchencamError as exc:
+            checks.append(DoctorCheck(name="centre-token", status="fail", detail=exc.message,
+                                      fix=_("Ask the district for the school's token.")))
+    return DoctorResult(checks=checks)
