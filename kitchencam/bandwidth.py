@@ -2,9 +2,17 @@
 
 N threads each POST a generated body (a large Content-Length, streamed in 64 KiB chunks) to the
 centre's ``/api/v1/bandwidth/upload`` for the whole test, starting a new POST when one finishes.
-Bytes handed to the socket are counted per 1-second window after a warm-up (which fills the
-socket buffers and TCP's window, and is not counted). The test stops at a hard deadline: the
-main thread shuts every socket down and joins every thread.
+After a warm-up that is not counted, the main thread samples the bytes delivered so far at every
+1-second boundary; a window is the difference between two samples over the time between them.
+
+"Delivered" is what the centre's TCP acknowledged (Linux ``TCP_INFO`` ``tcpi_bytes_acked``, read
+on a duplicate of each connection's descriptor so a connection closed by http.client can still
+be read). Counting the bytes handed to the socket instead runs ahead of the wire by whatever sits
+in the send buffer (megabytes, seconds on a slow line) and moves in 64 KiB steps, which on a
+2 Mbit/s line is a quarter of a window: the 10th percentile came out 18% low on a shaped link
+(docs/reference/cli.md). Where ``TCP_INFO`` is not available (not Linux) the bytes handed to the
+socket are counted, and ``counted_by`` says so. The test stops at a hard deadline: the main
+thread shuts every socket down and joins every thread.
 
 A speed-test burst overstates a shared school uplink; the 10th percentile of the 1 s windows is
 what the cameras can count on, so ``carries`` uses it.
@@ -18,10 +26,13 @@ import json
 import math
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -37,6 +48,11 @@ CONNECT_TIMEOUT = 5.0
 IO_TIMEOUT = 10.0
 #: Seconds not counted at the start (the CLI reads it here, tests shorten it).
 WARMUP_S = 2.0
+#: The workers' own deadline, this long after the last sample is due: the line stays full until the
+#: main thread takes that sample (and then stops them itself).
+_GRACE_S = 1.0
+#: Seconds between samples for the live gauge.
+_TICK_S = 0.25
 _PAYLOAD = bytes(range(256)) * (CHUNK // 256)
 
 #: progress(elapsed_s, total_s, current_mbps, warming_up)
@@ -55,6 +71,7 @@ class BandwidthResult(BaseModel):
     windows: list[float]
     bytes_counted: int
     bytes_sent: int
+    counted_by: Literal["tcp_acked", "socket_send"] = "tcp_acked"
     cap_kbps: int | None = None
     carries: int | None = None
     cameras_on_site: int | None = None
@@ -148,30 +165,104 @@ def _preflight(t: _Target, token: str | None) -> None:
         raise _status_error(t, resp.status, body)
 
 
-class _Counter:
-    """Bytes sent, per 1 s window of the counted part; shared by the threads."""
+# Linux <linux/tcp.h> struct tcp_info: __u64 tcpi_bytes_acked (RFC 4898 ThruOctetsAcked, since
+# Linux 4.1) sits after 8 x __u8, 24 x __u32 and 2 x __u64. Other systems' tcp_info differ.
+_TCP_INFO: int | None = getattr(socket, "TCP_INFO", None) if sys.platform.startswith("linux") else None
+_BYTES_ACKED_AT = 120
+_TCP_INFO_LEN = 256
 
-    def __init__(self, count_from: float, duration_s: float) -> None:
-        self.count_from = count_from
-        self.count_until = count_from + duration_s
+
+def _tcp_acked(sock: socket.socket) -> int | None:
+    """Bytes of this connection its peer has acknowledged, or None where the kernel does not say."""
+    if _TCP_INFO is None:
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, _TCP_INFO_LEN)
+    except OSError:
+        return None
+    if len(info) < _BYTES_ACKED_AT + 8:
+        return None
+    acked: int = struct.unpack_from("=Q", info, _BYTES_ACKED_AT)[0]
+    return acked
+
+
+class _Probe:
+    """Bytes delivered over one TCP connection: acknowledged by the peer, else handed to the socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.handed = 0
+        self.delivered = 0
+        self.watch: socket.socket | None = None
+        self.base = 0
+        if _TCP_INFO is not None:
+            # A duplicate descriptor of the same connection: http.client may close its own (a
+            # centre that answers "Connection: close") while the sampler still reads this one.
+            try:
+                watch = socket.fromfd(sock.fileno(), sock.family, sock.type)
+            except OSError:
+                return
+            base = _tcp_acked(watch)
+            if base is None:
+                watch.close()
+            else:
+                self.watch, self.base = watch, base
+
+    def read(self) -> int:
+        if self.watch is None:
+            return self.handed
+        acked = _tcp_acked(self.watch)
+        if acked is not None:  # never backwards (a read that failed keeps the last value)
+            self.delivered = max(self.delivered, acked - self.base)
+        return self.delivered
+
+    def close(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
+
+
+class _Delivered:
+    """Bytes delivered and sent over every connection of the test; shared by the threads."""
+
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.buckets = [0] * max(1, math.ceil(duration_s - 1e-9))
+        self.live: list[_Probe] = []
+        self.retired = 0
         self.sent = 0
-        self.counted = 0
+        self.acked_everywhere = True
 
-    def add(self, n: int, now: float) -> None:
+    def watch(self, sock: socket.socket) -> _Probe:
+        probe = _Probe(sock)
         with self.lock:
+            self.live.append(probe)
+            if probe.watch is None:
+                self.acked_everywhere = False
+        return probe
+
+    def add_sent(self, probe: _Probe, n: int) -> None:
+        with self.lock:
+            probe.handed += n
             self.sent += n
-            if self.count_from <= now < self.count_until:
-                self.counted += n
-                self.buckets[min(int(now - self.count_from), len(self.buckets) - 1)] += n
+
+    def retire(self, probe: _Probe) -> None:
+        """The connection is done with: keep what it delivered, let its descriptor go."""
+        with self.lock:
+            if probe in self.live:
+                self.live.remove(probe)
+                self.retired += probe.read()
+                probe.close()
+
+    def total(self) -> int:
+        with self.lock:
+            return self.retired + sum(probe.read() for probe in self.live)
 
 
 class _Run:
-    def __init__(self, t: _Target, token: str | None, counter: _Counter, deadline: float) -> None:
+    def __init__(self, t: _Target, token: str | None, delivered: _Delivered, deadline: float) -> None:
         self.t = t
         self.headers = {**_headers(token), "Content-Length": str(BODY_BYTES)}
-        self.counter = counter
+        self.delivered = delivered
         self.deadline = deadline
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -191,14 +282,18 @@ class _Run:
         conn = _connection(self.t, CONNECT_TIMEOUT)
         with self.lock:
             self.conns.add(conn)
+        probe: _Probe | None = None
         try:
             while not self.over():
                 conn.putrequest("POST", self.t.path, skip_accept_encoding=True)
                 for name, value in self.headers.items():
                     conn.putheader(name, value)
                 conn.endheaders()
-                if conn.sock is not None:
-                    conn.sock.settimeout(IO_TIMEOUT)
+                if conn.sock is None:  # endheaders connects; None would be an http.client change
+                    raise OSError("no socket after sending the request headers")
+                conn.sock.settimeout(IO_TIMEOUT)
+                if probe is None:
+                    probe = self.delivered.watch(conn.sock)
                 left = BODY_BYTES
                 view = memoryview(_PAYLOAD)
                 while left > 0:
@@ -207,9 +302,12 @@ class _Run:
                     n = min(CHUNK, left)
                     conn.send(view[:n])
                     left -= n
-                    self.counter.add(n, time.monotonic())
+                    self.delivered.add_sent(probe, n)
                 resp = conn.getresponse()
                 body = resp.read(65536)
+                if conn.sock is not probe.sock:  # the centre closed it; the next POST reconnects
+                    self.delivered.retire(probe)
+                    probe = None
                 if not 200 <= resp.status < 300:
                     self.fail(_status_error(self.t, resp.status, body))
                     return
@@ -217,6 +315,8 @@ class _Run:
             if not self.over():  # errors after the deadline are our own shutdown
                 self.fail(_network_error(self.t, exc))
         finally:
+            if probe is not None:
+                self.delivered.retire(probe)
             with self.lock:
                 self.conns.discard(conn)
             conn.close()
@@ -283,40 +383,57 @@ def measure(url: str, *, token: str | None, duration_s: float = 20.0, warmup_s: 
     t = _target(url, verify_tls)
     _preflight(t, token)
     start = time.monotonic()
-    counter = _Counter(start + max(0.0, warmup_s), duration_s)
-    run = _Run(t, token, counter, counter.count_until)
+    count_from = start + max(0.0, warmup_s)
+    count_until = count_from + duration_s
+    full = int(duration_s + 1e-9)
+    partial = duration_s - full
+    # Sample at the start of the counted part, at every whole second, and at its end.
+    boundaries = [count_from + k for k in range(full + 1)] + ([count_until] if partial > 1e-9 else [])
+    delivered = _Delivered()
+    run = _Run(t, token, delivered, count_until + _GRACE_S)
     threads = [threading.Thread(target=run.worker, name=f"bandwidth-{i}", daemon=True) for i in range(streams)]
     for thread in threads:
         thread.start()
-    total = counter.count_until - start
-    last_t, last_sent, mbps = start, 0, 0.0
+    total = count_until - start
+    samples: list[tuple[float, int]] = []
+    gauge_t, gauge_bytes, mbps = start, 0, 0.0
+    next_tick = start + _TICK_S
     try:
-        while not run.over():
-            time.sleep(min(0.25, max(0.0, counter.count_until - time.monotonic())))
+        while len(samples) < len(boundaries) and not run.stop.is_set():
             now = time.monotonic()
-            with counter.lock:
-                sent = counter.sent
-            if now - last_t >= 0.9:
-                mbps = (sent - last_sent) * 8 / 1e6 / (now - last_t)
-                last_t, last_sent = now, sent
-            if progress is not None:
-                progress(min(now - start, total), total, mbps, now < counter.count_from)
+            if now >= boundaries[len(samples)]:
+                samples.append((now, delivered.total()))
+                continue
+            if now >= next_tick:
+                next_tick = now + _TICK_S
+                done = delivered.total()
+                if now - gauge_t >= 0.9:
+                    mbps = (done - gauge_bytes) * 8 / 1e6 / (now - gauge_t)
+                    gauge_t, gauge_bytes = now, done
+                if progress is not None:
+                    progress(min(now - start, total), total, mbps, now < count_from)
+            time.sleep(max(0.0, min(boundaries[len(samples)], next_tick) - time.monotonic()))
     finally:
         run.abort()
         for thread in threads:
             thread.join(timeout=IO_TIMEOUT)
     if run.error is not None:
         raise run.error
-    full = int(duration_s + 1e-9)
-    windows = [b * 8 / 1e6 for b in counter.buckets[:full]]
-    partial = duration_s - full
-    if partial >= 0.5 and len(counter.buckets) > full:
-        windows.append(counter.buckets[full] * 8 / 1e6 / partial)
+    windows = []
+    for k in range(len(samples) - 1):
+        (t0, b0), (t1, b1) = samples[k], samples[k + 1]
+        nominal = boundaries[k + 1] - boundaries[k]
+        # A window the sampler overslept into a sliver says nothing; the partial tail only from 0.5 s.
+        if t1 - t0 >= 0.5 * nominal and nominal >= 0.5:
+            windows.append((b1 - b0) * 8 / 1e6 / (t1 - t0))
+    (first_t, first_b), (last_t, last_b) = samples[0], samples[-1]
+    counted = last_b - first_b
     result = BandwidthResult(
         url=t.safe_url, streams=streams, duration_s=duration_s, warmup_s=warmup_s,
-        mean_mbps=round(counter.counted * 8 / 1e6 / duration_s, 3),
+        mean_mbps=round(counted * 8 / 1e6 / max(last_t - first_t, 1e-6), 3),
         p10_mbps=round(percentile(windows, 0.10), 3), windows=[round(w, 3) for w in windows],
-        bytes_counted=counter.counted, bytes_sent=counter.sent)
+        bytes_counted=counted, bytes_sent=delivered.sent,
+        counted_by="tcp_acked" if delivered.acked_everywhere else "socket_send")
     if cap_kbps is not None:
         assess(result, cap_kbps, cameras_on_site or 0)
     return result

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the tests need, installed by the project itself (CI starts from a clean machine).
-# iproute2: network namespaces and veth pairs for tests/netns (multicast WS-Discovery).
+# iproute2: network namespaces, veth pairs and `tc` shaping for tests/netns (multicast WS-Discovery,
+#   bandwidth on a shaped link).
+# iperf3: the reference the bandwidth test is compared with on the same shaped link
+#   (tests/netns/test_bandwidth_shaped.py). The tests run it themselves; no daemon is wanted.
+# poppler-utils: pdftotext, pdffonts, pdftoppm read the generated PDF reports back in the tests.
 # Runs apt-get only when a tool is missing and we are root; otherwise says what is missing and
 # the tests that need it skip with that reason.
 set -u
 need=()
-command -v ip >/dev/null 2>&1 || need+=(iproute2)
+{ command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1; } || need+=(iproute2)
+command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -15,5 +21,16 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "install-test-deps: apt-get install ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian's iperf3 package asks whether to run `iperf3 -s` as a system service: it must not, a
+# test machine is not an iperf3 server for the world.
+if command -v debconf-set-selections >/dev/null 2>&1; then
+  echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
+fi
 apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
   || echo "install-test-deps: apt-get failed; tests needing ${need[*]} will skip" >&2
+# Belt and braces: if a service was installed and started anyway, stop and disable it.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] \
+   && systemctl list-unit-files iperf3.service >/dev/null 2>&1; then
+  systemctl disable --now iperf3.service >/dev/null 2>&1 || true
+fi
+exit 0
