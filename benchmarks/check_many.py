@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import queue
 import signal
 import statistics
@@ -41,6 +40,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from _results import stamp, write
 
 HERE = Path(__file__).resolve().parent
 CAMERAS = 50
@@ -336,13 +337,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          "peak_rss_mb": peak < TARGET_RSS_MB},
         "all_ok": all_ok,
         "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **stamp(),
     }
-    path = HERE / "results" / "check_many.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return write("check_many", result)
 
 
 def _own_argv() -> list[str]:

@@ -9,16 +9,15 @@ and the worst wall-clock time, plus whether zeep or pydantic were imported.
 from __future__ import annotations
 
 import json
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from _results import stamp, write
 
 RUNS = 15
 TARGET_S = 0.3
-HERE = Path(__file__).resolve().parent
 
 
 def main() -> dict[str, object]:
@@ -45,13 +44,9 @@ def main() -> dict[str, object]:
         "meets_target": statistics.median(samples) < TARGET_S,
         "imports_zeep": zeep,
         "imports_pydantic": pydantic,
-        "python": platform.python_version(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **stamp(),
     }
-    out = HERE / "results" / "cli_startup.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return write("cli_startup", result)
 
 
 if __name__ == "__main__":

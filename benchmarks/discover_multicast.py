@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _results import stamp, write
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -47,12 +48,6 @@ TARGET_EXPECT_S = 1.5
 TARGET_SLACK_S = 0.3
 CHILD_TIMEOUT_S = 60.0
 
-
-def _write(result: dict[str, Any]) -> dict[str, Any]:
-    out = HERE / "results" / f"{NAME}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def _run(tool_ns: str, args: list[str], env: dict[str, str], iface: str, sim_eprs: set[str]) -> dict[str, Any]:
@@ -96,11 +91,10 @@ def main() -> dict[str, Any]:
     from tests.netns.peers import Lines, _child_env, stop
 
     base: dict[str, Any] = {"benchmark": NAME, "cameras": CAMERAS, "persona": PERSONA,
-                            "python": platform.python_version(),
-                            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                            **stamp()}
     reason = unavailable_reason()
     if reason:
-        return _write({**base, "skipped": reason})
+        return write(NAME, {**base, "skipped": reason})
 
     sim = None
     with lab() as net, tempfile.TemporaryDirectory(prefix="kc-bench-") as tmp:
@@ -129,7 +123,7 @@ def main() -> dict[str, Any]:
         finally:
             if sim is not None:
                 stop(sim)
-    return _write({
+    return write(NAME, {
         **base,
         "setup": f"sim in namespace cam on {NET}.11-{NET}.{10 + CAMERAS} (HTTP 80), discover in namespace tool "
                  f"({NET}.200/24) over one veth; {RUNS} runs after 1 warm-up",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from _results import stamp, write
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -53,12 +54,6 @@ TIMEOUT_S = 3.0
 TARGET_S = 3.0
 CHILD_TIMEOUT_S = 90.0
 
-
-def _write(result: dict[str, Any]) -> dict[str, Any]:
-    out = HERE / "results" / f"{NAME}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def _env(tmp: str) -> dict[str, str]:
@@ -179,15 +174,14 @@ def main() -> dict[str, Any]:
 
     reason = unavailable_reason()
     result: dict[str, Any] = {"benchmark": NAME, "cameras": CAMERAS, "persona": PERSONA, "runs": RUNS,
-                              "target_s": TARGET_S, "python": platform.python_version(),
-                              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                              "target_s": TARGET_S, **stamp()}
     if reason:
         result["namespace"] = {"skipped": reason}
         result["loopback"] = loopback_setup(in_namespace=False)
     else:
         result["namespace"] = namespace_setup()
         result["loopback"] = loopback_setup(in_namespace=True)
-    return _write(result)
+    return write(NAME, result)
 
 
 if __name__ == "__main__":

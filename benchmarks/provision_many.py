@@ -12,12 +12,13 @@ by reading back and by RTSP DESCRIBE, and audits every camera. Target: under 10 
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _results import stamp, write
 
 HERE = Path(__file__).resolve().parent
 CAMERAS = 20
@@ -91,13 +92,9 @@ def main() -> dict[str, Any]:
         "verified_with_rtsp_h265": verified,
         "failed": states.count("failed"),
         "backups": len(backups),
-        "python": platform.python_version(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **stamp(),
     }
-    path = HERE / "results" / "provision_many.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    return out
+    return write("provision_many", out)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _results import stamp, write
 
 HERE = Path(__file__).resolve().parent
 CAMERAS = 200
@@ -112,13 +113,9 @@ def main() -> dict[str, Any]:
         "median_s": median,
         "target_s": TARGET_S,
         "meets_target": median < TARGET_S and all(r["sent"] == CAMERAS == r["centre_records"] for r in runs),
-        "python": platform.python_version(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **stamp(),
     }
-    path = HERE / "results" / "register_many.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    return out
+    return write("register_many", out)
 
 
 if __name__ == "__main__":
