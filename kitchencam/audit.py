@@ -42,6 +42,7 @@ STATUSES: tuple[VerdictStatus, ...] = ("PASS", "FAIL", "WARN", "MANUAL", "UNKNOW
 # Where each kind of device evidence comes from, for Verdict.source.
 _SRC_ENCODER_OPTS = "ONVIF {media} GetVideoEncoderConfigurationOptions"
 _SRC_ENCODER = "ONVIF {media} GetVideoEncoderConfigurations"
+_SRC_PROFILES = "ONVIF {media} GetProfiles"
 _SRC_IMAGING = "ONVIF Imaging GetOptions / GetImagingSettings"
 _SRC_TIME = "ONVIF GetSystemDateAndTime"
 _SRC_NTP = "ONVIF GetNTP + GetSystemDateAndTime"
@@ -141,6 +142,24 @@ def _main_encoder(facts: Facts) -> VideoEncoder | None:
     return max(facts.encoders, key=lambda e: (e.encoding not in ("JPEG", "MJPEG"), (e.width or 0) * (e.height or 0)))
 
 
+def _encoder_source(ctx: _Context) -> str:
+    """Where the running encoder settings come from: GetVideoEncoderConfigurations, or the
+    configurations embedded in GetProfiles when that call failed (onvif.read falls back on them)."""
+    if _read_error(ctx.facts, ("GetVideoEncoderConfigurations",)) is not None:
+        return _SRC_PROFILES.format(media=ctx.media)
+    return _SRC_ENCODER.format(media=ctx.media)
+
+
+def _encoder_read_error(facts: Facts, encoder: VideoEncoder | None) -> ReadError | None:
+    """The failed read behind missing encoder evidence. Once the main encoder is known (from
+    GetProfiles if need be), what is missing is its options, whatever else failed."""
+    if encoder is not None:
+        error = _read_error(facts, ("GetVideoEncoderConfigurationOptions",))
+        if error is not None:
+            return error
+    return _read_error(facts, _OPS_ENCODER)
+
+
 def _main_options(facts: Facts, encoder: VideoEncoder | None) -> EncoderOptions | None:
     if encoder is not None:
         for opts in facts.encoder_options:
@@ -192,7 +211,7 @@ def _check_resolution(ctx: _Context, rule: Rule) -> Verdict:
         cw, ch = parse_resolution(cat.value)
         cat_ok = cw >= want_w and ch >= want_h
     if opts is None or not any(o.resolutions for o in opts.options):
-        error = _read_error(facts, _OPS_ENCODER)
+        error = _encoder_read_error(facts, enc)
         if error is not None:
             return _unknown_read(rule, error, required)
         if cat is None or ctx.match is None:
@@ -225,8 +244,11 @@ def _check_codec(ctx: _Context, rule: Rule) -> Verdict:
     facts = ctx.facts
     enc = _main_encoder(facts)
     opts = _main_options(facts, enc)
-    error = _read_error(facts, _OPS_ENCODER)
-    if enc is None or opts is None:
+    running = enc.encoding if enc else None
+    # A main stream running the codec proves the camera encodes it: the options (what it offers)
+    # are needed only to tell "not running" from "cannot".
+    if enc is None or (opts is None and running != target):
+        error = _encoder_read_error(facts, enc)
         if error is not None:
             return _unknown_read(rule, error, required)
         return _verdict(rule, "UNKNOWN", required=required,
@@ -235,13 +257,16 @@ def _check_codec(ctx: _Context, rule: Rule) -> Verdict:
     cat_has = target in cat_codecs.value if cat_codecs else None
     cat_src = ctx.datasheet(cat_codecs.source) if cat_codecs and ctx.match else None
     offered_list = sorted({o.encoding for o in opts.options}) if opts else []
-    running = enc.encoding if enc else None
     # Media1 has no word for H.265 (its enum stops at H264): a Media1-only camera cannot show it.
     offered: bool | None = target in offered_list if (facts.media2 or target != "H265") else (
         True if target in offered_list else None)
+    if running == target:
+        offered = True
     seen = _("runs {running}; offers {offered}").format(running=running or "?",
                                                         offered=", ".join(offered_list) or "?")
-    source = f"{_SRC_ENCODER_OPTS.format(media=ctx.media)}, {_SRC_ENCODER.format(media=ctx.media)}"
+    source = _encoder_source(ctx)
+    if opts is not None:
+        source = f"{_SRC_ENCODER_OPTS.format(media=ctx.media)}, {source}"
     if offered is None:
         if cat_has is False:
             return _verdict(rule, "FAIL", seen=seen, required=required, evidence="catalogue", source=cat_src,
@@ -299,7 +324,7 @@ def _check_main_stream(ctx: _Context, rule: Rule) -> Verdict:
                         detail=_("The camera reported no video encoder configuration."))
     opts = _main_options(facts, enc)
     seen = _describe_encoder(enc)
-    source = _SRC_ENCODER.format(media=ctx.media)
+    source = _encoder_source(ctx)
     wrong: list[str] = []
     impossible: list[str] = []
     media1_blind = not facts.media2 and target.codec == "H265"

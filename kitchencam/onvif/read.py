@@ -302,6 +302,41 @@ def media1_encoders_from(reply: Any) -> list[VideoEncoder]:
     return out
 
 
+def _embedded_encoders(configs: Iterable[Any],
+                       encoders_from: Callable[[Any], list[VideoEncoder]]) -> list[VideoEncoder]:
+    """The video encoder configurations a GetProfiles reply carries inside its profiles.
+
+    Only complete ones (with an Encoding): the Lorex's first profile names its encoder by token
+    and name alone, which says nothing about the stream. Profiles sharing one encoder give it once.
+    """
+    out: dict[str, VideoEncoder] = {}
+    for encoder in encoders_from([c for c in configs if c is not None]):
+        if encoder.token and encoder.encoding and encoder.token not in out:
+            out[encoder.token] = encoder
+    return list(out.values())
+
+
+def media2_profile_encoders_from(reply: Any) -> list[VideoEncoder]:
+    """tr2:GetProfiles with Type=All embeds each profile's tr2:VideoEncoder configuration."""
+    return _embedded_encoders((_get(p, "Configurations", "VideoEncoder") for p in _list(reply)),
+                              media2_encoders_from)
+
+
+def media1_profile_encoders_from(reply: Any) -> list[VideoEncoder]:
+    """trt:GetProfiles embeds each profile's tt:VideoEncoderConfiguration, where it has one."""
+    return _embedded_encoders((_get(p, "VideoEncoderConfiguration") for p in _list(reply)), media1_encoders_from)
+
+
+def merge_encoders(dedicated: list[VideoEncoder], embedded: list[VideoEncoder]) -> list[VideoEncoder]:
+    """GetVideoEncoderConfigurations' answer, then what only the profiles describe.
+
+    Where both describe one token the dedicated answer wins: it is the configuration itself,
+    the profile only a copy of it.
+    """
+    known = {e.token for e in dedicated}
+    return dedicated + [e for e in embedded if e.token not in known]
+
+
 def _resolutions(items: Any) -> list[Resolution]:
     out = []
     for r in _list(items):
@@ -503,14 +538,16 @@ class _MediaReading:
 
     prefix: str
     profiles_from: Callable[[Any], list[MediaProfile]]
+    profile_encoders_from: Callable[[Any], list[VideoEncoder]]
     encoders_from: Callable[[Any], list[VideoEncoder]]
     options_from: Callable[..., EncoderOptions]
     uri_from: Callable[[Any], str | None]
 
 
-_MEDIA2 = _MediaReading("tr2", media2_profiles_from, media2_encoders_from, media2_encoder_options_from, _str)
-_MEDIA1 = _MediaReading("trt", media1_profiles_from, media1_encoders_from, media1_encoder_options_from,
-                        lambda reply: _str(_get(reply, "Uri")))
+_MEDIA2 = _MediaReading("tr2", media2_profiles_from, media2_profile_encoders_from, media2_encoders_from,
+                        media2_encoder_options_from, _str)
+_MEDIA1 = _MediaReading("trt", media1_profiles_from, media1_profile_encoders_from, media1_encoders_from,
+                        media1_encoder_options_from, lambda reply: _str(_get(reply, "Uri")))
 
 
 def _read_media2(reader: _Reader) -> None:
@@ -524,13 +561,22 @@ def _read_media1(reader: _Reader) -> None:
 
 def _read_media(reader: _Reader, service: Any, how: _MediaReading) -> None:
     facts, p = reader.facts, how.prefix
-    facts.profiles = reader.attempt(f"{p}:GetProfiles", lambda: how.profiles_from(service.get_profiles())) or []
+
+    def profiles_and_encoders() -> tuple[list[MediaProfile], list[VideoEncoder]]:
+        reply = service.get_profiles()
+        return how.profiles_from(reply), how.profile_encoders_from(reply)
+
+    facts.profiles, embedded = reader.attempt(f"{p}:GetProfiles", profiles_and_encoders) or ([], [])
     facts.video_sources = reader.attempt(
         f"{p}:GetVideoSourceConfigurations",
         lambda: video_source_configs_from(service.get_video_source_configurations())) or []
-    facts.encoders = reader.attempt(
+    # When GetVideoEncoderConfigurations fails, the copies inside the profiles still tell what the
+    # streams run (the Hikvision DS-2DF7276-AEL's GetProfiles carries all three); the failure
+    # stays a ReadError.
+    dedicated = reader.attempt(
         f"{p}:GetVideoEncoderConfigurations",
         lambda: how.encoders_from(service.get_video_encoder_configurations())) or []
+    facts.encoders = merge_encoders(dedicated, embedded)
 
     def options(token: str) -> EncoderOptions:
         reply = service.get_video_encoder_configuration_options(configuration_token=token)

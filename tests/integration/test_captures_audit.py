@@ -278,11 +278,14 @@ def test_hikvision_ptz_media1_without_clock() -> None:
     assert "Profile G, S (scopes)" in (onvif.seen or "")  # "Streaming" is Profile S
     for rule in ("clock", "ntp", "timezone"):
         assert read_error_reason(a.verdicts[rule]) == "tds:GetSystemDateAndTime"
-    for rule in ("resolution", "codec", "main-stream"):
-        assert read_error_reason(a.verdicts[rule]) == "trt:GetVideoEncoderConfigurations"
+    # GetVideoEncoderConfigurations fails, but its profiles carry the encoders: what is missing
+    # for size and codec is then the options, which it refuses too.
+    assert a.facts.error_for("trt:GetVideoEncoderConfigurations") is not None
+    for rule in ("resolution", "codec"):
+        assert read_error_reason(a.verdicts[rule]) == "trt:GetVideoEncoderConfigurationOptions"
     for rule in ("ir", "wdr"):
         assert read_error_reason(a.verdicts[rule]) == "timg:GetImagingSettings"
-    assert a.overall == "INCOMPLETE"
+    assert a.overall == "FAIL"  # its main stream, read from its profiles (below)
 
 
 def test_hikvision_ptz_vendor_default_login_fails() -> None:
@@ -294,12 +297,19 @@ def test_hikvision_ptz_vendor_default_login_fails() -> None:
     assert a.overall == "FAIL"
 
 
-@pytest.mark.xfail(strict=True, reason="read.py ignores the VideoEncoderConfiguration inside Media1 GetProfiles: "
-                                       "the PTZ's main stream (H264 1280x720 10 fps) is there")
 def test_hikvision_ptz_main_stream_from_its_profiles() -> None:
-    v = audited("hikvision_ptz").verdicts["main-stream"]
-    assert v.status == "FAIL"
-    assert "1280x720" in (v.seen or "")
+    a = audited("hikvision_ptz")
+    # its trt:GetProfiles embeds all three encoder configurations, in the profiles' order
+    assert [(e.token, e.encoding, e.width, e.height, e.fps, e.bitrate_kbps, e.gop, e.profile)
+            for e in a.facts.encoders] == [
+        ("VideoEncoderToken_1", "H264", 1280, 720, 10.0, 4096, 5, "Baseline"),
+        ("VideoEncoderToken_2", "H264", 704, 480, 30.0, 1024, 50, "Main"),
+        ("VideoEncoderToken_3", "H264", 704, 480, 30.0, 1024, 50, "Main")]
+    v = a.verdicts["main-stream"]
+    assert (v.status, v.evidence, v.fixable_by_provision) == ("FAIL", "device", False)
+    assert v.seen == "H264 1280x720 10 fps 4096 kbit/s"
+    assert v.source == "ONVIF Media1 GetProfiles"  # not the call that failed
+    assert "no ONVIF Media2" in v.detail  # H.265 cannot be set over Media1
 
 
 def test_axis_clock_time_zone_and_ntp_fail_and_say_how_far() -> None:
@@ -365,10 +375,16 @@ def test_media2_camera_running_h265_is_only_off_in_size_and_rate() -> None:
     assert a.verdicts["codec"].status != "FAIL"
 
 
-@pytest.mark.xfail(strict=True, reason="audit._check_codec gives UNKNOWN without encoder options although the "
-                                       "main stream runs H.265; the H.265+ part alone is unconfirmed (WARN)")
 def test_media2_camera_running_h265_has_h265_confirmed() -> None:
-    assert audited("ipg8150_h265").verdicts["codec"].status == "WARN"
+    a = audited("ipg8150_h265")
+    assert a.facts.error_for("tr2:GetVideoEncoderConfigurationOptions") is not None
+    codec = a.verdicts["codec"]
+    # the running H.265 confirms the codec without the options; the "+" needs the datasheet
+    assert (codec.status, codec.evidence, codec.fixable_by_provision) == ("WARN", "device", False)
+    assert codec.seen == "runs H265; offers ?"
+    assert codec.source == "ONVIF Media2 GetVideoEncoderConfigurations"  # the options were never read
+    assert codec.detail.startswith("H265 is confirmed on the camera")
+    assert "smart codec" in codec.detail
 
 
 def test_d1_camera_fails_resolution_and_must_be_replaced() -> None:

@@ -208,6 +208,59 @@ def test_read_error_makes_the_affected_rules_unknown_with_the_reason(read_person
     assert verdicts["clock"].status == "PASS"  # the rest is still judged
 
 
+OPTIONS_REFUSED = ReadError(operation="tr2:GetVideoEncoderConfigurationOptions", code="NotSupported",
+                            message="The camera does not support GetVideoEncoderConfigurationOptions.",
+                            subcode="ter:ActionNotSupported")
+
+
+def without_options(read_personas, name: str) -> Facts:
+    facts = read_personas[name][0].model_copy(deep=True)
+    facts.encoder_options = []
+    facts.read_errors.append(OPTIONS_REFUSED)
+    return facts
+
+
+def test_codec_running_h265_is_confirmed_without_the_options(read_personas, profile, catalogue):
+    # A catalogued model: H.265 from what runs, the smart codec from the datasheet.
+    facts = without_options(read_personas, "dahua-wizsense2-ready")
+    codec = judge(read_personas, profile, catalogue, "dahua-wizsense2-ready", facts=facts)["codec"]
+    assert (codec.status, codec.evidence) == ("PASS", "device")
+    assert codec.seen is not None
+    assert codec.seen.startswith("runs H265; offers ?; ")
+    assert codec.source is not None
+    assert codec.source.startswith("ONVIF Media2 GetVideoEncoderConfigurations; ")  # not the options
+    # A model nobody catalogued: H.265 still confirmed, only the "+" waits for a datasheet.
+    assert facts.device_info is not None
+    facts.device_info.model = "XYZ-CAM-9000"
+    assert facts.scopes is not None
+    facts.scopes.hardware = "XYZ-CAM-9000"
+    codec = judge(read_personas, profile, catalogue, "dahua-wizsense2-ready", facts=facts)["codec"]
+    assert (codec.status, codec.evidence, codec.seen) == ("WARN", "device", "runs H265; offers ?")
+    assert codec.source == "ONVIF Media2 GetVideoEncoderConfigurations"
+    assert codec.detail.startswith("H265 is confirmed on the camera")
+
+
+def test_codec_running_h264_without_the_options_is_unknown_with_the_reason(read_personas, profile, catalogue):
+    # Not running H.265 and the options unread: "not switched on" and "cannot" look alike.
+    facts = without_options(read_personas, "dahua-wizsense2")
+    verdicts = judge(read_personas, profile, catalogue, "dahua-wizsense2", facts=facts)
+    for rule in ("codec", "resolution"):
+        assert verdicts[rule].status == "UNKNOWN", rule
+        assert OPTIONS_REFUSED.message in verdicts[rule].detail
+    assert verdicts["main-stream"].status == "FAIL"  # what runs is still judged
+
+
+def test_encoders_from_the_profiles_are_named_as_the_source(read_personas, profile, catalogue):
+    facts = read_personas["dahua-wizsense2-ready"][0].model_copy(deep=True)
+    facts.read_errors.append(ReadError(operation="tr2:GetVideoEncoderConfigurations", code="DeviceFault",
+                                       message="The camera refused GetVideoEncoderConfigurations: Action failed.",
+                                       subcode="ter:Action"))
+    verdicts = judge(read_personas, profile, catalogue, "dahua-wizsense2-ready", facts=facts)
+    assert verdicts["main-stream"].status == "PASS"
+    assert verdicts["main-stream"].source == "ONVIF Media2 GetProfiles"
+    assert "ONVIF Media2 GetProfiles" in (verdicts["codec"].source or "")
+
+
 def test_missing_time_read_is_unknown(read_personas, profile, catalogue):
     facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
     facts.time = None
