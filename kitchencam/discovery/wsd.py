@@ -572,9 +572,12 @@ class Prober:
                 wait = min(wait, max(0.0, schedule[0].at - now))
             for key, _events in selector.select(wait):
                 channel: _Channel = key.data
+                # Drain the socket before parsing anything: a burst of 150 replies (50 cameras x 3
+                # probe types) overflows a default-sized receive buffer while XML is being parsed.
+                received: list[tuple[bytes, tuple[str, int]]] = []
                 for _ in range(_READ_BURST):
                     try:
-                        data, addr = channel.sock.recvfrom(MAX_DATAGRAM)
+                        received.append(channel.sock.recvfrom(MAX_DATAGRAM))
                     except (BlockingIOError, InterruptedError):
                         break
                     except ConnectionResetError:
@@ -586,6 +589,7 @@ class Prober:
                                                              address=channel.local_ip or "", operation="recv",
                                                              reason=str(exc)))
                         break
+                for data, addr in received:
                     for match in self._accept(channel, data, addr, ours, seen, route_cache, interfaces):
                         endpoints.add(match.endpoint)
                         if match.via == "unicast":
