@@ -292,7 +292,7 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
             secrets = SecretStore(ENV.paths)
             secrets.set(token_key(code), token.strip())
             return CredentialsResult(user=token_key(code), backend=secrets.backend_name,
-                                     fallback_reason=secrets.fallback_reason)
+                                     fallback_reason=secrets.fallback_reason, kind="centre-token")
         password = os.environ.get("KITCHENCAM_PASSWORD")
         if password is None and not ENV.interactive:
             raise UsageError(_("No terminal to ask for the password. Set KITCHENCAM_PASSWORD instead."))
@@ -331,14 +331,23 @@ def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, sit
         found = secrets.delete(key)
         return CredentialsResult(
             user=key if centre else str(user), backend=secrets.backend_name, fallback_reason=secrets.fallback_reason,
-            removed=found,
+            removed=found, kind="centre-token" if centre else "password",
         )
 
     finish("credentials forget", as_json, produce, _render_credentials)
 
 
 def _render_credentials(console: Console, result: Any) -> None:
-    if result.removed is None:
+    if result.kind == "centre-token":
+        site = result.user.partition(":")[2]
+        if result.removed is None:
+            console.print(_("Saved the centre's token for {site} in {backend}.").format(site=site,
+                                                                                     backend=result.backend))
+        elif result.removed:
+            console.print(_("Forgot the centre's token for {site}.").format(site=site))
+        else:
+            console.print(_("No saved centre token for {site}.").format(site=site))
+    elif result.removed is None:
         console.print(_("Saved the password for {user} in {backend}.").format(user=result.user, backend=result.backend))
     elif result.removed:
         console.print(_("Forgot the password for {user}.").format(user=result.user))
@@ -503,10 +512,11 @@ def demo(as_json: JsonOpt = False) -> None:
     def produce() -> Any:
         from kitchencam.demo import run_demo
 
+        out_dir = ENV.paths.data_dir / "demo"
         if as_json:
-            return run_demo()
+            return run_demo(out_dir=out_dir)
         with ENV.err.status(_("Starting a simulated school on loopback...")) as status:
-            return run_demo(progress=status.update)
+            return run_demo(progress=status.update, out_dir=out_dir)
 
     finish("demo", as_json, produce, _render_demo)
 
@@ -574,6 +584,8 @@ def _render_demo(console: Console, result: Any) -> None:
         subnet=result.subnet, cameras=result.discovered_cameras, others=result.discovered_others))
     if result.centre_url:
         console.print(_("District centre (simulated): {url}").format(url=result.centre_url))
+    for path in result.report.values():
+        console.print(_("Handover minutes: {path}").format(path=escape(path)), soft_wrap=True)
     console.print(_("Done in {seconds} s.").format(seconds=result.elapsed_s))
 
 
@@ -1388,3 +1400,81 @@ def _render_bandwidth(console: Console, result: Any) -> None:
     if result.verdict:
         short = result.carries is not None and result.carries < (result.cameras_on_site or 0)
         console.print(f"[yellow]{escape(result.verdict)}[/]" if short else escape(result.verdict), soft_wrap=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_cmd(
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="pdf|html|both",
+                     help=_("The PDF to print, one self-contained HTML file, or both.")),
+    ] = "pdf",
+    report_lang: Annotated[
+        str,
+        typer.Option("--lang", metavar="vi|en",
+                     help=_("Language of the minutes (default vi), whatever the language of messages.")),
+    ] = "vi",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="PATH",
+                     help=_("A .pdf or .html file, or a folder for the usual file names (default: the current "
+                            "folder).")),
+    ] = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the handover minutes (biên bản bàn giao) from what the store holds for the site.
+
+    Every camera with its equipment row, the settings applied, the verdicts with their evidence,
+    the technician's attestations, the snapshot taken at provisioning, the RTSP check and the
+    centre's registration; where a stage has not run, the minutes say so.
+
+    \b
+    Examples:
+    kitchencam report
+    kitchencam report --format both --lang en -o reports/
+    """
+    if fmt not in ("pdf", "html", "both"):
+        raise typer.BadParameter(_("choose pdf, html or both"), param_hint="--format")
+    if report_lang.lower() not in ("vi", "en"):
+        raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
+
+    def produce() -> Any:
+        from datetime import datetime, timezone
+
+        from kitchencam import __version__
+        from kitchencam.profile import load_profile
+        from kitchencam.report import ReportInput, write_report
+        from kitchencam.store import Store
+
+        site, ctx = _site_context(site_path)
+        profile = load_profile(site.profile if site else "thanhtri-2024")
+        given = ReportInput(site_code=ctx.code, site_name=ctx.name, config=site, profile=profile,
+                            lang=report_lang.lower(), now=datetime.now(timezone.utc), version=__version__)
+        with Store(ENV.paths.store_file) as store:
+            return write_report(store, given, fmt=fmt, output=output)  # type: ignore[arg-type]
+
+    finish("report", as_json, produce, _render_report)
+
+
+def _render_report(console: Console, result: Any) -> None:
+    from rich.markup import escape
+
+    from kitchencam.report.texts import texts
+
+    words = texts(current_lang())
+    for path in result.paths.values():
+        console.print(_("Written: {path}").format(path=escape(path)), soft_wrap=True)
+    console.print(_("{n} camera(s) in the minutes.").format(n=result.cameras))
+    for item in result.missing:
+        if item.stages:
+            stages = ", ".join(words[f"stage_{s}"] for s in item.stages)
+            console.print("  " + _("Camera {n} ({serial}): {stages}").format(
+                n=item.camera, serial=escape(item.serial or item.target or "?"), stages=stages), soft_wrap=True)
+    for stage in result.site_missing:
+        console.print("  " + words[f"stage_{stage}"])

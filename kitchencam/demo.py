@@ -14,6 +14,8 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -21,6 +23,9 @@ from kitchencam.discover import DiscoveredDevice
 from kitchencam.errors import KitchencamError
 from kitchencam.models import Facts
 from kitchencam.render import ErrorItem
+
+if TYPE_CHECKING:
+    from kitchencam.settings import SiteConfig
 
 DEMO_PERSONAS = [
     "dahua-wizsense2",
@@ -65,6 +70,8 @@ class DemoResult(BaseModel):
     discovered_others: int
     cameras: list[CameraSummary]
     elapsed_s: float
+    store: str | None = None  # the demo's own store (never yours)
+    report: dict[str, str] = {}  # "pdf" / "html" -> the handover minutes written
 
 
 def summarise(persona: str, facts: Facts) -> CameraSummary:
@@ -112,7 +119,8 @@ def read_one(persona: str, xaddr: str, user: str, password: str) -> CameraSummar
         return CameraSummary(persona=persona, target=exc.target or xaddr, error=ErrorItem.from_error(exc))
 
 
-def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[str] | None = None) -> DemoResult:
+def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[str] | None = None,
+             out_dir: Path | None = None) -> DemoResult:
     from kitchencam.discover import DiscoverOptions, discover
     from kitchencam.sim.school import SimulatedSchool
 
@@ -130,6 +138,13 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
         answering = sum(1 for m in school.members if m.discovery)
         found = discover(DiscoverOptions(subnets=[subnet], timeout_s=2.0, expect=answering,
                                          user="admin", password=password))
+        store_path = _fresh_store(out_dir)
+        if store_path is not None:
+            from kitchencam.discover import record
+            from kitchencam.store import Store
+
+            with Store(store_path) as store:
+                record(found, store, DEMO_SITE, DEMO_SCHOOL)
         persona_of = {m.camera.ip: m.camera.persona.name for m in school.members}
         cameras = [d for d in found.devices if d.kind == "camera"]
         progress(f"found {len(cameras)} cameras; reading each through ONVIF")
@@ -150,39 +165,135 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
             if member.camera.ip not in {d.address for d in found.devices} and member.camera.persona.streams:
                 rows.append(read_one(member.camera.persona.name, member.camera.device_xaddr, "admin", password))
         progress("checking against the thanhtri-2024 profile, provisioning, checking again")
-        _check_and_provision(rows, "admin", password)
+        _check_and_provision(rows, "admin", password, store_path)
         centre_url = school.centre_server.base_url if school.centre_server else None
+    report: dict[str, str] = {}
+    if store_path is not None and out_dir is not None:
+        progress("writing the handover minutes (PDF and HTML)")
+        report = write_demo_report(store_path, out_dir, centre_url)
     rows.sort(key=lambda r: DEMO_PERSONAS.index(r.persona) if r.persona in DEMO_PERSONAS else 99)
     return DemoResult(bind_base=base, centre_url=centre_url, subnet=subnet, discovered_cameras=found.cameras,
-                      discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2))
+                      discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2),
+                      store=str(store_path) if store_path else None, report=report)
 
 
-def _check_and_provision(rows: list[CameraSummary], user: str, password: str) -> None:
-    """check -> provision (in memory: the demo records nothing in your store) -> check again."""
+def _check_and_provision(rows: list[CameraSummary], user: str, password: str, store_path: Path | None = None) -> None:
+    """check -> provision -> check again; recorded in the demo's own store (never yours) when given."""
+    from datetime import datetime, timezone
+
     from kitchencam.audit import summarise
-    from kitchencam.check import CheckOptions, check_one
-    from kitchencam.profile import load_catalogue, load_profile
+    from kitchencam.check import CheckOptions, CheckResult, check_one
+    from kitchencam.profile import load_catalogue, load_profile, parse_attestations
     from kitchencam.provision import ProvisionOptions, SiteContext, provision
 
     profile = load_profile("thanhtri-2024")
     catalogue = load_catalogue()
     readable = [r for r in rows if r.error is None and r.media is not None]
-    options = CheckOptions(targets=[r.target for r in readable], user=user, password=password)
-
-    def camera_overall(target: str) -> str:
-        done = check_one(target, profile, catalogue, options)
-        return done.overall if done.error else summarise(done.verdicts, kinds={"device", "catalogue"})[1]
+    started = datetime.now(timezone.utc)
+    # What the technician answers on site for the rules no device can show (recorded with name and time).
+    attestations = parse_attestations(["power=yes", "ip67=yes"], DEMO_TECHNICIAN, started, profile=profile)
+    options = CheckOptions(targets=[r.target for r in readable], user=user, password=password,
+                           attestations=attestations)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        before = list(pool.map(camera_overall, options.targets))
+        checks = list(pool.map(lambda target: check_one(target, profile, catalogue, options), options.targets))
+    before = [done.overall if done.error else summarise(done.verdicts, kinds={"device", "catalogue"})[1]
+              for done in checks]
     saved: dict[str, str] = {}
+
+    def store_backup(target: str, facts: Facts, settings: dict[str, object]) -> int:
+        if store_path is None:
+            return 0
+        from kitchencam.provision import camera_key
+        from kitchencam.store import Store
+
+        with Store(store_path) as store:
+            return store.save_backup(store.upsert_site(DEMO_SITE, DEMO_SCHOOL).id, camera_key(facts), target,
+                                     settings)
+
+    def record_step(backup_id: int, step: str, status: str, detail: str | None) -> None:
+        if store_path is not None and backup_id:
+            from kitchencam.store import Store
+
+            with Store(store_path) as store:
+                store.record_step(backup_id, step, status, detail)
+
     result = provision(
         ProvisionOptions(targets=options.targets, user=user, password=password, secrets_get=saved.get,
                          secrets_set=saved.__setitem__),
-        profile, catalogue, SiteContext(code="MN-DEMO", name="demo", ntp_servers=["0.vn.pool.ntp.org"]),
-        lambda _t, _f, _s: 0, lambda *_a: None,
+        profile, catalogue, SiteContext(code=DEMO_SITE, name=DEMO_SCHOOL, ntp_servers=["0.vn.pool.ntp.org"]),
+        store_backup, record_step,
     )
+    if store_path is not None:
+        from kitchencam.check import record as record_check
+        from kitchencam.provision import record as record_provision
+        from kitchencam.store import Store
+
+        at = started.isoformat(timespec="seconds")
+        with Store(store_path) as store:
+            record_check(CheckResult(profile=profile.id, profile_title=profile.title, devices=checks,
+                                     attestations=attestations, elapsed_s=0.0), store, DEMO_SITE, DEMO_SCHOOL, at)
+            record_provision(result, store, DEMO_SITE, DEMO_SCHOOL, datetime.now(timezone.utc).isoformat(
+                timespec="seconds"))
     for row, was, cam in zip(readable, before, result.cameras, strict=True):
         row.check_before = was
         row.provision_state = cam.state
         row.check_after = cam.overall
+
+
+# --- the handover minutes of the simulated school -----------------------------------------------
+
+DEMO_SITE = "MN-DEMO"
+DEMO_SCHOOL = "Trường Mầm non Hoa Sen (mô phỏng)"
+DEMO_TECHNICIAN = "Nguyễn Văn An"
+
+
+def _fresh_store(out_dir: Path | None) -> Path | None:
+    """The demo's own store in ``out_dir``, emptied first: a demo never writes to your store."""
+    if out_dir is None:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "kitchencam-demo.db"
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return path
+
+
+def demo_site(centre_url: str | None) -> SiteConfig:
+    """A filled-in site config for the simulated school (fictional people and organisations)."""
+    from datetime import date
+
+    from kitchencam.settings import Centre, Letter, Parties, Party, School, SiteConfig
+
+    return SiteConfig(
+        school=School(name=DEMO_SCHOOL, code=DEMO_SITE, address="Xã Tả Thanh Oai, huyện Thanh Trì, Hà Nội"),
+        centre=Centre.model_validate({"url": centre_url or "http://127.0.0.1:8000/"}),
+        letter=Letter(number="1115/GD&ĐT", date=date(2024, 10, 28),
+                      issuer="Phòng Giáo dục và Đào tạo huyện Thanh Trì",
+                      subject="Hướng dẫn lắp đặt hệ thống camera giám sát tại các bếp ăn tập thể trường học"),
+        parties=Parties(
+            supplier=Party(organisation="Công ty TNHH Thực phẩm An Khang (mô phỏng)", representative=DEMO_TECHNICIAN,
+                           position="Kỹ thuật viên", address="Thanh Trì, Hà Nội", phone="0900 000 001"),
+            school=Party(organisation=DEMO_SCHOOL, representative="Trần Thị Bích Ngọc", position="Hiệu trưởng",
+                         address="Xã Tả Thanh Oai, huyện Thanh Trì, Hà Nội", phone="0900 000 002"),
+            district=Party(organisation="Phòng Giáo dục và Đào tạo huyện Thanh Trì", representative="Lê Minh Tuấn",
+                           position="Chuyên viên", address="Thị trấn Văn Điển, huyện Thanh Trì, Hà Nội",
+                           phone="0900 000 003"),
+        ),
+    )
+
+
+def write_demo_report(store_path: Path, out_dir: Path, centre_url: str | None) -> dict[str, str]:
+    """The simulated school's handover minutes, PDF and HTML, in Vietnamese; the paths written."""
+    from datetime import datetime, timezone
+
+    from kitchencam import __version__
+    from kitchencam.profile import load_profile
+    from kitchencam.report import ReportInput, write_report
+    from kitchencam.store import Store
+
+    given = ReportInput(site_code=DEMO_SITE, site_name=DEMO_SCHOOL, config=demo_site(centre_url),
+                        profile=load_profile("thanhtri-2024"), lang="vi", now=datetime.now(timezone.utc),
+                        version=__version__)
+    with Store(store_path) as store:
+        return write_report(store, given, fmt="both", output=out_dir).paths

@@ -63,6 +63,11 @@ def current_language() -> str:
     return _current
 
 
+def translator(lang: str) -> gettext.NullTranslations:
+    """The catalogue of ``lang`` on its own, for text whose language is not the UI's (the report)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[normalise(lang)], fallback=True)
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
     return _translation.gettext(message)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from kitchencam.audit import audit, credential_facts, main_encoder, summarise
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
@@ -47,12 +47,24 @@ class Step(BaseModel):
     detail: str | None = None
 
 
+class SnapshotTaken(BaseModel):
+    """The picture taken at the end of provisioning (the bytes go to the store, not to --json)."""
+
+    taken_at: datetime
+    source: str
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    error: str | None = None  # why there is no picture; provisioning goes on without it
+
+
 class CameraProvision(BaseModel):
     target: str
     xaddr: str | None = None
     manufacturer: str | None = None
     model: str | None = None
     serial: str | None = None
+    camera_key: str | None = None  # serial, else host:port: how the store files this camera
     state: Literal["planned", "no-op", "provisioned", "failed", "rolled-back"] = "planned"
     steps: list[Step] = []
     timezone_used: str | None = None
@@ -64,7 +76,13 @@ class CameraProvision(BaseModel):
     counts: dict[str, int] = {}
     verdicts: list[Verdict] = []
     backup_id: int | None = None
+    snapshot: SnapshotTaken | None = None
     error: ErrorItem | None = None
+    _snapshot_data: bytes | None = PrivateAttr(default=None)
+
+    @property
+    def snapshot_data(self) -> bytes | None:
+        return self._snapshot_data
 
 
 class ProvisionResult(BaseModel):
@@ -111,6 +129,7 @@ class ProvisionOptions:
     read_timeout_s: float = 10.0
     workers: int = MAX_WORKERS
     verify_stream: bool = True
+    take_snapshot: bool = True
     secrets_get: Callable[[str], str | None] = lambda _k: None
     secrets_set: Callable[[str, str], None] = lambda _k, _v: None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -433,7 +452,8 @@ def provision_one(
             return outcome
         if not steps:
             outcome.state = "no-op"
-            _verify(cam, outcome, profile, catalogue, site, n, options)
+            facts = _verify(cam, outcome, profile, catalogue, site, n, options)
+            _snapshot(cam, facts, outcome, options)
             return outcome
         outcome.backup_id = store_backup(facts, backup_of(facts))
         failed = False
@@ -478,8 +498,9 @@ def provision_one(
             # time moves the camera's clock: measure it again, or the next token is stale.
             if step.name == "time":
                 cam.session.measure_clock()
-        _verify(cam, outcome, profile, catalogue, site, n, options)
+        facts = _verify(cam, outcome, profile, catalogue, site, n, options)
         outcome.state = "failed" if failed or outcome.verify_problems else "provisioned"
+        _snapshot(cam, facts, outcome, options)
     except KitchencamError as exc:
         outcome.state = "failed"
         outcome.error = ErrorItem.from_error(exc)
@@ -493,6 +514,7 @@ def _identify(outcome: CameraProvision, facts: Facts) -> None:
     outcome.xaddr = facts.device_xaddr
     if info is not None:
         outcome.manufacturer, outcome.model, outcome.serial = info.manufacturer, info.model, info.serial
+    outcome.camera_key = camera_key(facts)
 
 
 def _mark(outcome: CameraProvision, name: str, status: Literal["done", "failed"], detail: str | None) -> None:
@@ -511,8 +533,8 @@ def _verify(
     site: SiteContext,
     n: int,
     options: ProvisionOptions,
-) -> None:
-    """Read everything back, look at the real stream, audit again."""
+) -> Facts:
+    """Read everything back, look at the real stream, audit again; the facts read back."""
     facts = cam.read()
     left = plan(facts, profile, site, n, options)
     outcome.verify_problems = [
@@ -543,6 +565,39 @@ def _verify(
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
     outcome.verdicts = audit(facts, profile, catalogue, [], now=datetime.now(timezone.utc), credentials=creds)
     outcome.counts, outcome.overall = summarise(outcome.verdicts, kinds={"device", "catalogue"})
+    return facts
+
+
+def _snapshot(cam: _Camera, facts: Facts, outcome: CameraProvision, options: ProvisionOptions) -> None:
+    """The last step: a picture of the kitchen from the camera, as proof of placement.
+
+    A camera without a snapshot, or one that refuses it, is recorded as such: provisioning never
+    fails for it.
+    """
+    if not options.take_snapshot:
+        return
+    from kitchencam.onvif.client import Timeouts
+    from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
+
+    now = datetime.now(timezone.utc)
+    main = facts.profiles[0] if facts.profiles else None
+    timeouts = Timeouts(connect=options.connect_timeout_s, read=options.read_timeout_s)
+    source = "tr2:GetSnapshotUri" if facts.media2 else "trt:GetSnapshotUri"
+    try:
+        if main is not None and main.snapshot_uri:
+            # read_facts already asked for it: no second SOAP call.
+            picture = fetch_snapshot(main.snapshot_uri, user=options.user, password=options.password,
+                                     timeouts=timeouts, operation=source)
+        else:
+            picture = take_snapshot(cam.session, user=options.user, password=options.password,
+                                    profile_token=main.token if main else None, timeouts=timeouts)
+    except KitchencamError as exc:
+        where = safe_uri(main.snapshot_uri) if main is not None and main.snapshot_uri else ""
+        outcome.snapshot = SnapshotTaken(taken_at=now, source=f"{source} {where}".strip(), error=exc.message)
+        return
+    outcome.snapshot = SnapshotTaken(taken_at=now, source=picture.source, content_type=picture.content_type,
+                                     size=len(picture.data), sha256=picture.sha256)
+    outcome._snapshot_data = picture.data
 
 
 def provision(
@@ -630,6 +685,23 @@ def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, 
         ))
     if records:
         store.record_check_run(site.id, result.profile, started_at, records, [], command="provision")
+    if result.dry_run:
+        return
+    for cam in result.cameras:
+        # A camera never read is filed under its address: the report says provisioning could not reach it.
+        key = cam.camera_key or host_of(cam.target)
+        store.save_provision_result(
+            site.id, camera_key=key, target=cam.target, backup_id=cam.backup_id or None, state=cam.state,
+            steps=[s.model_dump(mode="json") for s in cam.steps], rtsp=cam.rtsp, verify_problems=cam.verify_problems,
+            timezone_used=cam.timezone_used, error=cam.error.message if cam.error else None)
+        if cam.camera_key is None:
+            continue
+        shot = cam.snapshot
+        if shot is not None:
+            store.save_snapshot(site.id, camera_key=cam.camera_key, target=cam.target, source=shot.source,
+                                content_type=shot.content_type, data=cam.snapshot_data, sha256=shot.sha256,
+                                error=(shot.error or _("no picture")) if cam.snapshot_data is None else None,
+                                taken_at=shot.taken_at.isoformat(timespec="seconds"))
 
 
 # ---------------------------------------------------------------------------------------------

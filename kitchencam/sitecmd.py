@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -23,10 +24,11 @@ class SiteResult(BaseModel):
 class CredentialsResult(BaseModel):
     """What was done with a secret; never the secret itself."""
 
-    user: str
+    user: str  # the camera user, or the keyring key of the centre's token
     backend: str
     fallback_reason: str | None = None
     removed: bool | None = None
+    kind: Literal["password", "centre-token"] = "password"
 
 
 def init_site(path: Path, paths: Paths, *, school_name: str, school_code: str, address: str,

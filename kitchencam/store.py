@@ -182,6 +182,41 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE UNIQUE INDEX outbox_one_queued ON outbox(site_id, camera_key) WHERE state = 'queued';
         """,
     ),
+    (
+        7,
+        "provisioning outcomes and snapshots",
+        """
+        CREATE TABLE provision_results (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            camera_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            backup_id INTEGER REFERENCES backups(id) ON DELETE SET NULL,
+            state TEXT NOT NULL,
+            steps TEXT NOT NULL DEFAULT '[]',
+            rtsp TEXT,
+            verify_problems TEXT NOT NULL DEFAULT '[]',
+            timezone_used TEXT,
+            error TEXT,
+            finished_at TEXT NOT NULL
+        );
+        CREATE INDEX provision_results_camera ON provision_results(site_id, camera_key);
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            camera_key TEXT NOT NULL,
+            target TEXT,
+            taken_at TEXT NOT NULL,
+            content_type TEXT,
+            bytes BLOB,
+            sha256 TEXT,
+            source TEXT NOT NULL,
+            error TEXT,
+            CHECK ((bytes IS NULL) = (error IS NOT NULL))
+        );
+        CREATE INDEX snapshots_camera ON snapshots(site_id, camera_key);
+        """,
+    ),
 ]
 
 
@@ -282,6 +317,61 @@ class AttestationRecord(BaseModel):
     at: str
     note: str | None = None
     origin: str
+
+
+class CameraAttestation(AttestationRecord):
+    """An attestation, with the camera check of the run it was given in (the report's view)."""
+
+    run_id: int
+    device_id: int | None = None
+    target: str
+    serial: str | None = None
+
+
+class BackupRecord(BaseModel):
+    """A provisioning backup with the steps applied after it (oldest first)."""
+
+    id: int
+    camera_key: str
+    target: str
+    settings: dict[str, Any]
+    created_at: str
+    restored_at: str | None = None
+    steps: list[dict[str, Any]] = []  # {"step", "status", "detail", "at"}
+
+
+class ProvisionRecord(BaseModel):
+    """One camera's provisioning outcome: the changes planned and their status, the stream check."""
+
+    id: int
+    camera_key: str
+    target: str
+    backup_id: int | None = None
+    state: str
+    steps: list[dict[str, Any]] = []
+    rtsp: dict[str, Any] | None = None
+    verify_problems: list[str] = []
+    timezone_used: str | None = None
+    error: str | None = None  # the camera could not be provisioned at all (unreachable, login refused)
+    finished_at: str
+
+
+class SnapshotRecord(BaseModel):
+    """A picture taken from a camera, or why there is none (``error``)."""
+
+    id: int
+    camera_key: str
+    target: str | None = None
+    taken_at: str
+    content_type: str | None = None
+    data: bytes | None = None
+    sha256: str | None = None
+    source: str
+    error: str | None = None
+
+    def __repr__(self) -> str:
+        size = len(self.data) if self.data is not None else 0
+        return f"SnapshotRecord({self.camera_key!r}, {size} bytes, error={self.error!r})"
 
 
 DEVICE_FIELDS = (
@@ -641,3 +731,110 @@ class Store:
             seen.add(row["camera_key"])
             out.append(OutboxItem.from_row(row))
         return sorted(out, key=lambda i: i.target)
+
+    # -- snapshots and report -------------------------------------------------------------------
+
+    def save_provision_result(self, site_id: int, *, camera_key: str, target: str, backup_id: int | None,
+                              state: str, steps: list[dict[str, Any]], rtsp: dict[str, Any] | None,
+                              verify_problems: list[str], timezone_used: str | None, error: str | None = None) -> int:
+        """One camera's provisioning outcome (the report's "settings applied" and RTSP check)."""
+        with self.transaction() as conn:
+            row_id = conn.execute(
+                "INSERT INTO provision_results(site_id, camera_key, target, backup_id, state, steps, rtsp,"
+                " verify_problems, timezone_used, error, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (site_id, camera_key, target, backup_id, state, json.dumps(steps, ensure_ascii=False),
+                 json.dumps(rtsp, ensure_ascii=False) if rtsp is not None else None,
+                 json.dumps(verify_problems, ensure_ascii=False), timezone_used, error, _now()),
+            ).lastrowid
+        return int(row_id or 0)
+
+    def provision_results(self, site_id: int) -> list[ProvisionRecord]:
+        """Each camera's newest provisioning outcome."""
+        out: dict[str, ProvisionRecord] = {}
+        for row in self.conn.execute("SELECT * FROM provision_results WHERE site_id = ? ORDER BY id DESC",
+                                     (site_id,)):
+            if row["camera_key"] in out:
+                continue
+            data = dict(row)
+            data.pop("site_id")
+            data["steps"] = json.loads(data["steps"])
+            data["rtsp"] = json.loads(data["rtsp"]) if data["rtsp"] else None
+            data["verify_problems"] = json.loads(data["verify_problems"])
+            out[row["camera_key"]] = ProvisionRecord(**data)
+        return list(out.values())
+
+    def backups(self, site_id: int) -> list[BackupRecord]:
+        """Every provisioning backup of the site, oldest first, with the steps recorded after each."""
+        out = []
+        for row in self.conn.execute("SELECT * FROM backups WHERE site_id = ? ORDER BY id", (site_id,)):
+            steps = [dict(s) for s in self.conn.execute(
+                "SELECT step, status, detail, at FROM provision_steps WHERE backup_id = ? ORDER BY id", (row["id"],))]
+            out.append(BackupRecord(id=row["id"], camera_key=row["camera_key"], target=row["target"],
+                                    settings=json.loads(row["settings"]), created_at=row["created_at"],
+                                    restored_at=row["restored_at"], steps=steps))
+        return out
+
+    def save_snapshot(self, site_id: int, *, camera_key: str, target: str | None, source: str,
+                      content_type: str | None = None, data: bytes | None = None, sha256: str | None = None,
+                      error: str | None = None, taken_at: str | None = None) -> int:
+        """A picture taken from a camera (``data``), or a failed attempt (``error``), durable at once."""
+        if (data is None) == (error is None):
+            raise ValueError("a snapshot has either data or an error")
+        with self.transaction() as conn:
+            row_id = conn.execute(
+                "INSERT INTO snapshots(site_id, camera_key, target, taken_at, content_type, bytes, sha256, source,"
+                " error) VALUES (?,?,?,?,?,?,?,?,?)",
+                (site_id, camera_key, target, taken_at or _now(), content_type,
+                 sqlite3.Binary(data) if data is not None else None, sha256, source, error),
+            ).lastrowid
+        return int(row_id or 0)
+
+    def snapshots(self, site_id: int) -> list[SnapshotRecord]:
+        """Per camera, the newest picture; a camera without any picture gets its newest failed attempt."""
+        pictures: dict[str, SnapshotRecord] = {}
+        failures: dict[str, SnapshotRecord] = {}
+        for row in self.conn.execute("SELECT * FROM snapshots WHERE site_id = ? ORDER BY id DESC", (site_id,)):
+            key = row["camera_key"]
+            found = pictures if row["bytes"] is not None else failures
+            if key in found:
+                continue
+            found[key] = SnapshotRecord(
+                id=row["id"], camera_key=key, target=row["target"], taken_at=row["taken_at"],
+                content_type=row["content_type"], data=bytes(row["bytes"]) if row["bytes"] is not None else None,
+                sha256=row["sha256"], source=row["source"], error=row["error"])
+        return list(pictures.values()) + [f for k, f in failures.items() if k not in pictures]
+
+    def camera_attestations(self, site_id: int) -> list[CameraAttestation]:
+        """Every attestation of the site's check runs, once per camera checked in that run, oldest first."""
+        rows = self.conn.execute(
+            "SELECT a.rule, a.answer, a.attested_by, a.attested_at, a.note, a.origin, a.run_id,"
+            " dc.device_id, dc.target, dc.serial FROM attestations a"
+            " JOIN runs r ON r.id = a.run_id JOIN device_checks dc ON dc.run_id = a.run_id"
+            " WHERE r.site_id = ? ORDER BY a.attested_at, a.id, dc.id", (site_id,))
+        return [CameraAttestation(rule=r["rule"], answer=bool(r["answer"]), by=r["attested_by"],
+                                  at=r["attested_at"], note=r["note"], origin=r["origin"], run_id=r["run_id"],
+                                  device_id=r["device_id"], target=r["target"], serial=r["serial"])
+                for r in rows]
+
+    def run_commands(self, site_id: int) -> dict[int, str]:
+        """Which command made each run of the site (check, provision): the report names it."""
+        return {int(r[0]): str(r[1]) for r in self.conn.execute("SELECT id, command FROM runs WHERE site_id = ?",
+                                                                (site_id,))}
+
+    def all_checks(self, site_id: int) -> list[CheckRecord]:
+        """Every camera check of the site with its verdicts, newest first (``profile`` holds the run's
+        profile; the report picks, per rule, the newest conclusive verdict)."""
+        rows = self.conn.execute(
+            "SELECT dc.*, r.profile FROM device_checks dc JOIN runs r ON r.id = dc.run_id"
+            " WHERE r.site_id = ? ORDER BY dc.checked_at DESC, dc.id DESC", (site_id,)).fetchall()
+        verdicts: dict[int, list[dict[str, Any]]] = {}
+        for v in self.conn.execute(
+                "SELECT v.check_id, v.data FROM verdicts v JOIN device_checks dc ON dc.id = v.check_id"
+                " JOIN runs r ON r.id = dc.run_id WHERE r.site_id = ? ORDER BY v.check_id, v.position", (site_id,)):
+            verdicts.setdefault(int(v[0]), []).append(json.loads(v[1]))
+        out = []
+        for row in rows:
+            data = {k: row[k] for k in row.keys() if k not in ("id", "run_id", "profile")}  # noqa: SIM118 - a Row iterates values
+            out.append(CheckRecord(**data, run_id=row["run_id"], profile=row["profile"],
+                                   verdicts=verdicts.get(int(row["id"]), [])))
+        return out

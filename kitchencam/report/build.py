@@ -1,0 +1,683 @@
+"""Store + site config -> ``HandoverReport``: what the store holds for each camera, and where a
+stage has not run, a sentence that says so (never a silent gap). Pure: no file, no network."""
+
+from __future__ import annotations
+
+import ipaddress
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from kitchencam.errors import KitchencamError
+from kitchencam.i18n import _
+from kitchencam.report.model import (
+    CameraSection,
+    HandoverReport,
+    Missing,
+    PartyBlock,
+    Picture,
+    Subsection,
+    Table,
+)
+from kitchencam.report.texts import MONTHS_EN, texts
+
+if TYPE_CHECKING:
+    from kitchencam.profile import Profile
+    from kitchencam.settings import Party, SiteConfig
+    from kitchencam.store import (
+        BackupRecord,
+        CameraAttestation,
+        CheckRecord,
+        DeviceRow,
+        OutboxItem,
+        ProvisionRecord,
+        SnapshotRecord,
+        Store,
+    )
+
+#: Viet Nam time: UTC+7 all year (no daylight saving).
+VIETNAM = timezone(timedelta(hours=7))
+
+STAGES = ("inventory", "check", "provision", "snapshot", "rtsp", "registration")
+
+
+@dataclass
+class _Camera:
+    """Everything the store holds about one camera, gathered from each stage's table."""
+
+    device: DeviceRow | None = None
+    check: CheckRecord | None = None  # the newest
+    checks: list[CheckRecord] = field(default_factory=list)  # newest first
+    backups: list[BackupRecord] = field(default_factory=list)
+    provision: ProvisionRecord | None = None
+    snapshot: SnapshotRecord | None = None
+    registration: OutboxItem | None = None
+    attestations: list[CameraAttestation] = field(default_factory=list)
+    check_command: str = "check"
+    serials: set[str] = field(default_factory=set)
+    hosts: set[str] = field(default_factory=set)
+
+    @property
+    def serial(self) -> str | None:
+        return (self.device.serial if self.device and self.device.serial else None) or (
+            self.check.serial if self.check and self.check.serial else None) or next(iter(sorted(self.serials)), None)
+
+    def value(self, name: str) -> str | None:
+        """A device fact from the inventory, else from the newest check."""
+        for source in (self.device, self.check):
+            found = getattr(source, name, None) if source is not None else None
+            if found:
+                return str(found)
+        return None
+
+    @property
+    def address(self) -> str | None:
+        if self.device is not None:
+            return self.device.address
+        return next(iter(sorted(self.hosts)), None)
+
+
+def _host(target: str | None) -> str | None:
+    if not target:
+        return None
+    from kitchencam.check import host_of
+
+    return host_of(target).strip("[]") or None
+
+
+def _is_address(key: str) -> bool:
+    """A camera key is the serial, or host:port when the camera gave no serial (provision.camera_key)."""
+    host = _host(key) or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return ":" in key or "/" in key
+    return True
+
+
+class _Cameras:
+    """Cameras keyed by serial and by host, so each stage's record lands on the right one."""
+
+    def __init__(self) -> None:
+        self.items: list[_Camera] = []
+        self.by_device: dict[int, _Camera] = {}
+
+    def add(self, cam: _Camera, *, serial: str | None, host: str | None) -> _Camera:
+        self.items.append(cam)
+        self.remember(cam, serial=serial, host=host)
+        return cam
+
+    def remember(self, cam: _Camera, *, serial: str | None, host: str | None) -> None:
+        if serial:
+            cam.serials.add(serial)
+        if host:
+            cam.hosts.add(host)
+
+    def find(self, *, device_id: int | None = None, serial: str | None = None, key: str | None = None,
+             target: str | None = None) -> _Camera | None:
+        if device_id is not None and device_id in self.by_device:
+            return self.by_device[device_id]
+        for s in (serial, key):
+            if s:
+                found = next((c for c in self.items if s in c.serials), None)
+                if found is not None:
+                    return found
+        for host in (_host(target), _host(key)):
+            if host:
+                found = next((c for c in self.items if host in c.hosts), None)
+                if found is not None:
+                    return found
+        return None
+
+    def place(self, *, device_id: int | None = None, serial: str | None = None, key: str | None = None,
+              target: str | None = None) -> _Camera:
+        """The camera a record belongs to; a new one when no camera matches (it is still reported)."""
+        found = self.find(device_id=device_id, serial=serial, key=key, target=target)
+        key_serial = key if key and not _is_address(key) else None
+        if found is None:
+            return self.add(_Camera(), serial=serial or key_serial, host=_host(target) or _host(key))
+        self.remember(found, serial=serial or key_serial, host=_host(target))
+        return found
+
+
+def gather(store: Store, site_id: int) -> list[_Camera]:
+    """Every camera of the site with what each stage recorded, in address order."""
+    cams = _Cameras()
+    commands = store.run_commands(site_id)
+    for device in store.list_devices(site_id, kind="camera"):
+        cam = cams.add(_Camera(device=device), serial=device.serial, host=device.address)
+        cams.by_device[device.id] = cam
+    for check in store.all_checks(site_id):  # newest first
+        cam = cams.place(device_id=check.device_id, serial=check.serial, target=check.target)
+        cam.checks.append(check)
+        if cam.check is None:
+            cam.check = check
+            cam.check_command = commands.get(check.run_id or 0, "check")
+    for backup in store.backups(site_id):
+        cams.place(key=backup.camera_key, target=backup.target).backups.append(backup)
+    for result in store.provision_results(site_id):
+        cams.place(key=result.camera_key, target=result.target).provision = result
+    for shot in store.snapshots(site_id):
+        cams.place(key=shot.camera_key, target=shot.target).snapshot = shot
+    for item in store.registrations(site_id):
+        cams.place(key=item.camera_key, target=item.target).registration = item
+    for att in store.camera_attestations(site_id):
+        attested = cams.find(device_id=att.device_id, serial=att.serial, target=att.target)
+        if attested is not None:
+            attested.attestations.append(att)
+    return sorted(cams.items, key=_address_order)
+
+
+def _address_order(cam: _Camera) -> tuple[int, Any, str]:
+    address = cam.address or ""
+    try:
+        return (0, int(ipaddress.ip_address(address)), "")
+    except ValueError:
+        return (1, 0, address or (cam.serial or ""))
+
+
+# --- formatting ------------------------------------------------------------------------------------
+
+def nfc(text: str) -> str:
+    """Vietnamese typed on a Mac arrives decomposed (NFD); fonts and PDF text want composed."""
+    return unicodedata.normalize("NFC", text)
+
+
+def local_time(iso: str | None) -> str:
+    """A stored UTC time as Viet Nam time, "14:05 15/11/2024"."""
+    if not iso:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def number(value: float, lang: str, digits: int = 1) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _date_parts(day: date) -> dict[str, Any]:
+    # Vietnamese dates write days below 10 and the months January and February with a leading 0.
+    return {"day": day.day, "month": day.month, "year": day.year, "month_name": MONTHS_EN[day.month - 1],
+            "day_vi": f"{day.day:02d}", "month_vi": f"{day.month:02d}" if day.month <= 2 else str(day.month)}
+
+
+def _nfc_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [_nfc_tree(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_nfc_tree(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _nfc_tree(v) for k, v in value.items()}
+    return value
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+@dataclass
+class ReportInput:
+    site_code: str
+    site_name: str
+    config: SiteConfig | None
+    profile: Profile | None
+    lang: str
+    now: datetime
+    version: str
+
+
+def build_report(store: Store, given: ReportInput) -> HandoverReport:
+    site = store.get_site(given.site_code)
+    cameras = gather(store, site.id) if site is not None else []
+    if site is None or not cameras:
+        raise KitchencamError(
+            _("Nothing is recorded for site {site} in {path}. Run kitchencam discover and kitchencam check for "
+              "this school first (with the same --site).").format(site=given.site_code, path=store.path))
+    t = texts(given.lang)
+    lang = "vi" if given.lang == "vi" else "en"
+    config = given.config
+    school_name = config.school.name if config else site.name
+    today = given.now.astimezone(VIETNAM).date()
+    parts = _date_parts(today)
+    city = config.school.city if config and config.school.city else "Hà Nội"
+
+    basis = _basis(t, config, school_name)
+    parties, parties_note = _parties(t, config)
+    sections = [_camera_section(t, lang, n, cam) for n, cam in enumerate(cameras, start=1)]
+    missing = [Missing(camera=n, serial=cam.serial, target=cam.address, stages=_missing(cam))
+               for n, cam in enumerate(cameras, start=1)]
+    site_missing = []
+    bandwidth = store.latest_bandwidth(site.id)
+    if bandwidth is None:
+        site_missing.append("bandwidth")
+    if config is None or config.parties is None:
+        site_missing.append("parties")
+    if config is None or config.letter is None:
+        site_missing.append("letter")
+
+    overalls = [camera_overall(c) for c in cameras]
+    passed = sum(1 for o in overalls if o in ("PASS", "WARN"))
+    failed = sum(1 for o in overalls if o == "FAIL")
+    conclusion = [t["summary"].format(n=len(cameras), passed=passed, failed=failed,
+                                      other=len(cameras) - passed - failed)]
+    missing_lines = [t["missing_line"].format(n=m.camera, serial=m.serial or m.target or "?",
+                                              stages=", ".join(t[f"stage_{s}"] for s in m.stages))
+                     for m in missing if m.stages]
+    missing_lines += [t[f"stage_{s}"] for s in site_missing]
+
+    report = HandoverReport(
+        lang=lang,
+        title=t["title"],
+        nation=t["nation"],
+        motto=t["motto"],
+        place_date=t["place_date"].format(city=city, **parts),
+        at_school=t["at_school"].format(school=school_name),
+        basis=basis,
+        intro=t["intro"].format(date=t["date_long"].format(**parts),
+                                school=_with_address(school_name, config.school.address if config else "")),
+        parties=parties,
+        parties_note=parties_note,
+        agree=t["agree"],
+        equipment_heading=t["sec_equipment"],
+        equipment=_equipment(t, cameras),
+        equipment_note=t["no_cameras"] if not cameras else None,
+        cameras_heading=t["sec_cameras"],
+        cameras=sections,
+        site_heading=t["sec_site"],
+        site_lines=_site_lines(t, lang, bandwidth, given.profile, len(cameras)),
+        conclusion_heading=t["sec_conclusion"],
+        conclusion=conclusion,
+        missing_title=t["missing_title"],
+        missing_lines=missing_lines,
+        closing=[t["closing_received"], t["closing_copies"]],
+        sign_hint=t["sign_hint"],
+        footer=t["footer"].format(version=given.version, site=given.site_code),
+        page_label=t["page"],
+        doc_title=t["title"].capitalize() if lang == "en" else t["title"],
+        doc_subject=t["doc_subject"].format(school=school_name),
+        doc_author=config.parties.supplier.organisation if config and config.parties else "kitchencam",
+        generated_at=given.now.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        missing=missing,
+        site_missing=site_missing,
+        site_code=given.site_code,
+    )
+    return HandoverReport.model_validate(_nfc_tree(report.model_dump()))
+
+
+def _with_address(name: str, address: str) -> str:
+    return f"{name} ({address})" if address else name
+
+
+def _basis(t: dict[str, str], config: SiteConfig | None, school: str) -> list[str]:
+    lines = []
+    letter = config.letter if config else None
+    if letter is None:
+        lines.append(t["basis_no_letter"])
+    else:
+        issuer = letter.issuer or (config.parties.district.organisation if config and config.parties else "")
+        when = letter.date.strftime("%d/%m/%Y")
+        key = "basis_letter" if letter.subject else "basis_letter_short"
+        lines.append(t[key].format(number=letter.number, date=when, issuer=issuer or "?",
+                                   subject=_lower_first(letter.subject)))
+    lines.append(t["basis_work"].format(school=school))
+    return lines
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _parties(t: dict[str, str], config: SiteConfig | None) -> tuple[list[PartyBlock], str | None]:
+    roles = (("supplier", "party_supplier", "sign_supplier"), ("school", "party_school", "sign_school"),
+             ("district", "party_district", "sign_district"))
+    blocks = []
+    for role, heading, sign in roles:
+        party: Party | None = getattr(config.parties, role) if config and config.parties else None
+        if party is None:
+            blocks.append(PartyBlock(heading=t[heading], organisation=t["not_configured"], sign_title=t[sign],
+                                     lines=[(t["representative"], ""), (t["position"], "")]))
+            continue
+        lines = [(t["representative"], party.representative), (t["position"], party.position),
+                 (t["address"], party.address or "-"), (t["phone"], party.phone or "-")]
+        blocks.append(PartyBlock(heading=t[heading], organisation=party.organisation, lines=lines,
+                                 sign_title=t[sign], representative=party.representative))
+    note = t["no_parties"] if config is None or config.parties is None else None
+    return blocks, note
+
+
+INCONCLUSIVE = ("MANUAL", "UNKNOWN")
+#: The rules about the camera itself (the site's rules have section III and the verdict tables).
+CAMERA_KINDS = ("device", "catalogue", "manual")
+
+
+def verdicts_of(cam: _Camera) -> list[tuple[dict[str, Any], CheckRecord]]:
+    """Per rule, the newest conclusive verdict of any check of the camera, else the newest one.
+
+    Provisioning re-checks the camera without the technician's attestations; the check before it
+    had them: both are in the store, and the minutes show each rule's latest real answer.
+    """
+    chosen: dict[str, tuple[dict[str, Any], CheckRecord]] = {}
+    order: list[str] = []
+    for check in cam.checks:
+        if check.error_code:
+            continue
+        for v in check.verdicts:
+            rule = str(v.get("rule"))
+            if rule not in chosen:
+                chosen[rule] = (v, check)
+                order.append(rule)
+            elif chosen[rule][0].get("status") in INCONCLUSIVE and v.get("status") not in INCONCLUSIVE:
+                chosen[rule] = (v, check)
+    return [chosen[rule] for rule in order]
+
+
+def overall_of(verdicts: list[dict[str, Any]]) -> str:
+    """As audit.summarise: FAIL, else INCOMPLETE, else WARN, else PASS."""
+    statuses = {v.get("status") for v in verdicts}
+    if "FAIL" in statuses:
+        return "FAIL"
+    if statuses & set(INCONCLUSIVE):
+        return "INCOMPLETE"
+    return "WARN" if "WARN" in statuses else "PASS"
+
+
+def camera_overall(cam: _Camera) -> str | None:
+    """The camera's own verdict (camera rules only); None when never checked, ERROR when never read."""
+    if not cam.checks:
+        return None
+    merged = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
+    if not merged:
+        return "ERROR" if any(c.error_code for c in cam.checks) else None
+    return overall_of(merged)
+
+
+def _condition(t: dict[str, str], cam: _Camera) -> str:
+    overall = camera_overall(cam)
+    if overall is None:
+        return t["cond_unchecked"]
+    if overall == "ERROR":
+        return t["cond_error"].format(code=next((c.error_code for c in cam.checks if c.error_code), "?"))
+    camera_rules = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
+
+    def rules(*statuses: str) -> str:
+        return ", ".join(str(v["rule"]) for v in camera_rules if v.get("status") in statuses) or "-"
+
+    if overall == "FAIL":
+        return t["cond_fail"].format(rules=rules("FAIL"))
+    if overall == "INCOMPLETE":
+        return t["cond_incomplete"].format(rules=rules(*INCONCLUSIVE))
+    if overall == "WARN":
+        return t["cond_warn"].format(rules=rules("WARN"))
+    return t["cond_ok"]
+
+
+def _equipment(t: dict[str, str], cameras: list[_Camera]) -> Table:
+    rows = []
+    for n, cam in enumerate(cameras, start=1):
+        make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or t["not_recorded"]
+        rows.append([str(n), t["device_camera"], make_model, cam.serial or t["not_recorded"],
+                     cam.value("mac") or t["not_recorded"], _location(cam) or t["not_recorded"],
+                     cam.value("firmware") or t["not_recorded"], _condition(t, cam)])
+    return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
+                           t["col_location"], t["col_firmware"], t["col_condition"]],
+                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31])
+
+
+def _location(cam: _Camera) -> str | None:
+    """The camera's ONVIF location scope, unless it is the factory's ("country/china", "city/hangzhou"):
+    that says where the camera was made, not where it hangs."""
+    where = cam.device.location if cam.device is not None else None
+    if not where or where.lower().startswith(("country/", "city/")):
+        return None
+    return where
+
+
+def _missing(cam: _Camera) -> list[str]:
+    out = []
+    if cam.device is None:
+        out.append("inventory")
+    if cam.check is None:
+        out.append("check")
+    if (cam.provision is None and not cam.backups) or (cam.provision is not None and cam.provision.error):
+        out.append("provision")
+    if cam.snapshot is None or cam.snapshot.data is None:
+        out.append("snapshot")
+    if cam.provision is None or not cam.provision.rtsp:
+        out.append("rtsp")
+    if cam.registration is None or cam.registration.state != "sent":
+        out.append("registration")
+    return out
+
+
+def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> CameraSection:
+    make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or "?"
+    return CameraSection(
+        n=n,
+        heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
+        subheading=t["camera_at"].format(address=cam.address or "-"),
+        parts=[_settings(t, cam), _verdicts(t, lang, cam), _attestations(t, lang, cam), _snapshot(t, cam),
+               _rtsp(t, lang, cam), _registration(t, cam)],
+    )
+
+
+# Where each provisioned setting sits in the backup (provision.backup_of).
+def _from_backup(settings: dict[str, Any], setting: str) -> str | None:
+    enc = settings.get("encoder") or {}
+    img = settings.get("imaging") or {}
+    tm = settings.get("time") or {}
+    ntp = settings.get("ntp") or {}
+    values: dict[str, Any] = {
+        "encoding": enc.get("encoding"),
+        "resolution": f"{enc['width']}x{enc['height']}" if enc.get("width") and enc.get("height") else None,
+        "fps": f"{enc['fps']:g}" if isinstance(enc.get("fps"), (int, float)) else None,
+        "bitrate_kbps": enc.get("bitrate_kbps"),
+        "gov_length": enc.get("gop"),
+        "rate_control": ("CBR" if enc["constant_bitrate"] else "VBR") if enc.get("constant_bitrate") is not None
+        else None,
+        "wdr": img.get("wdr_mode"),
+        "wdr_level": f"{img['wdr_level']:g}" if isinstance(img.get("wdr_level"), (int, float)) else None,
+        "ir_cut": img.get("ir_cut_filter"),
+        "timezone": tm.get("timezone"),
+        "ntp": f"{tm.get('date_time_type') or '?'}: {', '.join(ntp.get('servers') or [])}" if tm else None,
+        "hostname": settings.get("hostname"),
+    }
+    found = values.get(setting)
+    return str(found) if found is not None else None
+
+
+def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_settings"])
+    prov = cam.provision
+    live = [b for b in cam.backups if b.restored_at is None]
+    restored = [b for b in cam.backups if b.restored_at is not None]
+    if prov is None and not cam.backups:
+        part.paragraphs.append(t["prov_missing"])
+        part.missing = True
+        return part
+    first = live[0] if live else None
+    if prov is not None:
+        backup = next((b for b in cam.backups if b.id == prov.backup_id), first)
+        if backup is not None:
+            part.paragraphs.append(t["provisioned_at"].format(time=local_time(prov.finished_at),
+                                                              backup=local_time(backup.created_at)))
+        else:
+            part.paragraphs.append(t["provisioned_at_nobackup"].format(time=local_time(prov.finished_at)))
+        part.paragraphs.append(t["prov_state"].format(state=t.get(f"state_{prov.state}", prov.state)))
+        if prov.error:
+            part.notes.append(t["prov_error"].format(message=prov.error))
+    step_status: dict[str, str] = {}
+    for b in live or cam.backups:
+        for s in b.steps:
+            step_status[s["step"]] = s["status"]
+    rows = []
+    if prov is not None:
+        for step in prov.steps:
+            status = step_status.get(step.get("name", ""), step.get("status", "planned"))
+            label = t.get(f"step_{status}", status)
+            if step.get("detail"):
+                label = f"{label}: {step['detail']}"
+            for change in step.get("changes") or []:
+                setting = change.get("setting", "")
+                before = (_from_backup(first.settings, setting) if first is not None else None) or change.get("current")
+                rows.append([t.get(f"set_{setting}", setting), before or "-", change.get("target") or "-", label])
+        if not prov.steps and not prov.error:
+            part.paragraphs.append(t["prov_noop"])
+        if prov.verify_problems:
+            part.notes.append(t["prov_problems"].format(problems="; ".join(prov.verify_problems)))
+    else:
+        for b in cam.backups:
+            for s in b.steps:
+                rows.append([s["step"], "-", "-", t.get(f"step_{s['status']}", s["status"])])
+        part.notes.append(t["prov_no_details"])
+    if rows:
+        part.table = Table(headings=[t["col_setting"], t["col_before"], t["col_after"], t["col_result"]], rows=rows,
+                           widths=[28, 26, 26, 20])
+    if restored and not live and (prov is None or max(b.restored_at or "" for b in restored) >= prov.finished_at):
+        part.notes.append(t["prov_rolled_back"].format(time=local_time(max(b.restored_at or "" for b in restored))))
+    return part
+
+
+def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_verdicts"])
+    check = cam.check
+    if check is None:
+        part.paragraphs.append(t["check_missing"])
+        part.missing = True
+        return part
+    part.paragraphs.append(t["checked_at"].format(time=local_time(check.checked_at), command=cam.check_command,
+                                                  profile=check.profile or "-"))
+    if check.error_code:
+        part.paragraphs.append(t["check_error"].format(message=check.error_message or check.error_code))
+    merged = verdicts_of(cam)
+    if not merged:
+        return part
+    attested = _latest_attestations(cam)
+    rows = []
+    for v, source in merged:
+        status = str(v.get("status", "UNKNOWN"))
+        title = (v.get("title_vi") if lang == "vi" and v.get("title_vi") else v.get("title")) or ""
+        evidence = t.get(f"ev_{v.get('evidence', 'none')}", str(v.get("evidence")))
+        if v.get("source"):
+            evidence += f": {v['source']}"
+        by = v.get("attested_by")
+        att = attested.get(str(v.get("rule")))
+        if by:
+            evidence += "; " + t["attested_by_note"].format(by=by, time=local_time(v.get("attested_at")))
+        elif att is not None:
+            evidence += "; " + t["attested_note"].format(answer=t["yes"] if att.answer else t["no"], by=att.by,
+                                                       time=local_time(att.at))
+        if source is not check:
+            evidence += "; " + t["from_check"].format(time=local_time(source.checked_at))
+        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), v.get("seen") or "-",
+                     v.get("required") or "-", evidence])
+    part.table = Table(headings=[t["col_rule"], t["col_verdict"], t["col_seen"], t["col_required"],
+                                 t["col_evidence"]], rows=rows, widths=[19, 13, 21, 17, 30])
+    return part
+
+
+def _status(t: dict[str, str], lang: str, status: str) -> str:
+    return status if lang == "en" else f"{t.get(status, status)} ({status})"
+
+
+def _latest_attestations(cam: _Camera) -> dict[str, CameraAttestation]:
+    latest: dict[str, CameraAttestation] = {}
+    for att in cam.attestations:
+        if att.rule not in latest or att.at >= latest[att.rule].at:
+            latest[att.rule] = att
+    return latest
+
+
+def _attestations(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_attest"])
+    latest = _latest_attestations(cam)
+    if not latest:
+        part.paragraphs.append(t["attest_none"])
+        return part
+    titles = {}
+    for v in (cam.check.verdicts if cam.check else []):
+        titles[str(v.get("rule"))] = (v.get("title_vi") if lang == "vi" and v.get("title_vi") else v.get("title"))
+    rows = []
+    for rule, att in sorted(latest.items(), key=lambda kv: kv[1].at):
+        answer = t["yes"] if att.answer else t["no"]
+        if att.note:
+            answer += f" ({att.note})"
+        rows.append([f"{rule}\n{titles.get(rule) or ''}".strip(), answer, att.by, local_time(att.at)])
+    part.table = Table(headings=[t["col_rule"], t["col_answer"], t["col_by"], t["col_time"]], rows=rows,
+                       widths=[40, 20, 22, 18])
+    return part
+
+
+def _snapshot(t: dict[str, str], cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_snapshot"])
+    shot = cam.snapshot
+    if shot is None:
+        part.paragraphs.append(t["snapshot_missing"])
+        part.missing = True
+        return part
+    if shot.data is None:
+        part.paragraphs.append(t["snapshot_failed"].format(time=local_time(shot.taken_at), error=shot.error or "?"))
+        part.missing = True
+        return part
+    part.picture = Picture(content_type=shot.content_type or "image/jpeg", data=shot.data,
+                           caption=t["snapshot_caption"].format(time=local_time(shot.taken_at), source=shot.source,
+                                                                sha256=shot.sha256 or "-"))
+    return part
+
+
+def _rtsp(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_rtsp"])
+    rtsp = cam.provision.rtsp if cam.provision else None
+    if not rtsp:
+        part.paragraphs.append(t["rtsp_missing"])
+        problems = [p for p in (cam.provision.verify_problems if cam.provision else []) if "RTSP" in p]
+        part.notes.extend(problems)
+        part.missing = True
+        return part
+    fps = rtsp.get("fps")
+    part.paragraphs.append(t["rtsp_result"].format(
+        codec=rtsp.get("codec") or "?", width=rtsp.get("width") or "?", height=rtsp.get("height") or "?",
+        fps=number(float(fps), lang, 0) if isinstance(fps, (int, float)) else "?"))
+    return part
+
+
+def _registration(t: dict[str, str], cam: _Camera) -> Subsection:
+    part = Subsection(heading=t["h_registration"])
+    item = cam.registration
+    if item is None:
+        part.paragraphs.append(t["reg_missing"])
+        part.missing = True
+        return part
+    if item.state == "sent":
+        part.paragraphs.append(t["reg_sent"].format(time=local_time(item.sent_at),
+                                                    device_id=item.centre_device_id or "-"))
+    elif item.state == "rejected":
+        part.paragraphs.append(t["reg_rejected"].format(error=item.last_error or "-"))
+        part.missing = True
+    else:
+        error = t["last_error"].format(error=item.last_error) if item.last_error else ""
+        part.paragraphs.append(t["reg_queued"].format(error=error))
+        part.missing = True
+    return part
+
+
+def _site_lines(t: dict[str, str], lang: str, bandwidth: dict[str, Any] | None, profile: Profile | None,
+                cameras: int) -> list[str]:
+    if bandwidth is None:
+        return [t["bw_missing"]]
+    lines = [t["bw_result"].format(time=local_time(bandwidth.get("measured_at")),
+                                   mean=number(float(bandwidth["mean_mbps"]), lang),
+                                   p10=number(float(bandwidth["p10_mbps"]), lang))]
+    if profile is not None:
+        from kitchencam.bandwidth import cameras_carried
+
+        cap = profile.main_stream.bitrate_kbps_max
+        lines.append(t["bw_carries"].format(n=cameras_carried(float(bandwidth["p10_mbps"]), cap), cap=cap,
+                                            m=cameras))
+    return lines

@@ -1,0 +1,206 @@
+"""The minutes as data (report/build.py): what each camera is missing, the verdict each rule shows,
+the parties, times and numbers, where the files go; and the store's side of it (migration 7)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from kitchencam import store as store_module
+from kitchencam.errors import KitchencamError
+from kitchencam.report import build_report, output_paths
+from kitchencam.report.build import local_time, number
+from kitchencam.store import CheckRecord, Store
+from tests.report_store import CAMERAS, SECRET_PASSWORD, SECRET_TOKEN, fill, fixed_clock, report_input
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "store.db") as opened:
+        fill(opened)
+        yield opened
+
+
+def test_each_camera_says_what_is_missing(store: Store):
+    report = build_report(store, report_input("en"))
+    missing = {m.serial: m.stages for m in report.missing}
+    assert missing == {
+        CAMERAS[0]["serial"]: [],
+        CAMERAS[1]["serial"]: ["snapshot", "registration"],  # the picture failed, the centre refused it
+        CAMERAS[2]["serial"]: ["inventory", "provision", "snapshot", "rtsp", "registration"],
+    }
+    assert report.site_missing == []
+    third = report.cameras[2]
+    texts = {part.heading: part for part in third.parts}
+    assert texts["1. Settings applied"].missing
+    assert texts["1. Settings applied"].paragraphs == ["Not provisioned: kitchencam provision has not run for this "
+                                                       "camera."]
+    assert texts["6. Connection to the district's operations centre"].paragraphs[0].startswith(
+        "Not registered: no registration of this camera is recorded")
+    assert texts["4. Picture taken from the camera at provisioning"].picture is None
+
+
+def test_settings_before_come_from_the_backup(store: Store):
+    report = build_report(store, report_input("en"))
+    settings = report.cameras[0].parts[0]
+    assert settings.table is not None
+    rows = {row[0]: row for row in settings.table.rows}
+    assert rows["Compression"][1:] == ["H264", "H265", "Applied"]
+    assert rows["Wide dynamic range (WDR)"][1:] == ["OFF", "ON", "Applied"]
+    assert rows["Time zone"][1:3] == ["GMT+08:00", "<+07>-7"]
+    assert "15:04 12/11/2024" in settings.paragraphs[0]  # the backup's time, in Viet Nam time
+    hik = report.cameras[1].parts[0]
+    assert hik.table is not None
+    assert hik.table.rows[0][3].startswith("Failed: ter:InvalidArgVal")
+    assert any("hostname: IPCamera -> MN-TTO-cam-02" in note for note in hik.notes)
+
+
+def test_each_rule_shows_its_latest_conclusive_verdict(store: Store):
+    """Provisioning re-checks without attestations: power stays PASS from the check before it."""
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    verdict = {"rule": "power", "title": "Power", "title_vi": "Nguồn điện", "kind": "site", "status": "MANUAL",
+               "seen": None, "required": "yes", "evidence": "none", "source": None}
+    resolution = {"rule": "resolution", "title": "2.0 MP", "title_vi": "2.0 MP", "kind": "device",
+                  "status": "PASS", "seen": "1920x1080", "required": ">= 1920x1080", "evidence": "device",
+                  "source": "ONVIF"}
+    record = CheckRecord(target=f"{CAMERAS[0]['address']}:80", serial=CAMERAS[0]["serial"], overall="INCOMPLETE",
+                         checked_at="2024-11-12T09:00:00+00:00", verdicts=[resolution, verdict])
+    with fixed_clock():
+        store.record_check_run(site.id, "thanhtri-2024", "2024-11-12T09:00:00+00:00", [record], [],
+                               command="provision")
+    report = build_report(store, report_input("en"))
+    table = report.cameras[0].parts[1].table
+    assert table is not None
+    rows = {row[0].split("\n")[0]: row for row in table.rows}
+    assert rows["power"][1] == "PASS"
+    assert "verdict of the check at 15:05 12/11/2024" in rows["power"][4]
+    assert "by kitchencam provision" in report.cameras[0].parts[1].paragraphs[0]
+
+
+def test_verdicts_show_both_words_in_vietnamese(store: Store):
+    report = build_report(store, report_input("vi"))
+    table = report.cameras[1].parts[1].table
+    assert table is not None
+    assert [row[1] for row in table.rows] == ["Không đạt (FAIL)", "Không đạt (FAIL)", "Cần xác nhận (MANUAL)",
+                                              "Chưa xác định (UNKNOWN)"]
+    assert table.rows[0][0] == "lens\nỐng kính cố định 3.6 mm"
+
+
+def test_parties_letter_and_date(store: Store):
+    vi = build_report(store, report_input("vi"))
+    assert vi.place_date == "Hà Nội, ngày 12 tháng 11 năm 2024"
+    assert vi.basis[0] == ("Căn cứ Công văn số 1115/GD&ĐT ngày 28/10/2024 của Phòng Giáo dục và Đào tạo huyện Thanh "
+                           "Trì về việc lắp đặt hệ thống camera giám sát tại các bếp ăn tập thể trường học;")
+    assert [p.representative for p in vi.parties] == ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Minh Tuấn"]
+    assert [p.sign_title for p in vi.parties] == ["ĐẠI DIỆN BÊN GIAO", "ĐẠI DIỆN BÊN NHẬN", "ĐẠI DIỆN BÊN CHỨNG KIẾN"]
+    assert vi.sign_hint == "(Ký, ghi rõ họ tên)"
+    assert vi.site_lines[0] == ("Tốc độ tải lên ổn định đo lúc 15:17 12/11/2024: trung bình 24,6 Mbit/s, phân vị "
+                                "10% 18,3 Mbit/s.")
+    en = build_report(store, report_input("en"))
+    assert en.place_date == "Hà Nội, November 12, 2024"
+    assert en.site_lines[0].endswith("mean 24.6 Mbit/s, 10th percentile 18.3 Mbit/s.")
+    # 18.3 Mbit/s at 2048 kbit/s x 1.1 x 1.3 per camera: 6 cameras.
+    assert en.site_lines[1].startswith("It carries 6 camera(s)")
+
+
+def test_without_site_config_the_gaps_are_named(store: Store):
+    given = report_input("en")
+    given.config = None
+    report = build_report(store, given)
+    assert report.site_missing == ["parties", "letter"]
+    assert report.parties_note is not None
+    assert "parties:" in report.parties_note
+    assert [p.organisation for p in report.parties] == ["(not in the site config)"] * 3
+    assert report.basis[0].startswith("Pursuant to the district's letter")
+    assert "parties not in the site config" in report.missing_lines
+
+
+def test_text_is_composed_and_holds_no_secret(store: Store):
+    report = build_report(store, report_input("vi", nfd=True))
+    dumped = report.model_dump_json()
+    assert SECRET_PASSWORD not in dumped
+    assert SECRET_TOKEN not in dumped
+    for party in report.parties:
+        assert party.representative == unicodedata.normalize("NFC", party.representative)
+    assert report.parties[0].representative == "Nguyễn Văn An"
+    assert report.at_school == "Tại: Trường Mầm non Tả Thanh Oai"
+
+
+def test_unknown_site_is_an_error(tmp_path: Path):
+    with Store(tmp_path / "empty.db") as empty, pytest.raises(KitchencamError, match="Nothing is recorded"):
+        build_report(empty, report_input("vi"))
+
+
+def test_times_and_numbers():
+    assert local_time("2024-11-12T08:05:00+00:00") == "15:05 12/11/2024"
+    assert local_time("2024-11-12T20:05:00Z") == "03:05 13/11/2024"
+    assert local_time(None) == "-"
+    assert number(24.56, "vi") == "24,6"
+    assert number(24.56, "en") == "24.6"
+
+
+def test_output_paths(tmp_path: Path):
+    stem = "bien-ban-ban-giao-MN-TTO-20241112"
+    assert output_paths(None, "pdf", stem, tmp_path) == {"pdf": tmp_path / f"{stem}.pdf"}
+    assert output_paths(tmp_path, "both", stem, Path("/")) == {"pdf": tmp_path / f"{stem}.pdf",
+                                                                "html": tmp_path / f"{stem}.html"}
+    # A name without .pdf/.html is a folder, made if need be.
+    assert output_paths(tmp_path / "reports", "html", stem, Path("/")) == {
+        "html": tmp_path / "reports" / f"{stem}.html"}
+    assert output_paths(tmp_path / "minutes.pdf", "pdf", stem, Path("/")) == {"pdf": tmp_path / "minutes.pdf"}
+    assert output_paths(tmp_path / "minutes.pdf", "both", stem, Path("/")) == {
+        "pdf": tmp_path / "minutes.pdf", "html": tmp_path / "minutes.html"}
+
+
+# --- the store: migration 7 -------------------------------------------------------------------------
+
+def test_snapshots_keep_the_newest_picture_and_say_why_none(tmp_path: Path):
+    with Store(tmp_path / "s.db") as s:
+        site = s.upsert_site("X", "x").id
+        s.save_snapshot(site, camera_key="A", target="a", source="tr2", content_type="image/jpeg",
+                        data=b"\xff\xd8\xff1", sha256="1")
+        s.save_snapshot(site, camera_key="A", target="a", source="tr2", error="timeout")  # later, failed
+        s.save_snapshot(site, camera_key="B", target="b", source="trt", error="HTTP 401")
+        with pytest.raises(ValueError, match="either data or an error"):
+            s.save_snapshot(site, camera_key="C", target="c", source="x")
+        shots = {shot.camera_key: shot for shot in s.snapshots(site)}
+        assert shots["A"].data == b"\xff\xd8\xff1"
+        assert shots["B"].data is None
+        assert shots["B"].error == "HTTP 401"
+        assert "bytes" in repr(shots["A"])
+        assert "\\xff" not in repr(shots["A"])
+
+
+def test_migration_7_upgrades_a_store_of_version_6(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", [m for m in store_module.MIGRATIONS if m[0] <= 6])
+    with Store(path) as old:
+        old.upsert_site("X", "x")
+        assert max(v for v, _n, _t in old.migrations()) == 6
+    monkeypatch.undo()
+    with Store(path) as new:
+        assert 7 in [v for v, _n, _t in new.migrations()]
+        site = new.get_site("X")
+        assert site is not None
+        new.save_provision_result(site.id, camera_key="A", target="a", backup_id=None, state="no-op", steps=[],
+                                  rtsp={"codec": "H265"}, verify_problems=[], timezone_used=None)
+        [result] = new.provision_results(site.id)
+        assert result.rtsp == {"codec": "H265"}
+        assert new.integrity_check() == ["ok"]
+
+
+def test_a_camera_provisioning_could_not_reach_is_said(store: Store):
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    with fixed_clock():
+        store.save_provision_result(site.id, camera_key=CAMERAS[2]["address"], target=f"{CAMERAS[2]['address']}:80",
+                                    backup_id=None, state="failed", steps=[], rtsp=None, verify_problems=[],
+                                    timezone_used=None, error="No answer from 192.168.1.66:80: timed out.")
+    report = build_report(store, report_input("en"))
+    settings = report.cameras[2].parts[0]
+    assert "Outcome: not fully provisioned." in settings.paragraphs
+    assert settings.notes == ["Provisioning could not work on the camera: No answer from 192.168.1.66:80: timed out."]
+    assert "provision" in report.missing[2].stages
