@@ -239,7 +239,7 @@ def build_record(*, school_code: str, check: DeviceCheck, facts: Facts | None, d
         "mac": check.mac,
         "firmware": check.firmware,
         "name": name or (device.name if device else None),
-        "location": location or (device.location if device else None),
+        "location": location or (device.where_installed() if device else None),
         "onvif_xaddr": check.xaddr,
         "rtsp_urls": rtsp_urls(facts) if facts is not None else [],
         "centre_user": centre_user,
@@ -433,6 +433,7 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
 
     from kitchencam.check import CheckResult, host_of, inspect, record
     from kitchencam.provision import centre_secret_key
+    from kitchencam.store import registered_endpoint
 
     started = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -449,8 +450,16 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     queued: list[OutboxItem] = []
     for check, facts in inspected:
         device = store.find_device(site.id, serial=check.serial, address=host_of(check.target))
+        if device is None and check.serial:
+            # Registered without a discover first: into the inventory, so the report has its row
+            # (a later discover gives it its endpoint reference, see Store.adopt_device).
+            device = store.upsert_device(
+                site.id, registered_endpoint(check.serial), kind="camera", address=host_of(check.target),
+                xaddr=check.xaddr, manufacturer=check.manufacturer, model=check.model, firmware=check.firmware,
+                serial=check.serial, mac=check.mac, found_by="register", onvif="on")
         if request.location and device is not None:
-            device = store.upsert_device(site.id, device.endpoint, address=device.address, location=request.location)
+            device = store.upsert_device(site.id, device.endpoint, address=device.address,
+                                         install_location=request.location)
         secret_ref = None
         if request.centre_user and check.serial:
             ref = centre_secret_key(request.school_code, check.serial, request.centre_user)

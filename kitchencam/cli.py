@@ -536,7 +536,7 @@ def _render_demo(console: Console, result: Any) -> None:
     table.add_column(_("Main stream"))
     table.add_column(_("WDR / IR"))
     table.add_column(_("Clock"), justify="right")
-    table.add_column(_("Check, provision, check"))
+    table.add_column(_("Check, provision, check, register"))
     for cam in result.cameras:
         where = f"{cam.target}\n[dim]{cam.persona}[/]"
         if cam.error is not None:
@@ -551,7 +551,8 @@ def _render_demo(console: Console, result: Any) -> None:
             f"{cam.main_stream or '?'}{media}",
             f"{cam.wdr or '?'} / {cam.ir_cut or '?'}",
             offset,
-            f"{cam.check_before}\n-> {cam.provision_state}\n-> {cam.check_after}",
+            f"{cam.check_before}\n-> {cam.provision_state}\n-> {cam.check_after}"
+            + (f"\n-> {escape(cam.registration)}" if cam.registration else ""),
         )
     if console.width >= 120:
         console.print(table)
@@ -574,6 +575,7 @@ def _render_demo(console: Console, result: Any) -> None:
                         (_("Clock"), _offset_text(cam.clock_offset_s)),
                         (_("Check, provision, check"),
                          f"{cam.check_before} -> {cam.provision_state} -> {cam.check_after}"),
+                        (_("Centre"), cam.registration or "-"),
                     ],
                 )
             )
@@ -584,6 +586,9 @@ def _render_demo(console: Console, result: Any) -> None:
         subnet=result.subnet, cameras=result.discovered_cameras, others=result.discovered_others))
     if result.centre_url:
         console.print(_("District centre (simulated): {url}").format(url=result.centre_url))
+    if result.uplink_mbps is not None:
+        console.print(_("Upload to the centre (loopback, 10th percentile): {mbps:.0f} Mbit/s.").format(
+            mbps=result.uplink_mbps))
     for path in result.report.values():
         console.print(_("Handover minutes: {path}").format(path=escape(path)), soft_wrap=True)
     console.print(_("Done in {seconds} s.").format(seconds=result.elapsed_s))

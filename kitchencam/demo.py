@@ -26,6 +26,7 @@ from kitchencam.render import ErrorItem
 
 if TYPE_CHECKING:
     from kitchencam.settings import SiteConfig
+    from kitchencam.sim.centre import CentreServer
 
 DEMO_PERSONAS = [
     "dahua-wizsense2",
@@ -59,6 +60,7 @@ class CameraSummary(BaseModel):
     check_before: str | None = None  # overall verdict of `check` (camera rules) before provisioning
     provision_state: str | None = None
     check_after: str | None = None
+    registration: str | None = None  # sent (with the centre's device id), queued, rejected, skipped
     error: ErrorItem | None = None
 
 
@@ -70,6 +72,7 @@ class DemoResult(BaseModel):
     discovered_others: int
     cameras: list[CameraSummary]
     elapsed_s: float
+    uplink_mbps: float | None = None  # 10th percentile of a short upload to the simulated centre
     store: str | None = None  # the demo's own store (never yours)
     report: dict[str, str] = {}  # "pdf" / "html" -> the handover minutes written
 
@@ -165,8 +168,12 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
             if member.camera.ip not in {d.address for d in found.devices} and member.camera.persona.streams:
                 rows.append(read_one(member.camera.persona.name, member.camera.device_xaddr, "admin", password))
         progress("checking against the thanhtri-2024 profile, provisioning, checking again")
-        _check_and_provision(rows, "admin", password, store_path)
+        saved = _check_and_provision(rows, "admin", password, store_path)
         centre_url = school.centre_server.base_url if school.centre_server else None
+        uplink = None
+        if store_path is not None and school.centre_server is not None:
+            progress("measuring the upload to the centre, registering the compliant cameras")
+            uplink = _bandwidth_and_register(rows, "admin", password, store_path, school.centre_server, saved)
     report: dict[str, str] = {}
     if store_path is not None and out_dir is not None:
         progress("writing the handover minutes (PDF and HTML)")
@@ -174,11 +181,15 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
     rows.sort(key=lambda r: DEMO_PERSONAS.index(r.persona) if r.persona in DEMO_PERSONAS else 99)
     return DemoResult(bind_base=base, centre_url=centre_url, subnet=subnet, discovered_cameras=found.cameras,
                       discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2),
-                      store=str(store_path) if store_path else None, report=report)
+                      store=str(store_path) if store_path else None, report=report, uplink_mbps=uplink)
 
 
-def _check_and_provision(rows: list[CameraSummary], user: str, password: str, store_path: Path | None = None) -> None:
-    """check -> provision -> check again; recorded in the demo's own store (never yours) when given."""
+def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
+                         store_path: Path | None = None) -> dict[str, str]:
+    """check -> provision -> check again; recorded in the demo's own store (never yours) when given.
+
+    Returns the demo's in-memory keyring (the centre accounts' passwords), for the register stage.
+    """
     from datetime import datetime, timezone
 
     from kitchencam.audit import summarise
@@ -239,6 +250,50 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str, st
         row.check_before = was
         row.provision_state = cam.state
         row.check_after = cam.overall
+    return saved
+
+
+#: Where the demo's technician says each camera hangs (register --location on site).
+DEMO_PLACES = ["Bếp ăn - khu sơ chế", "Bếp ăn - khu nấu", "Bếp ăn - khu chia thức ăn", "Kho thực phẩm",
+               "Bếp ăn - cửa nhập hàng", "Nhà ăn"]
+
+
+def _bandwidth_and_register(rows: list[CameraSummary], user: str, password: str, store_path: Path,
+                            centre: CentreServer, saved: dict[str, str]) -> float:
+    """A short upload test and the registration of every readable camera, as on site, into the demo's store."""
+    from kitchencam.bandwidth import measure
+    from kitchencam.centre import CentreClient, RegisterRequest, register
+    from kitchencam.check import CheckOptions, host_of
+    from kitchencam.profile import load_catalogue, load_profile
+    from kitchencam.store import Store
+
+    profile = load_profile("thanhtri-2024")
+    readable = [r for r in rows if r.error is None and r.media is not None]
+    with Store(store_path) as store:
+        site_id = store.upsert_site(DEMO_SITE, DEMO_SCHOOL).id
+        # The loopback "line" is fast and short here: 1 s counted after 0.5 s of warm-up.
+        uplink = measure(centre.base_url + "/api/v1/bandwidth/upload", token=centre.token, duration_s=1.0,
+                         warmup_s=0.5, cap_kbps=profile.main_stream.bitrate_kbps_max,
+                         cameras_on_site=len(readable))
+        store.save_bandwidth(site_id, mean_mbps=uplink.mean_mbps, p10_mbps=uplink.p10_mbps,
+                             duration_s=uplink.duration_s, streams=uplink.streams, url=uplink.url)
+        for place, row in zip(DEMO_PLACES, readable, strict=False):
+            device = store.find_device(site_id, serial=row.serial, address=host_of(row.target))
+            if device is not None:
+                store.upsert_device(site_id, device.endpoint, address=device.address, install_location=place)
+        account = profile.provision.centre_account if profile.provision else None
+        request = RegisterRequest(targets=[r.target for r in readable], school_code=DEMO_SITE, school_name=DEMO_SCHOOL,
+                                  centre_user=account.user if account else None)
+        with CentreClient(centre.base_url, centre.token) as client:
+            result = register(request, profile, load_catalogue(),
+                              CheckOptions(targets=request.targets, user=user, password=password), store, client,
+                              saved.get)
+    by_serial = {d.serial: d for d in result.cameras}
+    for row in readable:
+        done = by_serial.get(row.serial or "")
+        if done is not None:
+            row.registration = f"{done.state} {done.centre_device_id}" if done.centre_device_id else done.state
+    return uplink.p10_mbps
 
 
 # --- the handover minutes of the simulated school -----------------------------------------------

@@ -376,6 +376,8 @@ def record(result: DiscoverResult, store: Store, site_code: str, site_name: str)
     """Upsert every device into the site's inventory (a second discover updates, never duplicates)."""
     site = store.upsert_site(site_code, site_name)
     for d in result.devices:
+        if d.serial:
+            store.adopt_device(site.id, d.serial, d.endpoint)
         store.upsert_device(
             site.id, d.endpoint, kind=d.kind, address=d.address, xaddr=d.xaddr, manufacturer=d.manufacturer,
             model=d.model, firmware=d.firmware, serial=d.serial, mac=d.mac, name=d.name, location=d.location,

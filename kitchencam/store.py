@@ -217,6 +217,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX snapshots_camera ON snapshots(site_id, camera_key);
         """,
     ),
+    (
+        8,
+        "install location",
+        """
+        ALTER TABLE devices ADD COLUMN install_location TEXT;
+        """,
+    ),
 ]
 
 
@@ -251,8 +258,18 @@ class DeviceRow(BaseModel):
     interfaces: list[str] = []
     onvif: str = "unknown"
     clock_offset_s: float | None = None
+    install_location: str | None = None  # where the technician says it hangs (register --location)
     first_seen: str
     last_seen: str
+
+    def where_installed(self) -> str | None:
+        """The technician's words (``register --location``), else the camera's ONVIF location scope,
+        unless that is the factory's ("country/china", "city/hangzhou": where it was made)."""
+        if self.install_location:
+            return self.install_location
+        if not self.location or self.location.lower().startswith(("country/", "city/")):
+            return None
+        return self.location
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DeviceRow:
@@ -377,12 +394,18 @@ class SnapshotRecord(BaseModel):
 DEVICE_FIELDS = (
     "kind", "address", "xaddr", "manufacturer", "model", "firmware", "serial", "mac", "name",
     "location", "found_by", "hardware", "types", "profiles", "xaddrs", "interfaces", "onvif", "clock_offset_s",
+    "install_location",
 )
 JSON_FIELDS = ("types", "profiles", "xaddrs", "interfaces")
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def registered_endpoint(serial: str) -> str:
+    """The inventory key of a camera registered before any discover saw it."""
+    return f"urn:kitchencam:serial:{serial}"
 
 
 def store_error(path: Path, exc: BaseException) -> StoreError:
@@ -544,6 +567,16 @@ class Store:
             "SELECT * FROM devices WHERE site_id = ? AND endpoint = ?", (site_id, endpoint)
         ).fetchone()
         return DeviceRow.from_row(row)
+
+    def adopt_device(self, site_id: int, serial: str, endpoint: str) -> None:
+        """A camera first recorded by ``register`` (no discovery, so no endpoint reference) takes the
+        endpoint reference a later discover found for the same serial: one row, not two."""
+        with self.transaction() as conn:
+            taken = conn.execute("SELECT 1 FROM devices WHERE site_id = ? AND endpoint = ?",
+                                 (site_id, endpoint)).fetchone()
+            if taken is None:
+                conn.execute("UPDATE devices SET endpoint = ? WHERE site_id = ? AND serial = ? AND endpoint = ?",
+                             (endpoint, site_id, serial, registered_endpoint(serial)))
 
     def find_device(self, site_id: int, *, serial: str | None = None, address: str | None = None) -> DeviceRow | None:
         """The inventory row for a camera checked by address: same serial first, else same address."""

@@ -431,12 +431,7 @@ def _equipment(t: dict[str, str], cameras: list[_Camera]) -> Table:
 
 
 def _location(cam: _Camera) -> str | None:
-    """The camera's ONVIF location scope, unless it is the factory's ("country/china", "city/hangzhou"):
-    that says where the camera was made, not where it hangs."""
-    where = cam.device.location if cam.device is not None else None
-    if not where or where.lower().startswith(("country/", "city/")):
-        return None
-    return where
+    return cam.device.where_installed() if cam.device is not None else None
 
 
 def _missing(cam: _Camera) -> list[str]:

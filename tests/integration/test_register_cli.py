@@ -136,6 +136,28 @@ def test_register_twice_keeps_one_record(run, school, centres):
     assert doc["data"]["cameras"][0]["created"] is False
 
 
+def test_the_install_location_survives_discovery_and_reaches_the_minutes(run, school, centres, isolated, tmp_path):
+    centre = centres()
+    site(run, centre.base_url)
+    provision(run, school, 0)
+    code, doc = run.json("register", xaddr(school, 0), "--location", "Bếp ăn, khu sơ chế", env=ENV)
+    assert code == 0, doc["errors"]
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site_row = store.get_site("MN-TTO")
+        assert site_row is not None
+        [device] = [d for d in store.list_devices(site_row.id) if d.serial == serial(school, 0)]
+        # A later discover writes the camera's own ONVIF location scope; the technician's words stay.
+        store.upsert_device(site_row.id, device.endpoint, address=device.address, location="country/china")
+        again = store.find_device(site_row.id, serial=serial(school, 0))
+    assert again is not None
+    assert again.where_installed() == "Bếp ăn, khu sơ chế"
+    code, doc = run.json("report", "--format", "html", "-o", str(tmp_path / "minutes.html"), env=ENV)
+    assert code == 0, doc["errors"]
+    html = (tmp_path / "minutes.html").read_text(encoding="utf-8")
+    assert "Bếp ăn, khu sơ chế" in html
+    assert "country/china" not in html
+
+
 def test_centre_down_then_up_queue_then_sync_exactly_once(run, school, centres, isolated):
     down = centres(["down"])
     site(run, down.base_url)

@@ -97,3 +97,26 @@ def test_upgrade_from_schema_1_keeps_devices_and_adds_discovery_fields(tmp_path:
         assert row.profiles == ["Streaming", "T"]
         assert row.clock_offset_s == -7200.0
         assert [v for v, _n, _t in store.migrations()] == [v for v, _n, _s in MIGRATIONS]
+
+
+def test_a_registered_camera_takes_the_endpoint_discovery_finds(tmp_path: Path):
+    from kitchencam.store import registered_endpoint
+
+    with Store(tmp_path / "s.db") as store:
+        site = store.upsert_site("MN-TTO", "x")
+        store.upsert_device(site.id, registered_endpoint("8H0A01"), address="192.168.1.64", serial="8H0A01",
+                            install_location="Bếp ăn")
+        store.adopt_device(site.id, "8H0A01", "urn:uuid:1234")
+        store.upsert_device(site.id, "urn:uuid:1234", address="192.168.1.64", serial="8H0A01", location="country/cn")
+        [device] = store.list_devices(site.id)
+    assert device.endpoint == "urn:uuid:1234"
+    assert device.where_installed() == "Bếp ăn"
+
+
+def test_where_installed_ignores_the_factory_scope(tmp_path: Path):
+    with Store(tmp_path / "s.db") as store:
+        site = store.upsert_site("MN-TTO", "x")
+        factory = store.upsert_device(site.id, "urn:a", address="10.0.0.1", location="country/china")
+        named = store.upsert_device(site.id, "urn:b", address="10.0.0.2", location="Bep an")
+    assert factory.where_installed() is None
+    assert named.where_installed() == "Bep an"
