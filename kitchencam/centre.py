@@ -206,7 +206,8 @@ def eligibility(check: DeviceCheck, *, has_password: bool, force: bool) -> Eligi
         return Eligibility(ok=False, reason=_("The camera gave no serial number; the centre needs one."))
     if force:
         return Eligibility(ok=True)
-    failed = [v.rule for v in check.verdicts if v.status == "FAIL"]
+    # The camera's own rules: the site's (uplink, registration itself) do not hold a camera back.
+    failed = [v.rule for v in check.verdicts if v.status == "FAIL" and v.kind != "site"]
     if failed:
         return Eligibility(ok=False, reason=_("Fails {rules}: run kitchencam provision, or add --force to send it "
                                               "anyway.").format(rules=", ".join(failed)))
@@ -431,7 +432,7 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     from concurrent.futures import ThreadPoolExecutor
     from datetime import datetime
 
-    from kitchencam.check import CheckResult, host_of, inspect, record
+    from kitchencam.check import CheckResult, host_of, inspect, judge, record, site_facts_from_store
     from kitchencam.provision import centre_secret_key
     from kitchencam.store import registered_endpoint
 
@@ -439,13 +440,11 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if request.location and len(request.targets) != 1:
         raise UsageError(_("--location names one camera's place: give one target with it."))
+    check_options.site_facts = site_facts_from_store(store, request.school_code)
     workers = max(1, min(8, len(request.targets)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         inspected = list(pool.map(lambda t: inspect(t, profile, catalogue, check_options), request.targets))
-    checks = CheckResult(profile=profile.id, profile_title=profile.title, devices=[c for c, _f in inspected],
-                         elapsed_s=0.0)
     site = store.upsert_site(request.school_code, request.school_name)
-    run_id = record(checks, store, request.school_code, request.school_name, started_at).run_id
     outcomes: list[Delivery] = []
     queued: list[OutboxItem] = []
     for check, facts in inspected:
@@ -478,6 +477,14 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
             idempotency_key=idempotency_key(request.school_code, check.serial, payload), payload=payload,
             secret_ref=secret_ref))
     deliveries, stopped = deliver(store, queued, client, secrets_get, progress)
+    # The evidence kept is the camera judged with what the centre just answered (centre-registration
+    # PASS with its device id, or FAIL while it waits), from the same facts: no second read.
+    check_options.site_facts = site_facts_from_store(store, request.school_code)
+    now = datetime.now(timezone.utc)
+    checks = CheckResult(profile=profile.id, profile_title=profile.title, elapsed_s=0.0, devices=[
+        judge(facts, profile, catalogue, check_options, now) if facts is not None else check
+        for check, facts in inspected])
+    run_id = record(checks, store, request.school_code, request.school_name, started_at).run_id
     return RegisterResult(site=request.school_code, centre=client.base_url, cameras=deliveries + outcomes,
                           run_id=run_id, stopped_by=_error_item(stopped),
                           elapsed_s=round(time.monotonic() - started, 2))

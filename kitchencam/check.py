@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from kitchencam.audit import audit, credential_facts, has_failures, summarise
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
-from kitchencam.models import Attestation, Facts, Verdict
+from kitchencam.models import Attestation, Facts, SiteFacts, Verdict
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.render import ErrorItem
 from kitchencam.store import AttestationRecord, CheckRecord, Store
@@ -62,6 +62,34 @@ class CheckOptions:
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
     workers: int = MAX_WORKERS
+    #: What the site's later stages recorded, by the camera's serial (see ``site_facts_from_store``).
+    site_facts: Callable[[str | None], SiteFacts | None] | None = None
+
+
+def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None], SiteFacts | None]:
+    """The uplink measured (``bandwidth``: its 10th percentile, shared by the site's cameras) and each
+    camera's registration (``register``/``sync``), for the site rules of the audit."""
+    site = store.get_site(site_code)
+    if site is None:
+        return lambda _serial: None
+    uplink = store.latest_bandwidth(site.id)
+    cameras = len(store.list_devices(site.id, kind="camera")) or 1
+    registrations = {item.camera_key: item for item in store.registrations(site.id)}
+
+    def for_camera(serial: str | None) -> SiteFacts:
+        facts = SiteFacts(cameras_on_uplink=cameras)
+        if uplink is not None:
+            facts.upload_kbps = float(uplink["p10_mbps"]) * 1000
+            facts.upload_measured_at = datetime.fromisoformat(uplink["measured_at"])
+        item = registrations.get(serial or "")
+        if item is not None:
+            # Queued or refused: the centre has not confirmed it (FAIL until sync delivers it).
+            facts.registered = item.state == "sent"
+            facts.centre_device_id = item.centre_device_id
+            facts.registered_at = datetime.fromisoformat(item.sent_at) if item.sent_at else None
+        return facts
+
+    return for_camera
 
 
 def check_one(target: str, profile: Profile, catalogue: Catalogue, options: CheckOptions) -> DeviceCheck:
@@ -81,9 +109,16 @@ def inspect(target: str, profile: Profile, catalogue: Catalogue,
             facts = read_facts(camera)
     except KitchencamError as exc:
         return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
+    return judge(facts, profile, catalogue, options, now), facts
+
+
+def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOptions,
+          now: datetime) -> DeviceCheck:
+    """Audit facts already read (pure): the check of one camera at ``now``."""
     info = facts.device_info
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
-    verdicts = audit(facts, profile, catalogue, options.attestations, now=now, credentials=creds)
+    site = options.site_facts(info.serial if info else None) if options.site_facts else None
+    verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
     counts, overall = summarise(verdicts)
     return DeviceCheck(
         target=facts.target, xaddr=facts.device_xaddr,
@@ -91,7 +126,7 @@ def inspect(target: str, profile: Profile, catalogue: Catalogue,
         serial=info.serial if info else None, firmware=info.firmware if info else None,
         mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
         overall=overall, counts=counts, verdicts=verdicts, checked_at=now,
-    ), facts
+    )
 
 
 def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,

@@ -834,7 +834,7 @@ def check_cmd(
     def produce() -> Any:
         from datetime import datetime, timezone
 
-        from kitchencam.check import CheckOptions, check, record, targets_or_all
+        from kitchencam.check import CheckOptions, check, record, site_facts_from_store, targets_or_all
         from kitchencam.profile import load_attestations, load_catalogue, load_profile, parse_attestations
         from kitchencam.settings import SecretStore, load_site, resolve_credentials
         from kitchencam.store import Store
@@ -850,9 +850,11 @@ def check_cmd(
             attestations += load_attestations(attestations_file, now=started, profile=profile)
         with Store(ENV.paths.store_file) as store:
             chosen = targets_or_all(targets or [], use_all, store, code)
+            site_facts = site_facts_from_store(store, code)
         creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), SecretStore(ENV.paths),
                                     interactive=ENV.interactive, prompt=ENV.prompt)
-        options = CheckOptions(targets=chosen, user=creds.user, password=creds.password, attestations=attestations)
+        options = CheckOptions(targets=chosen, user=creds.user, password=creds.password, attestations=attestations,
+                               site_facts=site_facts)
         if as_json or not ENV.err.is_terminal:
             result = check(options, profile, catalogue)
         else:

@@ -276,3 +276,54 @@ def test_store_keeps_the_reason_and_backoff(run, school, centres, isolated):
     assert item.next_attempt_at > item.created_at
     assert "centre_password" not in item.payload
     assert item.secret_ref
+
+
+def verdict(doc: dict[str, Any], rule: str) -> dict[str, Any]:
+    [device] = doc["data"]["devices"]
+    return next(v for v in device["verdicts"] if v["rule"] == rule)
+
+
+def test_the_site_rules_follow_the_centre_and_the_uplink(run, school, centres, isolated):
+    down = centres(["down"])
+    site(run, down.base_url)
+    provision(run, school, 0)
+    code, doc = run.json("check", xaddr(school, 0), env=ENV)
+    assert verdict(doc, "centre-registration")["status"] == "UNKNOWN"
+    assert verdict(doc, "uplink")["status"] == "UNKNOWN"
+
+    code, doc = run.json("register", xaddr(school, 0), env=ENV)
+    assert code == 4  # queued: the camera itself was eligible, the site rules do not hold it back
+    code, doc = run.json("check", xaddr(school, 0), env=ENV)
+    registration = verdict(doc, "centre-registration")
+    assert registration["status"] == "FAIL"
+    assert "sync" in registration["detail"]
+
+    centres(port=down.port)
+    assert run.json("sync", env=ENV)[0] == 0
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site_row = store.get_site("MN-TTO")
+        assert site_row is not None
+        store.save_bandwidth(site_row.id, mean_mbps=3.5, p10_mbps=2.5)  # < 2.93 Mbit/s for one camera
+    code, doc = run.json("check", xaddr(school, 0), env=ENV)
+    registration = verdict(doc, "centre-registration")
+    assert registration["status"] == "PASS"
+    assert "TT-000001" in registration["seen"]
+    uplink = verdict(doc, "uplink")
+    assert uplink["status"] == "FAIL"
+    assert "2.50 Mbit/s" in uplink["seen"]
+
+
+def test_the_evidence_register_keeps_says_what_the_centre_answered(run, school, centres, isolated):
+    centre = centres()
+    site(run, centre.base_url)
+    provision(run, school, 0)
+    code, doc = run.json("register", xaddr(school, 0), env=ENV)
+    assert code == 0, doc["errors"]
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site_row = store.get_site("MN-TTO")
+        assert site_row is not None
+        latest = max((c for c in store.latest_checks(site_row.id) if c.serial == serial(school, 0)),
+                     key=lambda c: c.run_id or 0)
+    registration = next(v for v in latest.verdicts if v["rule"] == "centre-registration")
+    assert registration["status"] == "PASS"
+    assert doc["data"]["cameras"][0]["centre_device_id"] in registration["seen"]
