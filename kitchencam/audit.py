@@ -897,6 +897,32 @@ def audit(facts: Facts, profile: Profile, catalogue: Catalogue, attestations: It
     return verdicts
 
 
+#: The words of a verdict, which depend on the language (the rest does not).
+TEXT_FIELDS = ("seen", "required", "detail", "source")
+
+
+def verdict_texts(verdicts: list[Verdict], facts: Facts, profile: Profile, catalogue: Catalogue,
+                  attestations: Iterable[Attestation], *, site: SiteFacts | None = None, now: datetime,
+                  credentials: CredentialFacts | None = None) -> dict[str, list[dict[str, str | None]]]:
+    """The words of ``verdicts`` (made in the current language) in every language, same order.
+
+    The audit is pure, so judging the same facts again in the other language gives the same
+    verdicts in other words: the minutes quote the evidence in their own language, whatever
+    the technician's messages were in.
+    """
+    from kitchencam.i18n import LANGUAGES, speaking
+
+    out = {current_language(): [{k: getattr(v, k) for k in TEXT_FIELDS} for v in verdicts]}
+    attestations = list(attestations)
+    for lang in LANGUAGES:
+        if lang in out:
+            continue
+        with speaking(lang):
+            again = audit(facts, profile, catalogue, attestations, site=site, now=now, credentials=credentials)
+        out[lang] = [{k: getattr(v, k) for k in TEXT_FIELDS} for v in again]
+    return out
+
+
 def credential_facts(user: str, password: str, manufacturer: str | None, profile: Profile) -> CredentialFacts:
     """Compare the login used with the profile's known vendor defaults. Keeps no password."""
     defaults: list[KnownDefault] = []

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from kitchencam.audit import audit, credential_facts, has_failures, summarise
+from kitchencam.audit import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
 from kitchencam.models import Attestation, Facts, SiteFacts, Verdict
@@ -41,6 +42,8 @@ class DeviceCheck(BaseModel):
     verdicts: list[Verdict] = []
     error: ErrorItem | None = None
     checked_at: datetime
+    #: The verdicts' words in each language (``audit.verdict_texts``): stored for the report, not printed.
+    texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
 
 
 class CheckResult(BaseModel):
@@ -119,13 +122,15 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
     site = options.site_facts(info.serial if info else None) if options.site_facts else None
     verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,
+                          credentials=creds)
     counts, overall = summarise(verdicts)
     return DeviceCheck(
         target=facts.target, xaddr=facts.device_xaddr,
         manufacturer=info.manufacturer if info else None, model=info.model if info else None,
         serial=info.serial if info else None, firmware=info.firmware if info else None,
         mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
-        overall=overall, counts=counts, verdicts=verdicts, checked_at=now,
+        overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts,
     )
 
 
@@ -163,12 +168,24 @@ def record(result: CheckResult, store: Store, site_code: str, site_name: str, st
             serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,
             error_code=d.error.code if d.error else None, error_message=d.error.message if d.error else None,
             checked_at=d.checked_at.isoformat(timespec="seconds"),
-            verdicts=[v.model_dump(mode="json") for v in d.verdicts],
+            verdicts=stored_verdicts(d.verdicts, d.texts),
         ))
     attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
                                       origin=a.origin) for a in result.attestations]
     run_id = store.record_check_run(site.id, result.profile, started_at, records, attestations)
     return result.model_copy(update={"site": site_code, "run_id": run_id})
+
+
+def stored_verdicts(verdicts: list[Verdict], texts: dict[str, list[dict[str, str | None]]]) -> list[dict[str, Any]]:
+    """Verdicts as the store keeps them: each with its words in every language (``texts``)."""
+    out = []
+    for i, v in enumerate(verdicts):
+        data = v.model_dump(mode="json")
+        words = {lang: rows[i] for lang, rows in texts.items() if i < len(rows)}
+        if words:
+            data["texts"] = words
+        out.append(data)
+    return out
 
 
 def errors_of(result: CheckResult) -> list[ErrorItem]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gettext
 import locale
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 LANGUAGES = ("vi", "en")
@@ -19,6 +21,8 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _current = "en"
+#: A language for this thread or task only (``speaking``), over the process's ``_current``.
+_speaking: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar("kitchencam_speaking", default=None)
 
 
 def _from_locale() -> str:
@@ -60,7 +64,19 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    return _current
+    override = _speaking.get()
+    return override[0] if override else _current
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Messages in ``lang`` inside the block, for this thread only (the UI's language elsewhere):
+    the audit's words kept in both languages while cameras are checked in parallel."""
+    token = _speaking.set((normalise(lang), translator(lang)))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
 
 
 def translator(lang: str) -> gettext.NullTranslations:
@@ -70,11 +86,13 @@ def translator(lang: str) -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _translation.gettext(message)
+    override = _speaking.get()
+    return (override[1] if override else _translation).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    override = _speaking.get()
+    return (override[1] if override else _translation).ngettext(singular, plural, n)
 
 
 set_language(pick_language([]))

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, credential_facts, main_encoder, summarise
+from kitchencam.audit import audit, credential_facts, main_encoder, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import Facts, Verdict
@@ -75,6 +75,8 @@ class CameraProvision(BaseModel):
     overall: str | None = None
     counts: dict[str, int] = {}
     verdicts: list[Verdict] = []
+    #: The verdicts' words in each language, stored for the report, not printed.
+    texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
     backup_id: int | None = None
     snapshot: SnapshotTaken | None = None
     error: ErrorItem | None = None
@@ -563,7 +565,9 @@ def _verify(
             outcome.verify_problems.append(_("RTSP check failed: {message}").format(message=exc.message))
     info = facts.device_info
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
-    outcome.verdicts = audit(facts, profile, catalogue, [], now=datetime.now(timezone.utc), credentials=creds)
+    now = datetime.now(timezone.utc)
+    outcome.verdicts = audit(facts, profile, catalogue, [], now=now, credentials=creds)
+    outcome.texts = verdict_texts(outcome.verdicts, facts, profile, catalogue, [], now=now, credentials=creds)
     outcome.counts, outcome.overall = summarise(outcome.verdicts, kinds={"device", "catalogue"})
     return facts
 
@@ -668,7 +672,7 @@ def errors_of(result: ProvisionResult) -> list[ErrorItem]:
 
 def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, started_at: str) -> None:
     """The verdicts after provisioning, stored as a run of its own (the report shows them)."""
-    from kitchencam.check import host_of
+    from kitchencam.check import host_of, stored_verdicts
     from kitchencam.store import CheckRecord
 
     site = store.upsert_site(site_code, site_name)
@@ -681,7 +685,7 @@ def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, 
             target=cam.target, device_id=row.id if row else None, manufacturer=cam.manufacturer, model=cam.model,
             serial=cam.serial, overall=cam.overall or "ERROR", error_code=cam.error.code if cam.error else None,
             error_message=cam.error.message if cam.error else None, checked_at=started_at,
-            verdicts=[v.model_dump(mode="json") for v in cam.verdicts],
+            verdicts=stored_verdicts(cam.verdicts, cam.texts),
         ))
     if records:
         store.record_check_run(site.id, result.profile, started_at, records, [], command="provision")

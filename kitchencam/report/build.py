@@ -357,6 +357,13 @@ INCONCLUSIVE = ("MANUAL", "UNKNOWN")
 CAMERA_KINDS = ("device", "catalogue", "manual")
 
 
+def in_language(verdict: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored verdict's words (seen, required, detail, source) in ``lang`` when the check kept them
+    in every language; else as recorded, in the language the check ran in."""
+    words = (verdict.get("texts") or {}).get(lang)
+    return words if isinstance(words, dict) else verdict
+
+
 def verdicts_of(cam: _Camera) -> list[tuple[dict[str, Any], CheckRecord]]:
     """Per rule, the newest conclusive verdict of any check of the camera, else the newest one.
 
@@ -558,9 +565,10 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
     for v, source in merged:
         status = str(v.get("status", "UNKNOWN"))
         title = (v.get("title_vi") if lang == "vi" and v.get("title_vi") else v.get("title")) or ""
+        words = in_language(v, lang)
         evidence = t.get(f"ev_{v.get('evidence', 'none')}", str(v.get("evidence")))
-        if v.get("source"):
-            evidence += f": {v['source']}"
+        if words.get("source"):
+            evidence += f": {words['source']}"
         by = v.get("attested_by")
         att = attested.get(str(v.get("rule")))
         if by:
@@ -570,8 +578,8 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
                                                        time=local_time(att.at))
         if source is not check:
             evidence += "; " + t["from_check"].format(time=local_time(source.checked_at))
-        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), v.get("seen") or "-",
-                     v.get("required") or "-", evidence])
+        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), words.get("seen") or "-",
+                     words.get("required") or "-", evidence])
     part.table = Table(headings=[t["col_rule"], t["col_verdict"], t["col_seen"], t["col_required"],
                                  t["col_evidence"]], rows=rows, widths=[19, 13, 21, 17, 30])
     return part

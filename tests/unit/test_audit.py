@@ -333,3 +333,25 @@ def test_credential_facts_never_keep_the_password(profile):
     assert not credential_facts("admin", "Hik12345", "HIKVISION", profile).vendor_default
     # A Dahua-only default does not match another vendor.
     assert not credential_facts("888888", "888888", "HIKVISION", profile).vendor_default
+
+
+def test_verdict_words_are_kept_in_both_languages(read_personas, profile, catalogue):
+    from kitchencam.audit import verdict_texts
+    from kitchencam.i18n import current_language, set_language
+
+    set_language("en")
+    facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
+    creds = credential_facts("admin", "x", "Dahua", profile)
+    verdicts = audit(facts, profile, catalogue, [], now=NOW, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, [], now=NOW, credentials=creds)
+    assert current_language() == "en"  # the UI's language is untouched
+    assert set(texts) == {"en", "vi"}
+    assert len(texts["vi"]) == len(texts["en"]) == len(verdicts)
+    by_rule = {v.rule: i for i, v in enumerate(verdicts)}
+    clock = by_rule["clock"]
+    assert texts["en"][clock]["seen"] == verdicts[clock].seen
+    assert "behind" in (texts["en"][clock]["seen"] or "")
+    assert texts["vi"][clock]["seen"] != texts["en"][clock]["seen"]
+    assert "chậm" in (texts["vi"][clock]["seen"] or "") or "sau" in (texts["vi"][clock]["seen"] or "")
+    ir = by_rule["ir"]
+    assert "hồng ngoại" in (texts["vi"][ir]["required"] or "")

@@ -34,3 +34,25 @@ def test_translation_switches():
     assert _("Address") == "Địa chỉ"
     set_language("en")
     assert _("Address") == "Address"
+
+
+def test_speaking_is_for_this_thread_only():
+    import threading
+
+    from kitchencam.i18n import current_language, speaking
+
+    set_language("en")
+    seen: dict[str, str] = {}
+
+    def other_thread() -> None:
+        seen["other"] = _("Address")
+
+    with speaking("vi"):
+        assert _("Address") == "Địa chỉ"
+        assert current_language() == "vi"
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen["other"] == "Address"  # another thread keeps the process's language
+    assert _("Address") == "Address"
+    assert current_language() == "en"
