@@ -16,7 +16,6 @@ import typer
 
 from kitchencam.errors import ExitCode, KitchencamError
 from kitchencam.i18n import _, pick_language, set_language
-from kitchencam.i18n import current_language as current_lang
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -193,6 +192,7 @@ def site_init(
     Example:
     kitchencam site init --school-name "Trường Mầm non Tả Thanh Oai" --school-code MN-TTO --centre-url https://centre.example/
     """
+    from kitchencam.render import render_site
     from kitchencam.sitecmd import init_site
 
     target = path or ENV.paths.site_file
@@ -208,7 +208,7 @@ def site_init(
             centre_url=centre_url,
             force=force,
         ),
-        _render_site,
+        render_site,
     )
 
 
@@ -218,38 +218,11 @@ def site_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate the site config and show it. Example: kitchencam site show --json"""
+    from kitchencam.render import render_site
     from kitchencam.sitecmd import show_site
 
     target = path or ENV.paths.site_file
-    finish("site show", as_json, lambda: show_site(target, ENV.paths), _render_site)
-
-
-def _render_site(console: Console, result: Any) -> None:
-    from kitchencam.render import key_value_table
-
-    site = result.site
-    rows = [
-        (_("File"), result.path),
-        (_("School"), f"{site.school.name} ({site.school.code})"),
-        (_("Address"), site.school.address),
-        (_("District centre"), site.centre.url),
-        (_("Verify TLS"), _("yes") if site.centre.verify_tls else _("no")),
-        (_("NTP servers"), ", ".join(site.ntp_servers) or "-"),
-        (_("Profile"), site.profile),
-        (_("Store"), result.store),
-    ]
-    if site.letter:
-        rows.append((_("Letter"), f"{site.letter.number} ({site.letter.date.isoformat()})"))
-    if site.parties:
-        for label, party in (
-            (_("Supplier"), site.parties.supplier),
-            (_("School"), site.parties.school),
-            (_("District office"), site.parties.district),
-        ):
-            rows.append((label, f"{party.organisation}: {party.representative}, {party.position}"))
-    console.print(key_value_table(_("Site"), rows))
-    if result.created:
-        console.print(_("Written. Edit the parties and NTP servers, then run: kitchencam site show"))
+    finish("site show", as_json, lambda: show_site(target, ENV.paths), render_site)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,7 +276,9 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
         secrets.set(camera_key(name), password)
         return CredentialsResult(user=name, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason)
 
-    finish("credentials set", as_json, produce, _render_credentials)
+    from kitchencam.render import render_credentials
+
+    finish("credentials set", as_json, produce, render_credentials)
 
 
 @credentials_app.command("forget")
@@ -334,29 +309,9 @@ def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, sit
             removed=found, kind="centre-token" if centre else "password",
         )
 
-    finish("credentials forget", as_json, produce, _render_credentials)
+    from kitchencam.render import render_credentials
 
-
-def _render_credentials(console: Console, result: Any) -> None:
-    if result.kind == "centre-token":
-        site = result.user.partition(":")[2]
-        if result.removed is None:
-            console.print(_("Saved the centre's token for {site} in {backend}.").format(site=site,
-                                                                                     backend=result.backend))
-        elif result.removed:
-            console.print(_("Forgot the centre's token for {site}.").format(site=site))
-        else:
-            console.print(_("No saved centre token for {site}.").format(site=site))
-    elif result.removed is None:
-        console.print(_("Saved the password for {user} in {backend}.").format(user=result.user, backend=result.backend))
-    elif result.removed:
-        console.print(_("Forgot the password for {user}.").format(user=result.user))
-    else:
-        console.print(_("No saved password for {user}.").format(user=result.user))
-    if result.fallback_reason:
-        console.print(
-            _("Note: {reason}, so passwords go to a file only you can read.").format(reason=result.fallback_reason)
-        )
+    finish("credentials forget", as_json, produce, render_credentials)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,86 +473,9 @@ def demo(as_json: JsonOpt = False) -> None:
         with ENV.err.status(_("Starting a simulated school on loopback...")) as status:
             return run_demo(progress=status.update, out_dir=out_dir)
 
-    finish("demo", as_json, produce, _render_demo)
+    from kitchencam.render import render_demo
 
-
-def _render_demo(console: Console, result: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(
-        title=_("Simulated school on {base}: what was read from each camera").format(base=result.bind_base),
-        title_justify="left",
-        show_lines=True,
-    )
-    table.add_column(_("Camera"))
-    table.add_column(_("Model"))
-    table.add_column(_("Serial / MAC"))
-    table.add_column(_("Main stream"))
-    table.add_column(_("WDR / IR"))
-    table.add_column(_("Clock"), justify="right")
-    table.add_column(_("Check, provision, check, register"))
-    for cam in result.cameras:
-        where = f"{cam.target}\n[dim]{cam.persona}[/]"
-        if cam.error is not None:
-            table.add_row(where, f"[red]{cam.error.code}[/]", "", "", "", "", "")
-            continue
-        media = f"\n[dim]{', '.join(cam.onvif_profiles)} ({cam.media})[/]" if cam.media else ""
-        offset = _offset_text(cam.clock_offset_s)
-        table.add_row(
-            where,
-            f"{cam.manufacturer}\n{cam.model}\n[dim]{cam.firmware}[/]",
-            f"{cam.serial}\n{cam.mac or '?'}",
-            f"{cam.main_stream or '?'}{media}",
-            f"{cam.wdr or '?'} / {cam.ir_cut or '?'}",
-            offset,
-            f"{cam.check_before}\n-> {cam.provision_state}\n-> {cam.check_after}"
-            + (f"\n-> {escape(cam.registration)}" if cam.registration else ""),
-        )
-    if console.width >= 120:
-        console.print(table)
-    else:  # a technician's narrow terminal or a pipe: one block per camera reads better
-        from kitchencam.render import key_value_table
-
-        for cam in result.cameras:
-            if cam.error is not None:
-                continue
-            console.print(
-                key_value_table(
-                    f"{cam.target} ({cam.persona})",
-                    [
-                        (_("Model"), f"{cam.manufacturer} {cam.model}"),
-                        (_("Firmware"), cam.firmware),
-                        (_("Serial / MAC"), f"{cam.serial} / {cam.mac or '?'}"),
-                        (_("ONVIF"), f"{', '.join(cam.onvif_profiles)} ({cam.media})"),
-                        (_("Main stream"), cam.main_stream or "?"),
-                        (_("WDR / IR"), f"{cam.wdr or '?'} / {cam.ir_cut or '?'}"),
-                        (_("Clock"), _offset_text(cam.clock_offset_s)),
-                        (_("Check, provision, check"),
-                         f"{cam.check_before} -> {cam.provision_state} -> {cam.check_after}"),
-                        (_("Centre"), cam.registration or "-"),
-                    ],
-                )
-            )
-    for cam in result.cameras:
-        if cam.error is not None:
-            console.print(f"[bold]{cam.target} ({cam.persona})[/]: {escape(cam.error.message)}", soft_wrap=True)
-    console.print(_("Discovery of {subnet}: {cameras} cameras, {others} other devices.").format(
-        subnet=result.subnet, cameras=result.discovered_cameras, others=result.discovered_others))
-    if result.centre_url:
-        console.print(_("District centre (simulated): {url}").format(url=result.centre_url))
-    if result.uplink_mbps is not None:
-        console.print(_("Upload to the centre (loopback, 10th percentile): {mbps:.0f} Mbit/s.").format(
-            mbps=result.uplink_mbps))
-    for path in result.report.values():
-        console.print(_("Handover minutes: {path}").format(path=escape(path)), soft_wrap=True)
-    console.print(_("Done in {seconds} s.").format(seconds=result.elapsed_s))
-
-
-def _offset_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    return "0 s" if abs(seconds) < 0.5 else f"{seconds:+.0f} s"
+    finish("demo", as_json, produce, render_demo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -676,40 +554,9 @@ def discover_cmd(
 
         return errors_of(result, expect)
 
-    finish("discover", as_json, produce, _render_discover, extra_errors=errors)
+    from kitchencam.render import render_discover
 
-
-def _render_discover(console: Console, result: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    cams = [d for d in result.devices if d.kind == "camera"]
-    others = [d for d in result.devices if d.kind == "other"]
-    table = Table(title=_("Cameras found: {n}").format(n=len(cams)), title_justify="left")
-    for column in (_("IP"), _("MAC"), _("Model"), _("Firmware"), _("ONVIF"), _("Clock"), _("Found by")):
-        table.add_column(column, overflow="fold")
-    for d in cams:
-        off = _("off")
-        onvif = ", ".join(d.profiles) if d.onvif == "on" else f"[red]{off}[/]"
-        clock = _offset_text(d.clock_offset_s)
-        if d.clock_plausible is False:
-            clock += " " + _("(not set)")
-        how = ", ".join(d.found_by) + (f" ({', '.join(d.interfaces)})" if d.interfaces else "")
-        table.add_row(d.address, d.mac or "-", escape(d.model or "?"), escape(d.firmware or "-"), onvif, clock, how)
-    console.print(table)
-    if others:
-        other_table = Table(title=_("Other devices (not cameras): {n}").format(n=len(others)), title_justify="left")
-        for column in (_("IP"), _("Name / model"), _("Types")):
-            other_table.add_column(column)
-        for d in others:
-            other_table.add_row(d.address, escape(d.name or d.model or "-"), escape(" ".join(d.types) or "-"))
-        console.print(other_table)
-    for d in result.devices:
-        for note in d.notes:
-            console.print(f"[bold]{d.address}[/]: {escape(note)}", soft_wrap=True)
-    searched = ", ".join(f"{s.interface} ({s.devices})" for s in result.searched)
-    console.print(_("Searched {searched} in {seconds} s; recorded for site {site}.").format(
-        searched=searched, seconds=result.elapsed_s, site=result.site), soft_wrap=True)
+    finish("discover", as_json, produce, render_discover, extra_errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -730,17 +577,9 @@ def profile_list(as_json: JsonOpt = False) -> None:
 
         return ProfileList(profiles=list_profiles())
 
-    def human(console: Console, result: Any) -> None:
-        from rich.table import Table
+    from kitchencam.render import render_profile_list
 
-        table = Table(title=_("Profiles"), title_justify="left")
-        table.add_column("ID")
-        table.add_column(_("Title"))
-        for p in result.profiles:
-            table.add_row(p.id, p.title_vi if current_lang() == "vi" and p.title_vi else p.title)
-        console.print(table)
-
-    finish("profile list", as_json, produce, human)
+    finish("profile list", as_json, produce, render_profile_list)
 
 
 @profile_app.command("show")
@@ -755,23 +594,9 @@ def profile_show(
 
         return load_profile(name)
 
-    def human(console: Console, profile: Any) -> None:
-        from rich.markup import escape
-        from rich.table import Table
+    from kitchencam.render import render_profile
 
-        vi = current_lang() == "vi"
-        table = Table(title=f"{profile.id}: {escape(profile.title_vi if vi and profile.title_vi else profile.title)}",
-                      title_justify="left", show_lines=True)
-        table.add_column(_("Rule"))
-        table.add_column(_("Requirement"))
-        table.add_column(_("Evidence from"))
-        table.add_column(_("The letter says"))
-        for rule in profile.rules:
-            title = rule.title_vi if vi and rule.title_vi else rule.title
-            table.add_row(rule.id, escape(title), rule.kind, escape(rule.letter or ""))
-        console.print(table)
-
-    finish("profile show", as_json, produce, human)
+    finish("profile show", as_json, produce, render_profile)
 
 
 @profile_app.command("validate")
@@ -794,8 +619,9 @@ def profile_validate(
             raise ConfigError("\n".join(problems))
         return ProfileValidation(path=str(path), valid=True)
 
-    finish("profile validate", as_json, produce,
-           lambda console, r: console.print(_("{path}: valid.").format(path=r.path)))
+    from kitchencam.render import render_profile_validation
+
+    finish("profile validate", as_json, produce, render_profile_validation)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -858,11 +684,10 @@ def check_cmd(
         if as_json or not ENV.err.is_terminal:
             result = check(options, profile, catalogue)
         else:
-            from rich.progress import Progress
+            from kitchencam.render import check_progress
 
-            with Progress(console=ENV.err, transient=True) as bar:
-                task = bar.add_task(_("Checking cameras"), total=len(chosen))
-                result = check(options, profile, catalogue, progress=lambda _d: bar.advance(task))
+            with check_progress(ENV.err, len(chosen)) as advance:
+                result = check(options, profile, catalogue, progress=advance)
         with Store(ENV.paths.store_file) as store:
             return record(result, store, code, name, started.isoformat(timespec="seconds"))
 
@@ -871,39 +696,9 @@ def check_cmd(
 
         return errors_of(result)
 
-    finish("check", as_json, produce, _render_check, extra_errors=errors)
+    from kitchencam.render import render_check
 
-
-STATUS_STYLE = {"PASS": "green", "FAIL": "bold red", "WARN": "yellow", "MANUAL": "cyan", "UNKNOWN": "magenta"}
-
-
-def _render_check(console: Console, result: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    vi = current_lang() == "vi"
-    for d in result.devices:
-        serial = _("serial")
-        title = f"{d.target}  {escape(d.manufacturer or '')} {escape(d.model or '')}  {serial} {d.serial or '?'}"
-        if d.error is not None:  # the message itself follows with the errors
-            console.print(f"[bold]{title}[/]: [red]{d.error.code}[/]", soft_wrap=True)
-            continue
-        table = Table(title=title, title_justify="left", show_lines=False)
-        for column in (_("Rule"), _("Verdict"), _("Seen"), _("Required"), _("Evidence")):
-            table.add_column(column, overflow="fold")
-        for v in d.verdicts:
-            style = STATUS_STYLE.get(v.status, "")
-            label = v.title_vi if vi and v.title_vi else v.title
-            table.add_row(f"{v.rule}\n[dim]{escape(label)}[/]", f"[{style}]{v.status}[/]", escape(v.seen or "-"),
-                          escape(v.required or "-"), v.evidence)
-        console.print(table)
-        for v in d.verdicts:
-            if v.status in ("FAIL", "WARN", "UNKNOWN") and v.detail:
-                console.print(f"  [{STATUS_STYLE[v.status]}]{v.rule}[/]: {escape(v.detail)}", soft_wrap=True)
-        counts = ", ".join(f"{k} {n}" for k, n in d.counts.items() if n)
-        console.print(_("{target}: {overall} ({counts})").format(target=d.target, overall=d.overall, counts=counts))
-    console.print(_("Profile {profile}; {n} camera(s) in {seconds} s; stored as run {run}.").format(
-        profile=result.profile, n=len(result.devices), seconds=result.elapsed_s, run=result.run_id))
+    finish("check", as_json, produce, render_check, extra_errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -942,6 +737,8 @@ def provision_cmd(
     kitchencam provision 192.168.1.64 --yes
     """
     import os
+
+    from kitchencam.render import render_provision
 
     def produce() -> Any:
         from datetime import datetime, timezone
@@ -994,7 +791,7 @@ def provision_cmd(
             if as_json or not ENV.interactive:
                 raise UsageError(_("Add --yes to apply the plan without a terminal to confirm it "
                                    "(or --dry-run to only see it)."))
-            _render_provision(ENV.out, planned)
+            render_provision(ENV.out, planned)
             if not typer.confirm(_("Apply these changes?"), default=False):
                 raise typer.Exit(int(ExitCode.OK))
         options.dry_run = False
@@ -1009,51 +806,7 @@ def provision_cmd(
 
         return errors_of(result)
 
-    finish("provision", as_json, produce, _render_provision, extra_errors=errors)
-
-
-def _render_provision(console: Console, result: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    for cam in result.cameras:
-        title = f"{cam.target}  {escape(cam.manufacturer or '')} {escape(cam.model or '')}  [b]{cam.state}[/]"
-        if cam.error is not None:
-            console.print(f"[bold]{title}[/]: [red]{cam.error.code}[/]", soft_wrap=True)
-            continue
-        if not cam.steps:
-            console.print(title + "  " + _("nothing to change: already as the profile wants."))
-            continue
-        table = Table(title=title, title_justify="left")
-        for column in (_("Step"), _("Setting"), _("Current"), _("Target"), _("How"), _("Status")):
-            table.add_column(column, overflow="fold")
-        for step in cam.steps:
-            for i, change in enumerate(step.changes or [None]):
-                table.add_row(step.name if i == 0 else "", change.setting if change else "",
-                              escape(change.current or "-") if change else "", escape(change.target) if change else "",
-                              step.how if i == 0 else "", step.status if i == 0 else "")
-        console.print(table)
-        for step in cam.steps:
-            if step.detail:
-                console.print(f"  [red]{step.name}[/]: {escape(step.detail)}", soft_wrap=True)
-        if cam.timezone_used:
-            refused_label = _("refused")
-            refused = f" ({refused_label}: {', '.join(cam.timezone_refused)})" if cam.timezone_refused else ""
-            console.print("  " + _("Time zone set as {tz}").format(tz=cam.timezone_used) + refused)
-        if cam.rtsp:
-            console.print("  " + _("RTSP stream: {codec} {w}x{h}").format(codec=cam.rtsp.get("codec"),
-                                                                          w=cam.rtsp.get("width"),
-                                                                          h=cam.rtsp.get("height")))
-        for problem in cam.verify_problems:
-            console.print(f"  [red]{escape(problem)}[/]", soft_wrap=True)
-        if cam.overall:
-            console.print("  " + _("After: {overall} ({counts})").format(
-                overall=cam.overall, counts=", ".join(f"{k} {n}" for k, n in cam.counts.items() if n)))
-    for warning in result.warnings:
-        console.print(f"[yellow]{escape(warning)}[/]", soft_wrap=True)
-    label = _("Plan only (--dry-run).") if result.dry_run else ""
-    console.print(f"{label} " + _("{n} camera(s) in {seconds} s.").format(n=len(result.cameras),
-                                                                        seconds=result.elapsed_s))
+    finish("provision", as_json, produce, render_provision, extra_errors=errors)
 
 
 @app.command("rollback")
@@ -1091,14 +844,14 @@ def rollback_cmd(
         return result
 
     def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.render import ErrorItem
+
         return [ErrorItem(code="RollbackIncomplete", exit_code=1, target=result.target, message=p)
                 for p in result.problems]
 
-    def human(console: Console, result: Any) -> None:
-        console.print(_("{target}: restored {what}.").format(target=result.target,
-                                                             what=", ".join(result.restored) or "-"))
+    from kitchencam.render import render_rollback
 
-    finish("rollback", as_json, produce, human, extra_errors=errors)
+    finish("rollback", as_json, produce, render_rollback, extra_errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1185,58 +938,10 @@ def register_cmd(
                    for d in result.cameras if d.state == "skipped"]
         return errors_of(result.cameras, result.stopped_by) + skipped
 
-    finish("register", as_json, produce, _render_status if show_status else _render_register, extra_errors=errors)
+    from kitchencam.render import render_register, render_register_status
 
-
-REG_STYLE = {"sent": "green", "queued": "yellow", "rejected": "red", "skipped": "magenta"}
-
-
-def _render_deliveries(console: Console, deliveries: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title_justify="left")
-    for column in (_("Camera"), _("Serial"), _("State"), _("Centre id"), _("Note")):
-        table.add_column(column, overflow="fold")
-    for d in deliveries:
-        if d.state == "sent":
-            note = _("replayed, already there") if d.replayed else (_("new") if d.created else _("updated"))
-        else:
-            note = d.reason or ""
-            if d.next_attempt_at:
-                note += " " + _("(next try after {at})").format(at=d.next_attempt_at)
-        table.add_row(escape(d.target), escape(d.serial), f"[{REG_STYLE.get(d.state, '')}]{d.state}[/]",
-                      d.centre_device_id or "-", escape(note))
-    console.print(table)
-
-
-def _render_register(console: Console, result: Any) -> None:
-    _render_deliveries(console, result.cameras)
-    counts = {s: sum(1 for d in result.cameras if d.state == s) for s in REG_STYLE}
-    console.print(_("Sent {sent}, queued {queued}, rejected {rejected}, not sent {skipped}; {seconds} s.").format(
-        seconds=result.elapsed_s, **counts))
-    if counts["queued"]:
-        console.print(_("Queued registrations are kept in the store: run kitchencam sync when the centre answers."))
-
-
-def _render_status(console: Console, result: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=_("Registrations of {site} at {centre}").format(site=result.site, centre=result.centre),
-                  title_justify="left")
-    for column in (_("Serial"), _("Camera"), _("Here"), _("At the centre"), _("Centre id"), _("Note")):
-        table.add_column(column, overflow="fold")
-    for c in result.cameras:
-        at = "?" if c.at_centre is None else (_("yes") if c.at_centre else _("no"))
-        note = c.last_error or ""
-        if c.next_attempt_at:
-            note += " " + _("(next try after {at})").format(at=c.next_attempt_at)
-        table.add_row(escape(c.serial), escape(c.target or "-"), c.local_state or "-", at, c.centre_device_id or "-",
-                      escape(note.strip()))
-    console.print(table)
-    if not result.cameras:
-        console.print(_("Nothing registered or queued yet."))
+    finish("register", as_json, produce, render_register_status if show_status else render_register,
+           extra_errors=errors)
 
 
 @app.command("sync")
@@ -1271,17 +976,9 @@ def sync_cmd(
 
         return errors_of(result.deliveries, result.stopped_by)
 
-    def human(console: Console, result: Any) -> None:
-        if result.deliveries:
-            _render_deliveries(console, result.deliveries)
-        console.print(_("Sent {sent}, still queued {queued}, rejected {rejected}; {seconds} s.").format(
-            sent=result.count("sent"), queued=result.count("queued"), rejected=result.count("rejected"),
-            seconds=result.elapsed_s))
-        if result.not_due:
-            console.print(_("{n} more wait for their retry time (run without --due to send them now).").format(
-                n=result.not_due))
+    from kitchencam.render import render_sync
 
-    finish("sync", as_json, produce, human, extra_errors=errors)
+    finish("sync", as_json, produce, render_sync, extra_errors=errors)
 
 
 @app.command("doctor")
@@ -1305,19 +1002,9 @@ def doctor_cmd(profile_name: ProfileOpt = None, site_path: SiteOpt = None, as_js
         return [ErrorItem(code="DoctorFailed", message=f"{c.name}: {c.detail}", exit_code=int(ExitCode.ERROR),
                           hint=c.fix) for c in result.failed]
 
-    def human(console: Console, result: Any) -> None:
-        from rich.markup import escape
-        from rich.table import Table
+    from kitchencam.render import render_doctor
 
-        style = {"ok": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim"}
-        table = Table(title_justify="left")
-        for column in (_("Check"), _("Result"), _("Detail"), _("What to do")):
-            table.add_column(column, overflow="fold")
-        for c in result.checks:
-            table.add_row(c.name, f"[{style[c.status]}]{c.status}[/]", escape(c.detail), escape(c.fix or ""))
-        console.print(table)
-
-    finish("doctor", as_json, produce, human, extra_errors=errors)
+    finish("doctor", as_json, produce, render_doctor, extra_errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1376,37 +1063,18 @@ def bandwidth_cmd(
         if as_json or not ENV.err.is_terminal:
             result = bw.measure(target, **options)
         else:
-            from rich.progress import BarColumn, Progress, TextColumn
+            from kitchencam.render import bandwidth_progress
 
-            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
-                          console=ENV.err, transient=True) as bar:
-                task = bar.add_task(_("Warming up"), total=duration + bw.WARMUP_S, rate="")
-
-                def show(elapsed: float, total: float, mbps: float, warming: bool) -> None:
-                    bar.update(task, completed=elapsed, total=total, rate=f"{mbps:.1f} Mbit/s",
-                               description=_("Warming up") if warming else _("Uploading"))
-
+            with bandwidth_progress(ENV.err, duration + bw.WARMUP_S) as show:
                 result = bw.measure(target, progress=show, **options)
         with Store(ENV.paths.store_file) as store:
             store.save_bandwidth(site_id, mean_mbps=result.mean_mbps, p10_mbps=result.p10_mbps,
                                  duration_s=result.duration_s, streams=result.streams, url=result.url)
         return result
 
-    finish("bandwidth", as_json, produce, _render_bandwidth)
+    from kitchencam.render import render_bandwidth
 
-
-def _render_bandwidth(console: Console, result: Any) -> None:
-    from rich.markup import escape
-
-    console.print(_("Upload to {url}: {streams} connection(s), {seconds:g} s counted.").format(
-        url=escape(result.url), streams=result.streams, seconds=result.duration_s), soft_wrap=True)
-    console.print(_("Mean {mean:.1f} Mbit/s, 10th percentile {p10:.1f} Mbit/s.").format(
-        mean=result.mean_mbps, p10=result.p10_mbps))
-    console.print(_("Carries {n} camera(s) at the profile's bitrate of {cap} kbit/s (site has {m}).").format(
-        n=result.carries, cap=result.cap_kbps, m=result.cameras_on_site))
-    if result.verdict:
-        short = result.carries is not None and result.carries < (result.cameras_on_site or 0)
-        console.print(f"[yellow]{escape(result.verdict)}[/]" if short else escape(result.verdict), soft_wrap=True)
+    finish("bandwidth", as_json, produce, render_bandwidth)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1466,22 +1134,6 @@ def report_cmd(
         with Store(ENV.paths.store_file) as store:
             return write_report(store, given, fmt=fmt, output=output)  # type: ignore[arg-type]
 
-    finish("report", as_json, produce, _render_report)
+    from kitchencam.render import render_report
 
-
-def _render_report(console: Console, result: Any) -> None:
-    from rich.markup import escape
-
-    from kitchencam.report.texts import texts
-
-    words = texts(current_lang())
-    for path in result.paths.values():
-        console.print(_("Written: {path}").format(path=escape(path)), soft_wrap=True)
-    console.print(_("{n} camera(s) in the minutes.").format(n=result.cameras))
-    for item in result.missing:
-        if item.stages:
-            stages = ", ".join(words[f"stage_{s}"] for s in item.stages)
-            console.print("  " + _("Camera {n} ({serial}): {stages}").format(
-                n=item.camera, serial=escape(item.serial or item.target or "?"), stages=stages), soft_wrap=True)
-    for stage in result.site_missing:
-        console.print("  " + words[f"stage_{stage}"])
+    finish("report", as_json, produce, render_report)
