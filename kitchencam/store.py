@@ -672,7 +672,8 @@ class Store:
         return dict(row) if row else None
 
     def latest_checks(self, site_id: int) -> list[CheckRecord]:
-        """The newest check of each camera of the site (by device, else by target)."""
+        """The newest check of each camera of the site (by serial, else by device, else by target: a
+        camera checked before it entered the inventory is still one camera)."""
         rows = self.conn.execute(
             "SELECT dc.*, r.profile FROM device_checks dc JOIN runs r ON r.id = dc.run_id"
             " WHERE r.site_id = ? ORDER BY dc.id DESC", (site_id,),
@@ -680,7 +681,10 @@ class Store:
         seen: set[str] = set()
         out = []
         for row in rows:
-            key = f"d{row['device_id']}" if row["device_id"] is not None else f"t{row['target']}"
+            if row["serial"]:
+                key = f"s{row['serial']}"
+            else:
+                key = f"d{row['device_id']}" if row["device_id"] is not None else f"t{row['target']}"
             if key in seen:
                 continue
             seen.add(key)

@@ -322,8 +322,7 @@ def test_the_evidence_register_keeps_says_what_the_centre_answered(run, school, 
     with Store(isolated / "data" / "kitchencam.db") as store:
         site_row = store.get_site("MN-TTO")
         assert site_row is not None
-        latest = max((c for c in store.latest_checks(site_row.id) if c.serial == serial(school, 0)),
-                     key=lambda c: c.run_id or 0)
+        [latest] = [c for c in store.latest_checks(site_row.id) if c.serial == serial(school, 0)]
     registration = next(v for v in latest.verdicts if v["rule"] == "centre-registration")
     assert registration["status"] == "PASS"
     assert doc["data"]["cameras"][0]["centre_device_id"] in registration["seen"]
