@@ -102,6 +102,12 @@ class CentreClient:
         self.timeouts = timeouts
         self.session = requests.Session()
         self.session.verify = verify_tls
+        if not verify_tls:
+            # The site config turned verification off on purpose (doctor says so once); not a
+            # warning on stderr for each of 200 registrations.
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.session.trust_env = False  # a school's proxy settings must not re-route the token
         self.session.headers["User-Agent"] = "kitchencam"
         if token:

@@ -108,6 +108,11 @@ def doctor(paths: Paths, site_file: Path, *, profile_name: str | None = None,
     if site is None:
         checks.append(DoctorCheck(name="centre", status="skipped", detail=_("no site config, so no centre address")))
         return DoctorResult(checks=checks)
+    if not site.centre.verify_tls:
+        checks.append(DoctorCheck(
+            name="centre-tls", status="warn", detail=_("TLS certificate checks are off (centre.verify_tls: false)"),
+            fix=_("Anyone between this laptop and the centre could read the token and the camera passwords: get "
+                  "the centre's certificate and set centre.verify_tls: true.")))
     token = centre_token(site.school.code, SecretStore(paths).get)
     factory = centre_factory or (lambda s, t: CentreClient(str(s.centre.url), t, verify_tls=s.centre.verify_tls,
                                                            timeouts=(3.0, 5.0)))

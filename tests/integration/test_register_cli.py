@@ -326,3 +326,18 @@ def test_the_evidence_register_keeps_says_what_the_centre_answered(run, school, 
     registration = next(v for v in latest.verdicts if v["rule"] == "centre-registration")
     assert registration["status"] == "PASS"
     assert doc["data"]["cameras"][0]["centre_device_id"] in registration["seen"]
+
+
+def test_tls_checks_off_is_said_once_by_doctor(run, centres, isolated):
+    centre = centres()
+    site(run, centre.base_url)
+    site_file = isolated / "config" / "site.yaml"
+    text = site_file.read_text(encoding="utf-8")
+    assert "verify_tls: true" in text
+    site_file.write_text(text.replace("verify_tls: true", "verify_tls: false"), encoding="utf-8")
+    code, doc = run.json("doctor", env=ENV)
+    assert code == 0  # a warning, not a failure
+    [tls] = [c for c in doc["data"]["checks"] if c["name"] == "centre-tls"]
+    assert tls["status"] == "warn"
+    assert "verify_tls: true" in tls["fix"]
+    assert {c["name"]: c["status"] for c in doc["data"]["checks"]}["centre-token"] == "ok"
