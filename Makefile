@@ -2,11 +2,15 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip --disable-pip-version-check -q
+# Every install takes the versions pinned in constraints.txt (PIP_CONSTRAINT reaches pip's isolated
+# build of the package too), so a new release of a dependency cannot change a run by itself.
+# pyproject.toml keeps open ranges for people who pip-install; `make lock` refreshes the pins.
+LOCK   := $(CURDIR)/constraints.txt
+PIP    := PIP_CONSTRAINT=$(LOCK) $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint bench catalogues clean
+.PHONY: demo test lint bench catalogues lock clean
 
-$(VENV)/.base: pyproject.toml
+$(VENV)/.base: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -e .
 	touch $@
@@ -36,6 +40,13 @@ bench: $(VENV)/.test
 # Rebuild the .mo catalogues from the .po sources (the tests check they are in step).
 catalogues: $(VENV)/.test
 	$(PY) scripts/catalogues.py compile
+
+# Re-resolve constraints.txt from pyproject.toml (all extras) and requirements/build.in, with uv,
+# for every platform and Python from 3.10 (markers keep one file valid on Windows and macOS too).
+lock: $(VENV)/.base
+	$(PIP) install uv
+	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.10 --extra test --extra lint \
+	    pyproject.toml requirements/build.in -o constraints.txt
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
