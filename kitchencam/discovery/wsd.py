@@ -274,9 +274,11 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
 
     Tolerant of what cameras send: SOAP 1.1 or 1.2, any prefixes, WS-Discovery 1.1 namespaces,
     whitespace of any kind between Scopes/XAddrs/Types, several ProbeMatch elements, a missing
-    MetadataVersion. Raises :class:`MalformedReply` for anything that is not XML or not a SOAP
-    envelope, or a ProbeMatches without a usable ProbeMatch; returns ``[]`` for a well-formed
-    message that is not ProbeMatches (a Hello, a Fault) or an empty ProbeMatches.
+    MetadataVersion, a ProbeMatch straight in the Body (no ProbeMatches), a d:EndpointReference
+    for wsa:EndpointReference (ipycam 1.3.0 does both). Raises :class:`MalformedReply` for
+    anything that is not XML or not a SOAP envelope, or a ProbeMatches without a usable
+    ProbeMatch; returns ``[]`` for a well-formed message that is not ProbeMatches (a Hello, a
+    Fault) or an empty ProbeMatches.
     """
     if len(data) > MAX_DATAGRAM:
         raise MalformedReply("datagram too large")
@@ -298,7 +300,11 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
     relates_to = _text(_child(header, "RelatesTo", wsa)) if header is not None else None
     matches_el = _child(body, "ProbeMatches", (NS_WSD, NS_WSD11))
     if matches_el is None:
-        return []
+        # Some devices (ipycam 1.3.0) put one ProbeMatch straight in the Body, without the
+        # ProbeMatches that WS-Discovery wraps it in: read it as a ProbeMatches of one.
+        if _child(body, "ProbeMatch", (NS_WSD, NS_WSD11)) is None:
+            return []
+        matches_el = body
     origin = {
         "source_ip": source[0] if source else "",
         "source_port": int(source[1]) if source else 0,
@@ -310,11 +316,13 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
     out: list[ProbeMatch] = []
     elements = [el for el in matches_el if isinstance(el.tag, str) and etree.QName(el).localname == "ProbeMatch"]
     for el in elements:
+        dns = (etree.QName(el).namespace or NS_WSD,)
         epr = _child(el, "EndpointReference", wsa)
+        if epr is None:  # ipycam 1.3.0 writes d:EndpointReference where the schema has wsa:
+            epr = _child(el, "EndpointReference", dns)
         endpoint = _text(_child(epr, "Address", wsa)) if epr is not None else None
         if not endpoint:
             continue  # nothing to merge or resolve by: useless, counted below if all are
-        dns = (etree.QName(el).namespace or NS_WSD,)
         raw_scopes = _words(_child(el, "Scopes", dns))
         version_text = _text(_child(el, "MetadataVersion", dns))
         try:
