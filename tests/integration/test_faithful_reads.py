@@ -8,6 +8,7 @@ added), and read with the real zeep client by ``read_facts``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from lxml import etree
 
@@ -15,7 +16,7 @@ from kitchencam.models import Facts
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from tests.integration.test_captures_audit import audit_device, services_reply
-from tests.replay import CAPTURES, Reply, Request, Route, replay_camera
+from tests.replay import CAPTURES, Reply, Request, Route, replay_camera, system_date_and_time
 
 EASY = "easy_onvif_workspace/"
 EX = "ex_onvif/test/fixtures/"
@@ -247,3 +248,93 @@ def test_an_empty_profile_list_is_said() -> None:
     error = facts.error_for("tr2:GetProfiles")
     assert error is not None
     assert "listed no media profiles" in error.message
+
+
+# --- 4. NTP servers "none" only when GetNTP answered --------------------------------------------------
+
+def _clock(kind: str) -> Reply:
+    return system_date_and_time(datetime.now(timezone.utc), tz="ICT-7", kind=kind)
+
+
+def test_manual_time_with_getntp_refused_does_not_claim_no_servers() -> None:
+    a = audit_device({"tds:GetServices": services_reply("tds"), "tds:GetSystemDateAndTime": _clock("Manual"),
+                      "tds:GetNTP": Reply.fault("ter:ActionNotSupported", code="env:Receiver")})
+    ntp = a.verdicts["ntp"]
+    assert ntp.status == "FAIL"  # Manual time is the camera's own word
+    assert ntp.seen == "time type Manual; NTP servers: not read"
+    assert "could not be read (tds:GetNTP)" in ntp.detail
+
+
+def test_ntp_time_with_getntp_refused_is_unknown_with_the_reason() -> None:
+    a = audit_device({"tds:GetServices": services_reply("tds"), "tds:GetSystemDateAndTime": _clock("NTP"),
+                      "tds:GetNTP": Reply.fault("ter:ActionNotSupported", code="env:Receiver")})
+    ntp = a.verdicts["ntp"]
+    assert ntp.status == "UNKNOWN"
+    assert ntp.seen == "time type NTP; NTP servers: not read"
+    assert "tds:GetNTP" in ntp.detail
+
+
+def test_ntp_answered_without_servers_is_none() -> None:
+    empty = Reply.envelope("<tds:GetNTPResponse><tds:NTPInformation><tt:FromDHCP>false</tt:FromDHCP>"
+                           "</tds:NTPInformation></tds:GetNTPResponse>")
+    a = audit_device({"tds:GetServices": services_reply("tds"), "tds:GetSystemDateAndTime": _clock("NTP"),
+                      "tds:GetNTP": empty})
+    assert (a.verdicts["ntp"].status, a.verdicts["ntp"].seen) == ("FAIL", "time type NTP; NTP servers: none")
+
+
+# --- 5. a forced IR-cut fails; resolution from the running configuration -----------------------------
+
+def _imaging_routes(modes: list[str], current: str) -> dict[str, Route]:
+    options = IMAGING_OPTIONS.split("<tt:IrCutFilterModes>", maxsplit=1)[0] + "".join(
+        f"<tt:IrCutFilterModes>{m}</tt:IrCutFilterModes>" for m in modes) + \
+        "</timg:ImagingOptions></timg:GetOptionsResponse>"
+    return {"tds:GetServices": services_reply("tds", "tr2", "timg"),
+            "tr2:GetVideoSourceConfigurations": Reply.envelope(VIDEO_SOURCES),
+            "timg:GetImagingSettings": Reply.envelope(IMAGING_SETTINGS.replace(">AUTO<", f">{current}<")),
+            "timg:GetOptions": Reply.envelope(options)}
+
+
+def test_ir_cut_offering_only_on_fails() -> None:
+    ir = audit_device(_imaging_routes(["ON"], "ON")).verdicts["ir"]
+    assert ir.status == "FAIL"
+    assert ir.seen == "IR-cut ON (offers ON)"
+    assert ir.fixable_by_provision is False
+
+
+def test_ir_cut_forced_on_fails_even_for_a_model_nobody_catalogued() -> None:
+    ir = audit_device(_imaging_routes(["ON", "OFF", "AUTO"], "ON")).verdicts["ir"]
+    assert (ir.status, ir.evidence, ir.fixable_by_provision) == ("FAIL", "device", True)
+    assert "forced ON" in ir.detail
+
+
+def test_ir_cut_forced_with_options_unread_fails() -> None:
+    routes = _imaging_routes(["AUTO"], "OFF")
+    routes["timg:GetOptions"] = Reply.fault("ter:ActionNotSupported", code="env:Receiver")
+    ir = audit_device(routes).verdicts["ir"]
+    assert ir.status == "FAIL"
+    assert "forced OFF" in ir.detail
+
+
+def test_resolution_from_the_running_configuration_when_the_options_are_empty() -> None:
+    routes = {"tds:GetServices": services_reply("tds", "tr2"),
+              "tr2:GetVideoEncoderConfigurations": Reply.capture(IPG_ENCODERS),
+              "tr2:GetVideoEncoderConfigurationOptions": Reply.envelope(
+                  "<tr2:GetVideoEncoderConfigurationOptionsResponse/>")}
+    res = audit_device(routes).verdicts["resolution"]
+    assert (res.status, res.evidence) == ("PASS", "device")
+    assert res.seen == "runs 2560x1920 (4.9 MP)"
+
+
+def test_a_running_stream_below_the_size_asked_proves_nothing() -> None:
+    def small(doc: etree._Element) -> None:
+        for el in doc.iter(f"{{{TT}}}Width"):
+            el.text = "1280"
+        for el in doc.iter(f"{{{TT}}}Height"):
+            el.text = "720"
+
+    routes = {"tds:GetServices": services_reply("tds", "tr2"),
+              "tr2:GetVideoEncoderConfigurations": mutated(IPG_ENCODERS, small),
+              "tr2:GetVideoEncoderConfigurationOptions": Reply.envelope(
+                  "<tr2:GetVideoEncoderConfigurationOptionsResponse/>")}
+    res = audit_device(routes).verdicts["resolution"]
+    assert res.status == "UNKNOWN"  # a 720p stream may run on a 2 MP sensor: only options or a datasheet tell
