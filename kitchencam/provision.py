@@ -200,7 +200,7 @@ def _plan_time(facts: Facts, target: ProvisionTarget, site: SiteContext) -> Step
         elif not servers and (t is None or t.date_time_type != "NTP"):
             changes.append(Change(setting="ntp", current=now, target="NTP", cannot=_(
                 "No NTP server to set: the site config names none, the camera has none and the profile names "
-                "no default. Add ntp_servers to the site config (kitchencam site edit), then run provision "
+                "no default. Add ntp_servers to the site config, then run provision "
                 "again.")))
     offset = utc_offset_minutes(t.timezone) if t and t.timezone else None
     want = utc_offset_minutes(target.timezones[0])
