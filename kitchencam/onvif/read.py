@@ -291,12 +291,18 @@ def users_from(reply: Any) -> list[User]:
             for u in _list(reply)]
 
 
-def device_time_from(reply: Any, clock_offset_s: float | None) -> DeviceTime:
-    kind = _str(_get(reply, "DateTimeType"))
+def device_time_from(reply: Any, clock_offset_s: float | None, raw: Any = None) -> DeviceTime:
+    """GetSystemDateAndTime (zeep's object) -> DeviceTime; with ``raw`` (the response element of
+    the same reply) the type, time zone and DST are read from it by name, in any order."""
+    if isinstance(raw, etree._Element) and _localname(raw) == "GetSystemDateAndTimeResponse":
+        source = _one(raw, "SystemDateAndTime")
+    else:
+        source = reply
+    kind = _str(_text(source, "DateTimeType"))
     return DeviceTime(
         utc=camera_utc(reply),
-        timezone=_str(_get(reply, "TimeZone", "TZ")),
-        dst=_get(reply, "DaylightSavings"),
+        timezone=_str(_text(source, "TimeZone", "TZ")),
+        dst=_bool(_one(source, "DaylightSavings")),
         date_time_type=kind if kind in ("Manual", "NTP") else None,  # type: ignore[arg-type]
         clock_offset_s=round(clock_offset_s, 3) if clock_offset_s is not None else None,
     )
@@ -586,15 +592,17 @@ def read_facts(camera: OnvifCamera) -> Facts:
                   auth="ws-usernametoken" if camera.authenticated else "none")
     reader = _Reader(camera, facts)
 
+    time_raw = None
     try:
         camera.measure_clock()
+        time_raw = camera.last_response()
     except Unreachable:
         raise
     except KitchencamError as exc:  # a garbled/faulted time reply must not stop the read
         facts.read_errors.append(ReadError(operation="tds:GetSystemDateAndTime", code=exc.code,
                                            message=str(exc), subcode=getattr(exc, "subcode", None)))
     if camera.camera_time is not None:
-        facts.time = device_time_from(camera.camera_time, camera.clock_offset_s)
+        facts.time = device_time_from(camera.camera_time, camera.clock_offset_s, time_raw)
 
     # The first authenticated call: a refused login or a dead device stops everything here.
     try:
@@ -801,7 +809,7 @@ def read_identity(xaddr: str, *, user: str | None = None, password: str | None =
         time: DeviceTime | None = None
         try:
             camera.measure_clock()
-            time = device_time_from(camera.camera_time, camera.clock_offset_s)
+            time = device_time_from(camera.camera_time, camera.clock_offset_s, camera.last_response())
         except Unreachable:
             raise
         except KitchencamError as exc:
@@ -823,4 +831,4 @@ def read_time(host: str, port: int = 80, *, timeouts: Timeouts = DEFAULT_TIMEOUT
     """The camera's clock, unauthenticated (for discovery). Raises Unreachable/BadReply/..."""
     with OnvifCamera(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", timeouts=timeouts) as camera:
         camera.measure_clock()
-        return device_time_from(camera.camera_time, camera.clock_offset_s)
+        return device_time_from(camera.camera_time, camera.clock_offset_s, camera.last_response())

@@ -188,6 +188,21 @@ def test_ntp_read_by_name_in_any_order() -> None:
     assert (facts.ntp.from_dhcp, facts.ntp.servers) == (False, ["pool.ntp.org"])
 
 
+def test_time_reply_reordered_keeps_type_zone_and_dst() -> None:
+    u = datetime.now(timezone.utc)
+    when = (f"<tt:Time><tt:Hour>{u.hour}</tt:Hour><tt:Minute>{u.minute}</tt:Minute><tt:Second>{u.second}"
+            f"</tt:Second></tt:Time><tt:Date><tt:Year>{u.year}</tt:Year><tt:Month>{u.month}</tt:Month>"
+            f"<tt:Day>{u.day}</tt:Day></tt:Date>")
+    body = ("<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
+            f"<tt:UTCDateTime>{when}</tt:UTCDateTime><tt:TimeZone><tt:TZ>CST-7:00:00</tt:TZ></tt:TimeZone>"
+            "<tt:DaylightSavings>false</tt:DaylightSavings><tt:DateTimeType>NTP</tt:DateTimeType>"
+            "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>")
+    a = audit_device({"tds:GetServices": services_reply("tds"), "tds:GetSystemDateAndTime": Reply.envelope(body)})
+    assert a.facts.time is not None
+    assert (a.facts.time.date_time_type, a.facts.time.timezone, a.facts.time.dst) == ("NTP", "CST-7:00:00", False)
+    assert a.verdicts["timezone"].status == "PASS"
+
+
 # --- 2. GetProfiles refused with Type=All -----------------------------------------------------------
 
 ENP_PROFILES = EASY + "ENP1A14-IR_25X/media2/GetProfilesResponse.xml"
