@@ -45,7 +45,7 @@ from kitchencam.errors import (
     UsageError,
 )
 from kitchencam.i18n import _
-from kitchencam.onvif.faults import CallContext, classify
+from kitchencam.onvif.faults import CallContext, bad_reply, classify
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 
@@ -565,20 +565,27 @@ class OnvifCamera:
         attempt = 0
         while True:
             self._replies.clear()
+            ctx = CallContext(target=self.target, operation=operation,
+                              authenticated=authenticated and self.authenticated,
+                              clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
+                              device_service=spec is DEVICE,
+                              digest_tried=self.uses_http_digest)
             try:
-                return getattr(proxy, operation)(**kwargs)
+                result = getattr(proxy, operation)(**kwargs)
             except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
-                ctx = CallContext(target=self.target, operation=operation,
-                                  authenticated=authenticated and self.authenticated,
-                                  clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
-                                  device_service=spec is DEVICE,
-                                  digest_tried=self.uses_http_digest)
                 error = classify(exc, ctx)
                 if isinstance(error, DeviceTimeout) and attempt < self.retries:
                     attempt += 1
                     time.sleep(0.2 * attempt)
                     continue
                 raise error from exc
+            # zeep fills the expected response type from whatever element came back: another
+            # operation's response (ipycam 1.3.0 answers GetVideoEncoderConfigurations with a
+            # GetVideoEncoderConfigurationResponse) would read as an empty encoder, with no error.
+            response = self._replies.response()
+            if response is not None and etree.QName(response).localname != f"{operation}Response":
+                raise bad_reply(ctx, f"{etree.QName(response).localname} instead of {operation}Response")
+            return result
 
 
 def _is_fallback_worthy(exc: KitchencamError) -> bool:
