@@ -211,11 +211,16 @@ def _check_resolution(ctx: _Context, rule: Rule) -> Verdict:
         cw, ch = parse_resolution(cat.value)
         cat_ok = cw >= want_w and ch >= want_h
     if opts is None or not any(o.resolutions for o in opts.options):
+        running = _running_resolution(ctx, rule, enc, required, cat, cat_ok)
+        if running is not None:
+            return running
         error = _encoder_read_error(facts, enc)
         if error is not None:
             return _unknown_read(rule, error, required)
         if cat is None or ctx.match is None:
-            return _no_model(ctx, rule, required)
+            seen = _("runs {resolution}").format(resolution=_mp(enc.width, enc.height)) \
+                if enc is not None and enc.width and enc.height else None
+            return _no_model(ctx, rule, required, seen)
         return _verdict(rule, "PASS" if cat_ok else "FAIL", seen=cat.value, required=required, evidence="catalogue",
                         source=ctx.datasheet(cat.source),
                         detail="" if cat_ok else _("The datasheet gives at most {seen}; the profile asks for "
@@ -235,6 +240,22 @@ def _check_resolution(ctx: _Context, rule: Rule) -> Verdict:
                     detail=_("The main stream offers at most {seen}; the profile asks for {required}. No setting "
                              "changes the sensor: replace the camera.").format(
                                  seen=_mp(best.width, best.height), required=required))
+
+
+def _running_resolution(ctx: _Context, rule: Rule, enc: VideoEncoder | None, required: str, cat: object,
+                        cat_ok: bool | None) -> Verdict | None:
+    """With no resolutions among the options (empty, or not read), the main stream's running
+    configuration still proves what the sensor can do: a stream at or above the size asked for
+    is a PASS (or a contradiction with a datasheet that says less). None when it proves nothing."""
+    want_w, want_h = rule.resolution
+    if enc is None or not enc.width or not enc.height or enc.width < want_w or enc.height < want_h:
+        return None
+    seen = _("runs {resolution}").format(resolution=_mp(enc.width, enc.height))
+    source = _encoder_source(ctx)
+    if cat_ok is False:
+        return _contradiction(rule, device=seen, catalogue=getattr(cat, "value", "?"), source=source,
+                              required=required, seen=seen)
+    return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
 
 
 def _check_codec(ctx: _Context, rule: Rule) -> Verdict:
@@ -385,25 +406,36 @@ def _check_ir(ctx: _Context, rule: Rule) -> Verdict:
                                                                modes=", ".join(modes) or "?")]
     source = _SRC_IMAGING
     if need_auto and auto_offered is False:
+        # Only forced modes (ON only, or any single mode but AUTO): the camera is stuck over ONVIF,
+        # whatever the datasheet says, so this is a FAIL on the device's own evidence.
         if cat and cat.ir_cut and cat.ir_cut.value:
-            return _contradiction(rule, device=_("no AUTO IR-cut mode"), catalogue=_("day/night IR-cut filter"),
-                                  source=source, required=required, seen=seen_parts[0])
+            return _verdict(rule, "FAIL", seen=seen_parts[0], required=required, evidence="device", source=source,
+                            detail=_("The camera offers only {modes} for its IR-cut filter over ONVIF, although its "
+                                     "datasheet lists a day/night filter: set Day/Night to Auto in the camera's web "
+                                     "page (or update its firmware), then check again.").format(modes=", ".join(modes)))
         return _verdict(rule, "FAIL", seen=seen_parts[0], required=required, evidence="device", source=source,
                         detail=_("The camera cannot switch day/night by itself (no AUTO IR-cut mode): "
                                  "replace the camera."))
-    if cat is None or cat.ir_range_m is None or ctx.match is None:
-        return _no_model(ctx, rule, required, seen_parts[0])
-    seen_parts.append(_("IR {range:g} m (datasheet)").format(range=cat.ir_range_m.value))
+    range_known = cat is not None and cat.ir_range_m is not None and ctx.match is not None
+    if range_known:
+        assert cat is not None
+        assert cat.ir_range_m is not None
+        assert ctx.match is not None
+        seen_parts.append(_("IR {range:g} m (datasheet)").format(range=cat.ir_range_m.value))
+        source = f"{_SRC_IMAGING}; {ctx.datasheet(cat.ir_range_m.source)}"
+        if cat.ir_range_m.value < want_m:
+            return _verdict(rule, "FAIL", seen="; ".join(seen_parts), required=required, evidence="catalogue",
+                            source=source,
+                            detail=_("The infrared reaches {seen:g} m; the profile asks for {want:g} m: replace the "
+                                     "camera.").format(seen=cat.ir_range_m.value, want=want_m))
     seen = "; ".join(seen_parts)
-    source = f"{_SRC_IMAGING}; {ctx.datasheet(cat.ir_range_m.source)}"
-    if cat.ir_range_m.value < want_m:
-        return _verdict(rule, "FAIL", seen=seen, required=required, evidence="catalogue", source=source,
-                        detail=_("The infrared reaches {seen:g} m; the profile asks for {want:g} m: replace the "
-                                 "camera.").format(seen=cat.ir_range_m.value, want=want_m))
+    # A forced IR-cut is the device's own evidence: it fails whatever the datasheet says.
     if need_auto and img.ir_cut_filter and img.ir_cut_filter.upper() != "AUTO":
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source, fixable=True,
                         detail=_fixable(_("The IR-cut filter is forced {mode}: the picture will not switch between "
                                           "day and night.").format(mode=img.ir_cut_filter)))
+    if not range_known:
+        return _no_model(ctx, rule, required, seen_parts[0])
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
 
 
@@ -535,14 +567,26 @@ def _check_ntp(ctx: _Context, rule: Rule) -> Verdict:
                         detail=_("The camera did not say whether its time comes from NTP."))
     servers = facts.ntp.servers if facts.ntp else []
     ntp_error = _read_error(facts, ("GetNTP",))
-    shown = ", ".join(servers) if servers else (_("from DHCP") if facts.ntp and facts.ntp.from_dhcp else _("none"))
+    # "none" only when GetNTP answered with no server; a failed read is said as such.
+    if facts.ntp is None:
+        shown = _("not read") if ntp_error is not None else "?"
+    else:
+        shown = ", ".join(servers) if servers else (_("from DHCP") if facts.ntp.from_dhcp else _("none"))
     seen = _("time type {kind}; NTP servers: {servers}").format(kind=kind, servers=shown)
     if kind != "NTP":
+        text = _("The clock is set by hand (Manual), not by NTP.")
+        if facts.ntp is None and ntp_error is not None:
+            text += " " + _("Its NTP servers could not be read ({operation}): {message}").format(
+                operation=ntp_error.operation, message=ntp_error.message)
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=_SRC_NTP, fixable=True,
-                        detail=_fixable(_("The clock is set by hand (Manual), not by NTP.")))
-    if facts.ntp is None and ntp_error is not None:
-        return _unknown_read(rule, ntp_error, required)
-    if not servers and not (facts.ntp and facts.ntp.from_dhcp):
+                        detail=_fixable(text))
+    if facts.ntp is None:
+        if ntp_error is not None:
+            verdict = _unknown_read(rule, ntp_error, required)
+            return verdict.model_copy(update={"seen": seen})
+        return _verdict(rule, "UNKNOWN", seen=seen, required=required, evidence="device", source=_SRC_NTP,
+                        detail=_("NTP is on, but the camera did not say which NTP server it uses."))
+    if not servers and not facts.ntp.from_dhcp:
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=_SRC_NTP, fixable=True,
                         detail=_fixable(_("NTP is on but no NTP server is set.")))
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=_SRC_NTP)

@@ -789,7 +789,7 @@ def provision_cmd(
 
         planned = provision(options, profile, catalogue, ctx, store_backup, record_step)
         planned.warnings = warnings
-        if dry_run or not any(c.steps for c in planned.cameras):
+        if dry_run or not any(s.status == "planned" for c in planned.cameras for s in c.steps):
             return planned
         if not yes:
             if as_json or not ENV.interactive:

@@ -219,6 +219,8 @@ class ProvisionTarget(_Model):
     # Tried in order until the camera accepts one (firmwares differ in what they parse).
     timezones: list[str] = Field(default_factory=lambda: ["<+07>-7"], min_length=1)
     ntp: bool = True
+    # Set when the site config names no NTP server and the camera has none of its own.
+    ntp_servers: list[str] = Field(default_factory=list)
     hostname_pattern: str | None = None  # e.g. "{school_code}-BEP-{n}"
     centre_account: CentreAccount | None = None
     why: str | None = None

@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, credential_facts, main_encoder, summarise, verdict_texts
+from kitchencam.audit import audit, credential_facts, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
-from kitchencam.models import Facts, Verdict
+from kitchencam.models import Facts, Verdict, VideoEncoder
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
 from kitchencam.render import ErrorItem
 from kitchencam.timezones import utc_offset_minutes
@@ -37,6 +37,8 @@ class Change(BaseModel):
     setting: str
     current: str | None
     target: str
+    #: Why provisioning cannot make this change on this camera, and what would; None when it can.
+    cannot: str | None = None
 
 
 class Step(BaseModel):
@@ -163,25 +165,49 @@ def plan(facts: Facts, profile: Profile, site: SiteContext, n: int, options: Pro
     return sorted(steps, key=lambda s: STEP_ORDER.index(s.name))
 
 
+def actionable(steps: list[Step]) -> list[Step]:
+    """The steps provisioning can carry out (a "skipped" step holds only changes it cannot make)."""
+    return [s for s in steps if s.status == "planned"]
+
+
+def _step(name: str, how: str, changes: list[Change]) -> Step | None:
+    """A step for ``changes``; "skipped" when none of them can be made, with the reasons as detail."""
+    if not changes:
+        return None
+    notes = list(dict.fromkeys(c.cannot for c in changes if c.cannot))
+    status: Literal["planned", "skipped"] = "skipped" if all(c.cannot for c in changes) else "planned"
+    return Step(name=name, how=how, changes=changes, status=status, detail=" ".join(notes) or None)
+
+
+def ntp_servers_for(facts: Facts, target: ProvisionTarget, site: SiteContext) -> list[str]:
+    """The NTP servers provisioning sets: the site config's; else the camera's own (kept, with NTP
+    turned on); else the profile's default servers. [] when there is none anywhere."""
+    if site.ntp_servers:
+        return list(site.ntp_servers)
+    own = facts.ntp.servers if facts.ntp else []
+    return list(own) if own else list(target.ntp_servers)
+
+
 def _plan_time(facts: Facts, target: ProvisionTarget, site: SiteContext) -> Step | None:
     t = facts.time
     changes = []
-    if target.ntp and site.ntp_servers:
+    servers = ntp_servers_for(facts, target, site)
+    if target.ntp:
         current = facts.ntp.servers if facts.ntp else []
-        if t is None or t.date_time_type != "NTP" or current != site.ntp_servers:
-            changes.append(
-                Change(
-                    setting="ntp",
-                    current=f"{t.date_time_type if t else '?'}: {', '.join(current)}",
-                    target=f"NTP: {', '.join(site.ntp_servers)}",
-                )
-            )
+        now = f"{t.date_time_type if t else '?'}: {', '.join(current)}"
+        if servers and (t is None or t.date_time_type != "NTP" or current != servers):
+            changes.append(Change(setting="ntp", current=now, target=f"NTP: {', '.join(servers)}"))
+        elif not servers and (t is None or t.date_time_type != "NTP"):
+            changes.append(Change(setting="ntp", current=now, target="NTP", cannot=_(
+                "No NTP server to set: the site config names none, the camera has none and the profile names "
+                "no default. Add ntp_servers to the site config, then run provision "
+                "again.")))
     offset = utc_offset_minutes(t.timezone) if t and t.timezone else None
     want = utc_offset_minutes(target.timezones[0])
     if t is None or offset != want or t.dst:
         changes.append(Change(setting="timezone", current=t.timezone if t else None, target=target.timezones[0]))
     if (
-        not site.ntp_servers
+        not (servers and target.ntp)
         and t is not None
         and t.clock_offset_s is not None
         and abs(t.clock_offset_s) > CLOCK_LIMIT_S
@@ -189,9 +215,7 @@ def _plan_time(facts: Facts, target: ProvisionTarget, site: SiteContext) -> Step
         changes.append(
             Change(setting="clock", current=f"{t.clock_offset_s:+.0f} s", target=_("this computer's UTC clock"))
         )
-    if not changes:
-        return None
-    return Step(name="time", how="tds:SetNTP, tds:SetSystemDateAndTime", changes=changes)
+    return _step("time", "tds:SetNTP, tds:SetSystemDateAndTime", changes)
 
 
 def _plan_imaging(facts: Facts, target: ProvisionTarget) -> Step | None:
@@ -217,17 +241,54 @@ def _plan_imaging(facts: Facts, target: ProvisionTarget) -> Step | None:
     return Step(name="imaging", how="timg:SetImagingSettings", changes=changes)
 
 
+# Media1's tt:VideoEncoding enumeration: H.265 cannot even be named there.
+_MEDIA1_ENCODINGS = ("JPEG", "MPEG4", "H264")
+
+
+def _codec_cannot(facts: Facts, enc: VideoEncoder, codec: str) -> str | None:
+    """Why the main encoder cannot be switched to ``codec`` over ONVIF, or None when it can."""
+    if not facts.media2 and codec.upper() not in _MEDIA1_ENCODINGS:
+        return _("{codec} cannot be set over ONVIF on this camera: it has no ONVIF Media2, and Media1 has no word "
+                 "for {codec}. Set it in the camera's web page (or through the vendor's own HTTP API), then "
+                 "check again.").format(codec=codec)
+    options = main_options(facts, enc)
+    offered = {o.encoding.upper() for o in options.options} if options else set()
+    if offered and codec.upper() not in offered:
+        return _("The camera does not offer {codec} among its encoder options ({offered}): no setting makes it "
+                 "encode {codec}. Replace the camera.").format(codec=codec, offered=", ".join(sorted(offered)))
+    return None
+
+
+def _size_cannot(facts: Facts, enc: VideoEncoder, codec: str, width: int, height: int) -> str | None:
+    """Why the main encoder cannot run ``width``x``height`` in ``codec``, or None when it can (or
+    when its options do not say)."""
+    options = main_options(facts, enc)
+    if options is None:
+        return None
+    sizes = [(r.width, r.height) for o in options.options if o.encoding.upper() == codec.upper()
+             for r in o.resolutions]
+    if not sizes or (width, height) in sizes:
+        return None
+    return _("The camera does not offer {size} for {codec} (it offers {offered}): no setting gives that "
+             "size. Replace the camera.").format(size=f"{width}x{height}", codec=codec,
+                                                 offered=", ".join(f"{w}x{h}" for w, h in sizes))
+
+
 def _plan_encoder(facts: Facts, stream: StreamTarget, target: ProvisionTarget) -> Step | None:
     enc = main_encoder(facts)
     if enc is None:
         return None
     changes = []
+    codec_cannot = _codec_cannot(facts, enc, stream.codec) if enc.encoding != stream.codec else None
     if enc.encoding != stream.codec:
-        changes.append(Change(setting="encoding", current=enc.encoding, target=stream.codec))
+        changes.append(Change(setting="encoding", current=enc.encoding, target=stream.codec, cannot=codec_cannot))
     if (enc.width, enc.height) != (stream.width, stream.height):
+        # The size is offered per codec: the one that will run after this step.
+        runs = enc.encoding or stream.codec if codec_cannot else stream.codec
         changes.append(
             Change(
-                setting="resolution", current=f"{enc.width}x{enc.height}", target=f"{stream.width}x{stream.height}"
+                setting="resolution", current=f"{enc.width}x{enc.height}", target=f"{stream.width}x{stream.height}",
+                cannot=_size_cannot(facts, enc, runs, stream.width, stream.height),
             )
         )
     if enc.fps is None or abs(enc.fps - stream.fps) > 0.5:
@@ -250,10 +311,8 @@ def _plan_encoder(facts: Facts, stream: StreamTarget, target: ProvisionTarget) -
                 setting="rate_control", current="CBR" if enc.constant_bitrate else "VBR", target=target.rate_control
             )
         )
-    if not changes:
-        return None
     how = "tr2:SetVideoEncoderConfiguration" if facts.media2 else "trt:SetVideoEncoderConfiguration"
-    return Step(name="encoder", how=how, changes=changes)
+    return _step("encoder", how, changes)
 
 
 def hostname_for(target: ProvisionTarget, site: SiteContext, n: int) -> str | None:
@@ -385,10 +444,11 @@ def _apply_step(
 
     target = profile.provision or ProvisionTarget()
     if step.name == "time":
-        manual = datetime.now(timezone.utc) if not site.ntp_servers else None
+        servers = ntp_servers_for(facts, target, site) if target.ntp else []
+        manual = datetime.now(timezone.utc) if not servers else None
         result = write.set_time(
             cam,
-            ntp_servers=site.ntp_servers if target.ntp else [],
+            ntp_servers=servers,
             timezone_candidates=target.timezones,
             manual_utc=manual,
         )
@@ -404,13 +464,14 @@ def _apply_step(
         stream = profile.main_stream
         enc = main_encoder(facts)
         assert enc is not None
+        cannot = {c.setting for c in step.changes if c.cannot}
         write.set_video_encoder(
             cam,
             facts,
             enc.token,
-            encoding=stream.codec,
-            width=stream.width,
-            height=stream.height,
+            encoding=None if "encoding" in cannot else stream.codec,
+            width=None if "resolution" in cannot else stream.width,
+            height=None if "resolution" in cannot else stream.height,
             fps=stream.fps,
             bitrate_kbps=stream.bitrate_kbps_max,
             gov_length=target.gov_length,
@@ -450,9 +511,9 @@ def provision_one(
         steps = plan(facts, profile, site, n, options)
         outcome.steps = steps
         if options.dry_run:
-            outcome.state = "planned" if steps else "no-op"
+            outcome.state = "planned" if actionable(steps) else "no-op"
             return outcome
-        if not steps:
+        if not actionable(steps):
             outcome.state = "no-op"
             facts = _verify(cam, outcome, profile, catalogue, site, n, options)
             _snapshot(cam, facts, outcome, options)
@@ -461,7 +522,7 @@ def provision_one(
         failed = False
         done: set[str] = set()
         while True:
-            pending = [s for s in plan(facts, profile, site, n, options) if s.name not in done]
+            pending = [s for s in actionable(plan(facts, profile, site, n, options)) if s.name not in done]
             if not pending:
                 break
             step = pending[0]
@@ -522,7 +583,8 @@ def _identify(outcome: CameraProvision, facts: Facts) -> None:
 def _mark(outcome: CameraProvision, name: str, status: Literal["done", "failed"], detail: str | None) -> None:
     for s in outcome.steps:
         if s.name == name:
-            s.status, s.detail = status, detail
+            # What the plan said it cannot do stays said after the rest of the step is done.
+            s.status, s.detail = status, detail if detail is not None or status == "failed" else s.detail
             return
     outcome.steps.append(Step(name=name, how="", changes=[], status=status, detail=detail))
 
@@ -539,11 +601,12 @@ def _verify(
     """Read everything back, look at the real stream, audit again; the facts read back."""
     facts = cam.read()
     left = plan(facts, profile, site, n, options)
+    # What the plan already said it cannot do is no verification problem: it was never tried.
     outcome.verify_problems = [
         f"{c.setting}: {c.current} -> {c.target}"
         for s in left
         for c in s.changes
-        if outcome.state != "no-op" or s.name != "centre-account"
+        if not c.cannot and (outcome.state != "no-op" or s.name != "centre-account")
     ]
     if options.verify_stream and facts.profiles and facts.profiles[0].stream_uri:
         from kitchencam.rtsp import describe
@@ -551,14 +614,14 @@ def _verify(
         try:
             check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password)
             outcome.rtsp = check.model_dump(exclude={"sdp"})
-            stream = profile.main_stream
-            if check.codec != stream.codec or (check.width, check.height) != (stream.width, stream.height):
+            codec, width, height = _expected_stream(profile.main_stream, facts, left)
+            if check.codec != codec or (check.width, check.height) != (width, height):
                 outcome.verify_problems.append(
                     _("RTSP stream: {codec} {w}x{h}, not {want}").format(
                         codec=check.codec,
                         w=check.width,
                         h=check.height,
-                        want=f"{stream.codec} {stream.width}x{stream.height}",
+                        want=f"{codec} {width}x{height}",
                     )
                 )
         except KitchencamError as exc:
@@ -566,10 +629,50 @@ def _verify(
     info = facts.device_info
     creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
     now = datetime.now(timezone.utc)
-    outcome.verdicts = audit(facts, profile, catalogue, [], now=now, credentials=creds)
+    outcome.verdicts = _not_fixed_here(audit(facts, profile, catalogue, [], now=now, credentials=creds),
+                                       profile, outcome.steps + left)
     outcome.texts = verdict_texts(outcome.verdicts, facts, profile, catalogue, [], now=now, credentials=creds)
     outcome.counts, outcome.overall = summarise(outcome.verdicts, kinds={"device", "catalogue"})
     return facts
+
+
+def _expected_stream(stream: StreamTarget, facts: Facts, left: list[Step]) -> tuple[str | None, int | None,
+                                                                                   int | None]:
+    """(codec, width, height) the main stream should run now: the profile's, except where the plan
+    said the camera cannot take it (then what the camera runs)."""
+    cannot = {c.setting for s in left if s.name == "encoder" for c in s.changes if c.cannot}
+    enc = main_encoder(facts)
+    codec = enc.encoding if "encoding" in cannot and enc else stream.codec
+    width, height = (enc.width, enc.height) if "resolution" in cannot and enc else (stream.width, stream.height)
+    return codec, width, height
+
+
+# The step that would fix each check's FAIL.
+_STEP_OF_CHECK = {"codec": "encoder", "main_stream": "encoder", "resolution": "encoder", "ntp": "time",
+                  "clock": "time", "timezone": "time", "ir": "imaging", "wdr": "imaging"}
+
+
+def _not_fixed_here(verdicts: list[Verdict], profile: Profile, steps: list[Step]) -> list[Verdict]:
+    """The verdicts after provisioning, without "kitchencam provision fixes this" where provisioning
+    just failed, or said it cannot: the reason is given instead."""
+    why: dict[str, str] = {}
+    for step in steps:
+        reason = step.detail if step.status in ("failed", "skipped") else " ".join(
+            dict.fromkeys(c.cannot for c in step.changes if c.cannot))
+        if reason and step.name not in why:
+            why[step.name] = reason
+    suffix = " " + _("kitchencam provision fixes this.")
+    out = []
+    for v in verdicts:
+        rule = profile.rule(v.rule)
+        name = _STEP_OF_CHECK.get(rule.check) if rule else None
+        if v.fixable_by_provision and name is not None and name in why:
+            detail = v.detail[: -len(suffix)] if v.detail.endswith(suffix) else v.detail
+            out.append(v.model_copy(update={"fixable_by_provision": False, "detail": detail + " " + _(
+                "kitchencam provision could not fix this on this camera: {why}").format(why=why[name])}))
+        else:
+            out.append(v)
+    return out
 
 
 def _snapshot(cam: _Camera, facts: Facts, outcome: CameraProvision, options: ProvisionOptions) -> None:

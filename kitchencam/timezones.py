@@ -15,11 +15,15 @@ string                 read as      why
 ``GMT+07:00``          UTC+07:00    vendor quirk, see below (Dahua writes this)
 ``GMT+7``              UTC+07:00    vendor quirk
 ``UTC+07:00``          UTC+07:00    vendor quirk
+``+07:00``             UTC+07:00    ISO 8601 offset, no name (``+00:00`` is UTC)
 ``(UTC+07:00) Hanoi``  UTC+07:00    the label web pages show
 ``Asia/Ho_Chi_Minh``   UTC+07:00    IANA name, when the system has the zone data
 ``CST-8:00:00``        UTC+08:00    POSIX: a Hikvision left at its Beijing factory zone
 ``GMT+08:00``          UTC+08:00    a Dahua left at its Beijing factory zone
 =====================  ===========  ==========================================================
+
+A bare signed offset with no name (``+07:00``, ``+0700``, ``-05:00``) is an ISO 8601 offset and
+is read the everyday way; an unsigned bare number (``7``) says nothing and is not read.
 
 The vendor quirk: when the zone's NAME is itself ``GMT``, ``UTC`` or ``UCT`` followed by a
 signed offset, the sign is read the everyday way (``GMT+07:00`` = seven hours ahead of UTC),
@@ -50,6 +54,8 @@ _OFFSET = r"(?P<sign>[+-])?(?P<h>\d{1,2})(?::?(?P<m>\d{2})(?::?(?P<s>\d{2}))?)?"
 _POSIX = re.compile(r"^(?P<name><[^<>]+>|[A-Za-z]{3,})" + _OFFSET + r"(?P<rest>.*)$")
 # "(UTC+07:00) Bangkok, Hanoi, Jakarta", "UTC +7", "GMT+07:00 Hanoi"
 _LABEL = re.compile(r"^\(?\s*(?P<name>GMT|UTC|UCT)\s*" + _OFFSET + r"\s*\)?(?P<rest>.*)$", re.IGNORECASE)
+# "+07:00", "+0700", "-05:00", "+00:00": ISO 8601, sign required.
+_ISO = re.compile(r"^(?P<sign>[+-])(?P<h>\d{2})(?::?(?P<m>\d{2}))?$")
 _DST_RULE = re.compile(r",(?:M\d|J?\d)")
 _BARE_UTC = frozenset({"GMT", "UTC", "UCT", "Z", "ZULU", "UNIVERSAL", "GMT0", "UTC0"})
 
@@ -108,6 +114,10 @@ def read_timezone(tz: str | None) -> TimezoneReading | None:
         return None
     if text.upper() in _BARE_UTC:
         return TimezoneReading(text, 0, "posix")
+    iso = _ISO.match(text)
+    if iso:
+        offset = _in_range(_minutes(iso.group("sign"), iso.group("h"), iso.group("m"), None))
+        return TimezoneReading(text, offset, "everyday") if offset is not None else None
     label = _LABEL.match(text)
     if label and label.group("h") is not None:
         offset = _in_range(_minutes(label.group("sign"), label.group("h"), label.group("m"), label.group("s")))

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from lxml import etree
 from requests.auth import HTTPDigestAuth
-from zeep import Client, Settings, Transport
+from zeep import Client, Plugin, Settings, Transport
 from zeep import exceptions as zeep_exc
 from zeep.wsdl import Document
 from zeep.wsse import utils as wsse_utils
@@ -45,7 +45,7 @@ from kitchencam.errors import (
     UsageError,
 )
 from kitchencam.i18n import _
-from kitchencam.onvif.faults import CallContext, classify
+from kitchencam.onvif.faults import CallContext, bad_reply, classify
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 
@@ -244,6 +244,48 @@ class UsernameTokenDigest:
         return f"UsernameTokenDigest(user={self.user!r})"
 
 
+# --- the reply as sent -------------------------------------------------------------------------
+
+_SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+_SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+class ReplyRecorder(Plugin):
+    """A zeep plugin keeping each thread's last reply envelope, as zeep parsed it.
+
+    zeep reads an xs:sequence by position: a firmware that sends ``Quality`` before
+    ``RateControl`` (or a vendor element first) gets its later elements dropped or pushed into
+    ``_value_1``. ``read.py`` reads the elements it needs from this envelope by local name
+    instead. Nothing is parsed again here: the envelope is the tree zeep's own parser built
+    (entities not resolved, no network), and replies zeep refused never reach ``ingress``.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def ingress(self, envelope: etree._Element, http_headers: Any, operation: Any) -> tuple[etree._Element, Any]:
+        self._local.envelope = envelope
+        return envelope, http_headers
+
+    def clear(self) -> None:
+        self._local.envelope = None
+
+    def response(self) -> etree._Element | None:
+        """The first element of the last reply's Body (``tr2:GetProfilesResponse``...), or None
+        when there was none or it was a SOAP Fault."""
+        envelope = getattr(self._local, "envelope", None)
+        if envelope is None:
+            return None
+        for ns in (_SOAP12_ENV, _SOAP11_ENV):
+            body = envelope.find(f"{{{ns}}}Body")
+            if body is not None:
+                first = next((c for c in body if isinstance(c.tag, str)), None)
+                if first is None or etree.QName(first).localname == "Fault":
+                    return None
+                return first
+        return None
+
+
 # --- addresses -----------------------------------------------------------------------------------
 
 def _netloc(host: str, port: int) -> str:
@@ -393,6 +435,7 @@ class OnvifCamera:
         self.camera_time: Any = None  # last GetSystemDateAndTime reply
         self.services: dict[str, ServiceEndpoint] = {}
         self._bound = _Bound()
+        self._replies = ReplyRecorder()
         self.device = DeviceService(self)
         self.media = MediaService(self)
         self.media2 = Media2Service(self)
@@ -484,6 +527,10 @@ class OnvifCamera:
     def has(self, spec: ServiceSpec) -> bool:
         return spec.namespace in self.services
 
+    def last_response(self) -> etree._Element | None:
+        """The raw response element of this thread's last call (see ``ReplyRecorder``)."""
+        return self._replies.response()
+
     # -- calls
 
     def _proxy(self, spec: ServiceSpec, authenticated: bool) -> Any:
@@ -498,9 +545,11 @@ class OnvifCamera:
                 raise _missing_service(self, spec)
             doc = wsdl_document(spec)
             if authenticated:
-                client = Client(doc, wsse=self._wsse, transport=self._transport, settings=_REPLY_SETTINGS)
+                client = Client(doc, wsse=self._wsse, transport=self._transport, settings=_REPLY_SETTINGS,
+                                plugins=[self._replies])
             else:
-                client = Client(doc, transport=self._anonymous_transport, settings=_REPLY_SETTINGS)
+                client = Client(doc, transport=self._anonymous_transport, settings=_REPLY_SETTINGS,
+                                plugins=[self._replies])
             proxy = client.create_service(spec.binding, xaddr)
             self._bound.proxies[key] = proxy
         return proxy
@@ -515,20 +564,28 @@ class OnvifCamera:
         proxy = self._proxy(spec, authenticated and self.authenticated)
         attempt = 0
         while True:
+            self._replies.clear()
+            ctx = CallContext(target=self.target, operation=operation,
+                              authenticated=authenticated and self.authenticated,
+                              clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
+                              device_service=spec is DEVICE,
+                              digest_tried=self.uses_http_digest)
             try:
-                return getattr(proxy, operation)(**kwargs)
+                result = getattr(proxy, operation)(**kwargs)
             except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
-                ctx = CallContext(target=self.target, operation=operation,
-                                  authenticated=authenticated and self.authenticated,
-                                  clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
-                                  device_service=spec is DEVICE,
-                                  digest_tried=self.uses_http_digest)
                 error = classify(exc, ctx)
                 if isinstance(error, DeviceTimeout) and attempt < self.retries:
                     attempt += 1
                     time.sleep(0.2 * attempt)
                     continue
                 raise error from exc
+            # zeep fills the expected response type from whatever element came back: another
+            # operation's response (ipycam 1.3.0 answers GetVideoEncoderConfigurations with a
+            # GetVideoEncoderConfigurationResponse) would read as an empty encoder, with no error.
+            response = self._replies.response()
+            if response is not None and etree.QName(response).localname != f"{operation}Response":
+                raise bad_reply(ctx, f"{etree.QName(response).localname} instead of {operation}Response")
+            return result
 
 
 def _is_fallback_worthy(exc: KitchencamError) -> bool:

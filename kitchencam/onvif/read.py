@@ -17,7 +17,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from kitchencam.errors import AuthFailed, KitchencamError, Unreachable
+from kitchencam.errors import AuthFailed, BadReply, DeviceFault, KitchencamError, NotSupported, Unreachable
+from kitchencam.i18n import _
 from kitchencam.models import (
     DeviceInfo,
     DeviceTime,
@@ -100,6 +101,91 @@ def _words(value: Any) -> list[str]:
     return [str(i) for i in items if str(i).strip()]
 
 
+# --- reading by local name: zeep objects and raw reply elements alike ------------------------------
+#
+# zeep reads an xs:sequence by position. Firmwares send elements in another order (``Quality``
+# before ``RateControl``), put a vendor element first, or leave out optional ones; zeep then
+# drops what follows or pushes it into ``_value_1``. The converters below take what is there by
+# its local name, in any order: from the raw response element (``OnvifCamera.last_response``,
+# the tree zeep's own entity-free parser built), or from a zeep object with ``_value_1`` searched.
+
+def _is_element(value: Any) -> bool:
+    return isinstance(value, etree._Element) and isinstance(value.tag, str)
+
+
+def _localname(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _one(obj: Any, name: str) -> Any:
+    """Child element or attribute ``name`` of ``obj``, wherever it sits among its siblings."""
+    if obj is None:
+        return None
+    if isinstance(obj, etree._Element):
+        if not isinstance(obj.tag, str):
+            return None
+        for child in obj:
+            if _is_element(child) and _localname(child) == name:
+                return child
+        return obj.get(name)
+    value = getattr(obj, name, None)
+    if value is not None:
+        return value
+    for raw in _list(getattr(obj, "_value_1", None)):
+        if _is_element(raw) and _localname(raw) == name:
+            return raw
+    return None
+
+
+def _all(obj: Any, name: str) -> list[Any]:
+    """Every child ``name`` of ``obj`` (a repeated element), in document order."""
+    if obj is None:
+        return []
+    if isinstance(obj, etree._Element):
+        return [c for c in obj if _is_element(c) and _localname(c) == name]
+    found = _list(getattr(obj, name, None))
+    return found + [r for r in _list(getattr(obj, "_value_1", None)) if _is_element(r) and _localname(r) == name]
+
+
+def _at(obj: Any, *names: str) -> Any:
+    for name in names:
+        obj = _one(obj, name)
+    return obj
+
+
+def _leaf(value: Any) -> Any:
+    """A raw element's text; anything else as it is."""
+    if isinstance(value, etree._Element):
+        return value.text.strip() if value.text and value.text.strip() else None
+    return value
+
+
+def _text(obj: Any, *names: str) -> Any:
+    return _leaf(_at(obj, *names))
+
+
+def _bool(value: Any) -> bool | None:
+    value = _leaf(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    return True if text in ("true", "1") else False if text in ("false", "0") else None
+
+
+def _items(reply: Any, name: str) -> list[Any]:
+    """The repeated children of a response: zeep hands them over as a list already."""
+    if isinstance(reply, etree._Element):
+        return _all(reply, name)
+    return _list(reply)
+
+
+def _inner(reply: Any, name: str) -> Any:
+    """The single child of a response (zeep unwraps it; a raw ``...Response`` element does not)."""
+    if isinstance(reply, etree._Element) and _localname(reply).endswith("Response"):
+        return _one(reply, name)
+    return reply
+
+
 # --- converters: one per reply -------------------------------------------------------------------
 
 def device_info_from(reply: Any) -> DeviceInfo:
@@ -173,17 +259,19 @@ def network_interfaces_from(reply: Any) -> list[NetworkInterface]:
 
 def _network_hosts(items: Any) -> list[str]:
     out = []
-    for host in _list(items):
-        value = _str(_get(host, "IPv4Address")) or _str(_get(host, "IPv6Address")) or _str(_get(host, "DNSname"))
+    for host in items:
+        value = (_str(_text(host, "IPv4Address")) or _str(_text(host, "IPv6Address"))
+                 or _str(_text(host, "DNSname")))
         if value:
             out.append(value)
     return out
 
 
 def ntp_from(reply: Any) -> Ntp:
-    from_dhcp = _get(reply, "FromDHCP")
-    manual = _network_hosts(_get(reply, "NTPManual"))
-    dhcp = _network_hosts(_get(reply, "NTPFromDHCP"))
+    info = _inner(reply, "NTPInformation")
+    from_dhcp = _bool(_one(info, "FromDHCP"))
+    manual = _network_hosts(_all(info, "NTPManual"))
+    dhcp = _network_hosts(_all(info, "NTPFromDHCP"))
     return Ntp(from_dhcp=from_dhcp, servers=(dhcp if from_dhcp else manual) or manual or dhcp)
 
 
@@ -203,12 +291,18 @@ def users_from(reply: Any) -> list[User]:
             for u in _list(reply)]
 
 
-def device_time_from(reply: Any, clock_offset_s: float | None) -> DeviceTime:
-    kind = _str(_get(reply, "DateTimeType"))
+def device_time_from(reply: Any, clock_offset_s: float | None, raw: Any = None) -> DeviceTime:
+    """GetSystemDateAndTime (zeep's object) -> DeviceTime; with ``raw`` (the response element of
+    the same reply) the type, time zone and DST are read from it by name, in any order."""
+    if isinstance(raw, etree._Element) and _localname(raw) == "GetSystemDateAndTimeResponse":
+        source = _one(raw, "SystemDateAndTime")
+    else:
+        source = reply
+    kind = _str(_text(source, "DateTimeType"))
     return DeviceTime(
         utc=camera_utc(reply),
-        timezone=_str(_get(reply, "TimeZone", "TZ")),
-        dst=_get(reply, "DaylightSavings"),
+        timezone=_str(_text(source, "TimeZone", "TZ")),
+        dst=_bool(_one(source, "DaylightSavings")),
         date_time_type=kind if kind in ("Manual", "NTP") else None,  # type: ignore[arg-type]
         clock_offset_s=round(clock_offset_s, 3) if clock_offset_s is not None else None,
     )
@@ -255,49 +349,51 @@ def media1_profiles_from(reply: Any) -> list[MediaProfile]:
 
 
 def media2_encoders_from(reply: Any) -> list[VideoEncoder]:
+    """tr2:GetVideoEncoderConfigurations (zeep's list, or the raw response element)."""
     out = []
-    for c in _list(reply):
-        rate = _get(c, "RateControl")
+    for c in _items(reply, "Configurations"):
+        rate = _one(c, "RateControl")
         out.append(VideoEncoder(
-            token=_str(_get(c, "token")) or "",
-            name=_str(_get(c, "Name")),
-            encoding=_str(_get(c, "Encoding")),
-            width=_int(_get(c, "Resolution", "Width")),
-            height=_int(_get(c, "Resolution", "Height")),
-            fps=_float(_get(rate, "FrameRateLimit")),
-            bitrate_kbps=_int(_get(rate, "BitrateLimit")),
-            gop=_int(_get(c, "GovLength")),
-            quality=_float(_get(c, "Quality")),
-            profile=_str(_get(c, "Profile")),
-            constant_bitrate=_get(rate, "ConstantBitRate"),
-            use_count=_int(_get(c, "UseCount")),
+            token=_str(_text(c, "token")) or "",
+            name=_str(_text(c, "Name")),
+            encoding=_str(_text(c, "Encoding")),
+            width=_int(_text(c, "Resolution", "Width")),
+            height=_int(_text(c, "Resolution", "Height")),
+            fps=_float(_text(rate, "FrameRateLimit")),
+            bitrate_kbps=_int(_text(rate, "BitrateLimit")),
+            gop=_int(_text(c, "GovLength")),
+            quality=_float(_text(c, "Quality")),
+            profile=_str(_text(c, "Profile")),
+            constant_bitrate=_bool(_one(rate, "ConstantBitRate")),
+            use_count=_int(_text(c, "UseCount")),
         ))
     return out
 
 
 def _media1_encoding_interval(rate: Any) -> int | None:
-    return _int(_get(rate, "EncodingInterval"))
+    return _int(_text(rate, "EncodingInterval"))
 
 
 def media1_encoders_from(reply: Any) -> list[VideoEncoder]:
+    """trt:GetVideoEncoderConfigurations (zeep's list, or the raw response element)."""
     out = []
-    for c in _list(reply):
-        rate = _get(c, "RateControl")
-        encoding = _str(_get(c, "Encoding"))
-        codec = _get(c, "H264") if encoding == "H264" else _get(c, "MPEG4") if encoding == "MPEG4" else None
+    for c in _items(reply, "Configurations"):
+        rate = _one(c, "RateControl")
+        encoding = _str(_text(c, "Encoding"))
+        codec = _one(c, "H264") if encoding == "H264" else _one(c, "MPEG4") if encoding == "MPEG4" else None
         out.append(VideoEncoder(
-            token=_str(_get(c, "token")) or "",
-            name=_str(_get(c, "Name")),
+            token=_str(_text(c, "token")) or "",
+            name=_str(_text(c, "Name")),
             encoding=encoding,
-            width=_int(_get(c, "Resolution", "Width")),
-            height=_int(_get(c, "Resolution", "Height")),
-            fps=_float(_get(rate, "FrameRateLimit")),
-            bitrate_kbps=_int(_get(rate, "BitrateLimit")),
-            gop=_int(_get(codec, "GovLength")),
-            quality=_float(_get(c, "Quality")),
-            profile=_str(_get(codec, "H264Profile")) or _str(_get(codec, "Mpeg4Profile")),
+            width=_int(_text(c, "Resolution", "Width")),
+            height=_int(_text(c, "Resolution", "Height")),
+            fps=_float(_text(rate, "FrameRateLimit")),
+            bitrate_kbps=_int(_text(rate, "BitrateLimit")),
+            gop=_int(_text(codec, "GovLength")),
+            quality=_float(_text(c, "Quality")),
+            profile=_str(_text(codec, "H264Profile")) or _str(_text(codec, "Mpeg4Profile")),
             encoding_interval=_media1_encoding_interval(rate),
-            use_count=_int(_get(c, "UseCount")),
+            use_count=_int(_text(c, "UseCount")),
         ))
     return out
 
@@ -318,13 +414,14 @@ def _embedded_encoders(configs: Iterable[Any],
 
 def media2_profile_encoders_from(reply: Any) -> list[VideoEncoder]:
     """tr2:GetProfiles with Type=All embeds each profile's tr2:VideoEncoder configuration."""
-    return _embedded_encoders((_get(p, "Configurations", "VideoEncoder") for p in _list(reply)),
+    return _embedded_encoders((_at(p, "Configurations", "VideoEncoder") for p in _items(reply, "Profiles")),
                               media2_encoders_from)
 
 
 def media1_profile_encoders_from(reply: Any) -> list[VideoEncoder]:
     """trt:GetProfiles embeds each profile's tt:VideoEncoderConfiguration, where it has one."""
-    return _embedded_encoders((_get(p, "VideoEncoderConfiguration") for p in _list(reply)), media1_encoders_from)
+    return _embedded_encoders((_one(p, "VideoEncoderConfiguration") for p in _items(reply, "Profiles")),
+                              media1_encoders_from)
 
 
 def merge_encoders(dedicated: list[VideoEncoder], embedded: list[VideoEncoder]) -> list[VideoEncoder]:
@@ -337,10 +434,10 @@ def merge_encoders(dedicated: list[VideoEncoder], embedded: list[VideoEncoder]) 
     return dedicated + [e for e in embedded if e.token not in known]
 
 
-def _resolutions(items: Any) -> list[Resolution]:
+def _resolutions(items: Iterable[Any]) -> list[Resolution]:
     out = []
-    for r in _list(items):
-        w, h = _int(_get(r, "Width")), _int(_get(r, "Height"))
+    for r in items:
+        w, h = _int(_text(r, "Width")), _int(_text(r, "Height"))
         if w and h:
             out.append(Resolution(width=w, height=h))
     return out
@@ -349,97 +446,96 @@ def _resolutions(items: Any) -> list[Resolution]:
 def media2_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
                                 profile_token: str | None = None) -> EncoderOptions:
     options = []
-    for o in _list(reply):
-        gov = _numbers(_get(o, "GovLengthRange"))
-        fps = _numbers(_get(o, "FrameRatesSupported"))
+    for o in _items(reply, "Options"):
+        gov = _numbers(_text(o, "GovLengthRange"))
+        fps = _numbers(_text(o, "FrameRatesSupported"))
         options.append(EncodingOptions(
-            encoding=_str(_get(o, "Encoding")) or "",
-            resolutions=_resolutions(_get(o, "ResolutionsAvailable")),
+            encoding=_str(_text(o, "Encoding")) or "",
+            resolutions=_resolutions(_all(o, "ResolutionsAvailable")),
             fps_min=min(fps) if fps else None,
             fps_max=max(fps) if fps else None,
             fps_list=fps,
-            bitrate_min_kbps=_int(_get(o, "BitrateRange", "Min")),
-            bitrate_max_kbps=_int(_get(o, "BitrateRange", "Max")),
+            bitrate_min_kbps=_int(_text(o, "BitrateRange", "Min")),
+            bitrate_max_kbps=_int(_text(o, "BitrateRange", "Max")),
             gov_min=int(gov[0]) if gov else None,
             gov_max=int(gov[-1]) if gov else None,
-            quality_min=_float(_get(o, "QualityRange", "Min")),
-            quality_max=_float(_get(o, "QualityRange", "Max")),
-            profiles=_words(_get(o, "ProfilesSupported")),
-            constant_bitrate_supported=_get(o, "ConstantBitRateSupported"),
+            quality_min=_float(_text(o, "QualityRange", "Min")),
+            quality_max=_float(_text(o, "QualityRange", "Max")),
+            profiles=_words(_text(o, "ProfilesSupported")),
+            constant_bitrate_supported=_bool(_one(o, "ConstantBitRateSupported")),
         ))
     return EncoderOptions(encoder_token=encoder_token, profile_token=profile_token, options=options)
-
-
-_TT = "{http://www.onvif.org/ver10/schema}"
 
 
 def _extension_bitrate(ext: Any, key: str) -> tuple[int | None, int | None]:
     """(min, max) BitrateRange of one codec in a Media1 tt:VideoEncoderOptionsExtension.
 
     The extension starts with an unbounded xs:any that zeep fills greedily, so the JPEG/H264
-    elements after it arrive as raw lxml elements in ``_value_1`` (as in GetCapabilities).
+    elements after it arrive as raw lxml elements in ``_value_1`` (as in GetCapabilities);
+    ``_at`` finds them there, or in the raw reply, by name.
     """
-    extended = _get(ext, key)
-    if extended is not None:
-        return _int(_get(extended, "BitrateRange", "Min")), _int(_get(extended, "BitrateRange", "Max"))
-    for raw in _list(_get(ext, "_value_1")):
-        if isinstance(raw, etree._Element) and etree.QName(raw).localname == key:
-            return (_int(raw.findtext(f"{_TT}BitrateRange/{_TT}Min")),
-                    _int(raw.findtext(f"{_TT}BitrateRange/{_TT}Max")))
-    return None, None
+    extended = _one(ext, key)
+    return _int(_text(extended, "BitrateRange", "Min")), _int(_text(extended, "BitrateRange", "Max"))
 
 
 def media1_encoder_options_from(reply: Any, *, encoder_token: str | None = None,
                                 profile_token: str | None = None) -> EncoderOptions:
-    quality = _get(reply, "QualityRange")
-    ext = _get(reply, "Extension")
+    reply = _inner(reply, "Options")
+    quality = _one(reply, "QualityRange")
+    ext = _one(reply, "Extension")
     options = []
     for encoding, key, profiles_key in (("JPEG", "JPEG", None), ("MPEG4", "MPEG4", "Mpeg4ProfilesSupported"),
                                         ("H264", "H264", "H264ProfilesSupported")):
-        base = _get(reply, key)
+        base = _one(reply, key)
         if base is None:
             continue
         # The Extension repeats the codec with BitrateRange added.
         bitrate_min, bitrate_max = _extension_bitrate(ext, key)
         options.append(EncodingOptions(
             encoding=encoding,
-            resolutions=_resolutions(_get(base, "ResolutionsAvailable")),
-            fps_min=_float(_get(base, "FrameRateRange", "Min")),
-            fps_max=_float(_get(base, "FrameRateRange", "Max")),
+            resolutions=_resolutions(_all(base, "ResolutionsAvailable")),
+            fps_min=_float(_text(base, "FrameRateRange", "Min")),
+            fps_max=_float(_text(base, "FrameRateRange", "Max")),
             bitrate_min_kbps=bitrate_min,
             bitrate_max_kbps=bitrate_max,
-            gov_min=_int(_get(base, "GovLengthRange", "Min")),
-            gov_max=_int(_get(base, "GovLengthRange", "Max")),
-            quality_min=_float(_get(quality, "Min")),
-            quality_max=_float(_get(quality, "Max")),
-            profiles=[str(p) for p in _list(_get(base, profiles_key))] if profiles_key else [],
+            gov_min=_int(_text(base, "GovLengthRange", "Min")),
+            gov_max=_int(_text(base, "GovLengthRange", "Max")),
+            quality_min=_float(_text(quality, "Min")),
+            quality_max=_float(_text(quality, "Max")),
+            profiles=[p for p in (_str(_leaf(v)) for v in _all(base, profiles_key)) if p] if profiles_key else [],
         ))
     return EncoderOptions(encoder_token=encoder_token, profile_token=profile_token, options=options)
 
 
+def _texts(items: Iterable[Any]) -> list[str]:
+    return [t for t in (_str(_leaf(i)) for i in items) if t]
+
+
 def imaging_from(settings: Any, options: Any, video_source_token: str) -> Imaging:
-    wdr = _get(settings, "WideDynamicRange")
+    settings = _inner(settings, "ImagingSettings")
+    options = _inner(options, "ImagingOptions")
+    wdr = _one(settings, "WideDynamicRange")
     opts = None
     if options is not None:
         opts = ImagingOptions(
-            wdr_modes=[str(m) for m in _list(_get(options, "WideDynamicRange", "Mode"))],
-            wdr_level_min=_float(_get(options, "WideDynamicRange", "Level", "Min")),
-            wdr_level_max=_float(_get(options, "WideDynamicRange", "Level", "Max")),
-            ir_cut_modes=[str(m) for m in _list(_get(options, "IrCutFilterModes"))],
-            brightness_min=_float(_get(options, "Brightness", "Min")),
-            brightness_max=_float(_get(options, "Brightness", "Max")),
-            backlight_modes=[str(m) for m in _list(_get(options, "BacklightCompensation", "Mode"))],
+            wdr_modes=_texts(_all(_one(options, "WideDynamicRange"), "Mode")),
+            wdr_level_min=_float(_text(options, "WideDynamicRange", "Level", "Min")),
+            wdr_level_max=_float(_text(options, "WideDynamicRange", "Level", "Max")),
+            ir_cut_modes=_texts(_all(options, "IrCutFilterModes")),
+            brightness_min=_float(_text(options, "Brightness", "Min")),
+            brightness_max=_float(_text(options, "Brightness", "Max")),
+            backlight_modes=_texts(_all(_one(options, "BacklightCompensation"), "Mode")),
         )
     return Imaging(
         video_source_token=video_source_token,
-        wdr_mode=_str(_get(wdr, "Mode")),
-        wdr_level=_float(_get(wdr, "Level")),
-        ir_cut_filter=_str(_get(settings, "IrCutFilter")),
-        brightness=_float(_get(settings, "Brightness")),
-        contrast=_float(_get(settings, "Contrast")),
-        color_saturation=_float(_get(settings, "ColorSaturation")),
-        sharpness=_float(_get(settings, "Sharpness")),
-        backlight_mode=_str(_get(settings, "BacklightCompensation", "Mode")),
+        wdr_mode=_str(_text(wdr, "Mode")),
+        wdr_level=_float(_text(wdr, "Level")),
+        ir_cut_filter=_str(_text(settings, "IrCutFilter")),
+        brightness=_float(_text(settings, "Brightness")),
+        contrast=_float(_text(settings, "Contrast")),
+        color_saturation=_float(_text(settings, "ColorSaturation")),
+        sharpness=_float(_text(settings, "Sharpness")),
+        backlight_mode=_str(_text(settings, "BacklightCompensation", "Mode")),
         options=opts,
     )
 
@@ -465,6 +561,22 @@ class _Reader:
                 operation=operation, code=exc.code, message=str(exc), subcode=getattr(exc, "subcode", None)))
             return None
 
+    def raw(self, call: Callable[[], Any]) -> Any:
+        """``call()``'s reply as the raw response element when there is one (read by local name,
+        in any order), else zeep's object."""
+        reply, element = self.both(call)
+        return element if element is not None else reply
+
+    def both(self, call: Callable[[], Any]) -> tuple[Any, Any]:
+        """(zeep's object, the raw response element or zeep's object again)."""
+        reply = call()
+        element = self.camera.last_response()
+        return reply, element if element is not None else reply
+
+    def record(self, operation: str, exc: KitchencamError, message: str | None = None) -> None:
+        self.facts.read_errors.append(ReadError(operation=operation, code=exc.code, message=message or str(exc),
+                                                subcode=getattr(exc, "subcode", None)))
+
     def unsupported(self, operation: str) -> bool:
         """True once ``operation`` failed as NotSupported: asking again per token is pointless."""
         return any(e.operation == operation and e.code == "NotSupported" for e in self.facts.read_errors)
@@ -480,15 +592,17 @@ def read_facts(camera: OnvifCamera) -> Facts:
                   auth="ws-usernametoken" if camera.authenticated else "none")
     reader = _Reader(camera, facts)
 
+    time_raw = None
     try:
         camera.measure_clock()
+        time_raw = camera.last_response()
     except Unreachable:
         raise
     except KitchencamError as exc:  # a garbled/faulted time reply must not stop the read
         facts.read_errors.append(ReadError(operation="tds:GetSystemDateAndTime", code=exc.code,
                                            message=str(exc), subcode=getattr(exc, "subcode", None)))
     if camera.camera_time is not None:
-        facts.time = device_time_from(camera.camera_time, camera.clock_offset_s)
+        facts.time = device_time_from(camera.camera_time, camera.clock_offset_s, time_raw)
 
     # The first authenticated call: a refused login or a dead device stops everything here.
     try:
@@ -507,13 +621,14 @@ def read_facts(camera: OnvifCamera) -> Facts:
     facts.network_interfaces = reader.attempt(
         "tds:GetNetworkInterfaces", lambda: network_interfaces_from(dev.get_network_interfaces())) or []
     facts.hostname = reader.attempt("tds:GetHostname", lambda: _hostname(dev.get_hostname()))
-    facts.ntp = reader.attempt("tds:GetNTP", lambda: ntp_from(dev.get_ntp()))
+    facts.ntp = reader.attempt("tds:GetNTP", lambda: ntp_from(reader.raw(dev.get_ntp)))
     facts.dns = reader.attempt("tds:GetDNS", lambda: dns_from(dev.get_dns()))
     facts.dynamic_dns = reader.attempt("tds:GetDynamicDNS", lambda: _dynamic_dns(dev.get_dynamic_dns()))
     facts.users = reader.attempt("tds:GetUsers", lambda: users_from(dev.get_users())) or []
 
     if camera.has(MEDIA2):
-        _read_media2(reader)
+        if not _read_media2(reader):
+            _read_media1(reader)
     elif camera.has(MEDIA):
         _read_media1(reader)
     else:
@@ -550,23 +665,74 @@ _MEDIA1 = _MediaReading("trt", media1_profiles_from, media1_profile_encoders_fro
                         media1_encoder_options_from, lambda reply: _str(_get(reply, "Uri")))
 
 
-def _read_media2(reader: _Reader) -> None:
+def _read_media2(reader: _Reader) -> bool:
+    """Media2; False when its profiles could not be listed and Media1 is there to read instead."""
+    camera = reader.camera
+    service = camera.media2
+    refused: list[KitchencamError] = []
+
+    def get_profiles() -> Any:
+        # Some firmwares answer GetProfiles with Type=All by HTTP 500 or a fault: ask again
+        # without Type (then only the profiles and their tokens come back).
+        # A camera that says the action itself is not supported is not asked again.
+        try:
+            return reader.both(service.get_profiles)
+        except (DeviceFault, BadReply) as exc:
+            refused.append(exc)
+        try:
+            return reader.both(lambda: service.get_profiles(types=()))
+        except (DeviceFault, BadReply, NotSupported) as exc:
+            refused.append(exc)
+            raise refused[0] from exc
+
+    try:
+        reply = get_profiles()
+    except KitchencamError as exc:
+        if len(refused) == 2 and camera.has(MEDIA):
+            reader.record("tr2:GetProfiles", exc, _(
+                "{target} refused its list of media profiles over ONVIF Media2, with Type=All and without it "
+                "({reason}); it was read over Media1 instead, where H.265 cannot be seen or set. Update the "
+                "camera's firmware.").format(target=camera.target, reason=exc.message))
+            return False
+        if len(refused) == 2:
+            reader.record("tr2:GetProfiles", exc, _(
+                "{target} refused its list of media profiles over ONVIF Media2, with Type=All and without it "
+                "({reason}), and has no Media1 service: no stream address could be read. Update the camera's "
+                "firmware, or read the stream address in its web page.").format(target=camera.target,
+                                                                              reason=exc.message))
+        else:
+            reader.record("tr2:GetProfiles", exc)
+        reply = None
     reader.facts.media2 = True
-    _read_media(reader, reader.camera.media2, _MEDIA2)
+    _read_media(reader, service, _MEDIA2, reply)
+    return True
 
 
 def _read_media1(reader: _Reader) -> None:
-    _read_media(reader, reader.camera.media, _MEDIA1)
+    try:
+        reply = reader.both(reader.camera.media.get_profiles)
+    except KitchencamError as exc:
+        reader.record("trt:GetProfiles", exc)
+        reply = None
+    _read_media(reader, reader.camera.media, _MEDIA1, reply)
 
 
-def _read_media(reader: _Reader, service: Any, how: _MediaReading) -> None:
+def _read_media(reader: _Reader, service: Any, how: _MediaReading, profiles_reply: Any) -> None:
+    """Everything after GetProfiles (``profiles_reply``: None when it failed, already recorded)."""
     facts, p = reader.facts, how.prefix
-
-    def profiles_and_encoders() -> tuple[list[MediaProfile], list[VideoEncoder]]:
-        reply = service.get_profiles()
-        return how.profiles_from(reply), how.profile_encoders_from(reply)
-
-    facts.profiles, embedded = reader.attempt(f"{p}:GetProfiles", profiles_and_encoders) or ([], [])
+    if profiles_reply is not None:
+        # The profiles' own converters read zeep objects; the raw element is read by name.
+        zeep_reply, raw_reply = profiles_reply
+        facts.profiles = how.profiles_from(zeep_reply)
+        embedded = how.profile_encoders_from(raw_reply)
+        if not facts.profiles:
+            facts.read_errors.append(ReadError(
+                operation=f"{p}:GetProfiles", code="BadReply",
+                message=_("{target} listed no media profiles, so it has no stream address to give. Create a "
+                          "stream profile in the camera's web page, or reset its video settings.").format(
+                              target=reader.camera.target)))
+    else:
+        embedded = []
     facts.video_sources = reader.attempt(
         f"{p}:GetVideoSourceConfigurations",
         lambda: video_source_configs_from(service.get_video_source_configurations())) or []
@@ -575,11 +741,11 @@ def _read_media(reader: _Reader, service: Any, how: _MediaReading) -> None:
     # stays a ReadError.
     dedicated = reader.attempt(
         f"{p}:GetVideoEncoderConfigurations",
-        lambda: how.encoders_from(service.get_video_encoder_configurations())) or []
+        lambda: how.encoders_from(reader.raw(service.get_video_encoder_configurations))) or []
     facts.encoders = merge_encoders(dedicated, embedded)
 
     def options(token: str) -> EncoderOptions:
-        reply = service.get_video_encoder_configuration_options(configuration_token=token)
+        reply = reader.raw(lambda: service.get_video_encoder_configuration_options(configuration_token=token))
         return how.options_from(reply, encoder_token=token)
 
     _read_per_token(reader, f"{p}:GetVideoEncoderConfigurationOptions", [e.token for e in facts.encoders],
@@ -614,10 +780,11 @@ def _read_imaging(reader: _Reader) -> None:
         reader.attempt("timg:GetImagingSettings", lambda: camera.imaging.get_imaging_settings(sources[0]))
         return
     for token in sources:
-        settings = reader.attempt("timg:GetImagingSettings", partial(camera.imaging.get_imaging_settings, token))
+        settings = reader.attempt("timg:GetImagingSettings",
+                                  partial(reader.raw, partial(camera.imaging.get_imaging_settings, token)))
         if settings is None:
             continue
-        options = reader.attempt("timg:GetOptions", partial(camera.imaging.get_options, token))
+        options = reader.attempt("timg:GetOptions", partial(reader.raw, partial(camera.imaging.get_options, token)))
         facts.imaging.append(imaging_from(settings, options, token))
 
 
@@ -642,7 +809,7 @@ def read_identity(xaddr: str, *, user: str | None = None, password: str | None =
         time: DeviceTime | None = None
         try:
             camera.measure_clock()
-            time = device_time_from(camera.camera_time, camera.clock_offset_s)
+            time = device_time_from(camera.camera_time, camera.clock_offset_s, camera.last_response())
         except Unreachable:
             raise
         except KitchencamError as exc:
@@ -664,4 +831,4 @@ def read_time(host: str, port: int = 80, *, timeouts: Timeouts = DEFAULT_TIMEOUT
     """The camera's clock, unauthenticated (for discovery). Raises Unreachable/BadReply/..."""
     with OnvifCamera(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", timeouts=timeouts) as camera:
         camera.measure_clock()
-        return device_time_from(camera.camera_time, camera.clock_offset_s)
+        return device_time_from(camera.camera_time, camera.clock_offset_s, camera.last_response())

@@ -222,14 +222,9 @@ def test_reader_gets_profiles_encoders_and_stream_uris(start_peer) -> None:
     assert failed["timg:GetImagingSettings"] == "NotSupported"  # no imaging service advertised
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kitchencam defect: ipycam 1.3.0 answers trt:GetVideoEncoderConfigurations and "
-    "trt:GetVideoEncoderConfigurationOptions with a trt:GetVideoEncoderConfigurationResponse (wrong "
-    "element). zeep keeps the expected type with Configurations=[] / Options=None and the unknown "
-    "element in _raw_elements; kitchencam reads that as one encoder with token '' and every field None, "
-    "and as EncoderOptions(options=[]) for each encoder, with no ReadError: the codec rule then says "
-    "'offers ?' without a reason. A reply whose Body element is not the operation's response should be a "
-    "classified malformed reply (fix in kitchencam/onvif/client.py, checking the response QName)."))
+# ipycam 1.3.0 answers trt:GetVideoEncoderConfigurations and GetVideoEncoderConfigurationOptions with
+# a trt:GetVideoEncoderConfigurationResponse (a defect in the peer). zeep fills the expected type from
+# it; kitchencam checks the response element's name and reports a malformed reply instead.
 def test_reply_of_the_wrong_element_is_an_error_not_an_empty_encoder(start_peer) -> None:
     peer = start_peer("127.0.120.14", username=USER, password=PASSWORD)
     with OnvifCamera(peer.target, user=USER, password=PASSWORD, timeouts=FAST) as camera:

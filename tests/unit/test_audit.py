@@ -244,10 +244,14 @@ def test_codec_running_h264_without_the_options_is_unknown_with_the_reason(read_
     # Not running H.265 and the options unread: "not switched on" and "cannot" look alike.
     facts = without_options(read_personas, "dahua-wizsense2")
     verdicts = judge(read_personas, profile, catalogue, "dahua-wizsense2", facts=facts)
-    for rule in ("codec", "resolution"):
-        assert verdicts[rule].status == "UNKNOWN", rule
-        assert OPTIONS_REFUSED.message in verdicts[rule].detail
+    assert verdicts["codec"].status == "UNKNOWN"
+    assert OPTIONS_REFUSED.message in verdicts["codec"].detail
     assert verdicts["main-stream"].status == "FAIL"  # what runs is still judged
+    # A main stream running at the size asked for proves the sensor: no options needed.
+    resolution = verdicts["resolution"]
+    assert (resolution.status, resolution.evidence) == ("PASS", "device")
+    assert resolution.seen is not None
+    assert resolution.seen.startswith("runs ")
 
 
 def test_encoders_from_the_profiles_are_named_as_the_source(read_personas, profile, catalogue):

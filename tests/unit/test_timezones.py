@@ -63,3 +63,32 @@ def test_formatting():
     assert posix_tz(0) == "UTC0"
     for minutes in (420, 330, -300, 0):
         assert utc_offset_minutes(posix_tz(minutes)) == minutes
+
+
+@pytest.mark.parametrize(("tz", "minutes", "convention", "dst"), [
+    ("+00:00", 0, "everyday", False),  # ISO 8601 offsets, no zone name
+    ("+07:00", 420, "everyday", False),
+    ("+0700", 420, "everyday", False),
+    ("-05:00", -300, "everyday", False),
+    ("UTC+7", 420, "everyday", False),
+    ("GMT+07:00", 420, "everyday", False),
+    ("CST-7:00:00", 420, "posix", False),
+    ("KRAT-07:00", 420, "posix", False),
+    ("<+07>-7", 420, "posix", False),
+    ("ICT-7", 420, "posix", False),
+    ("<+07>-07:00", 420, "posix", False),
+    # POSIX with DST rules: the standard offset, and the DST flagged
+    ("CST-7:00:00DST01:00:00,M3.2.0/02:00:00,M11.1.0/02:00:00", 420, "posix", True),
+    ("EET-2EEST,M3.5.0/3,M10.5.0/4", 120, "posix", True),
+    ("<-03>3<-02>,M3.5.0/-2,M10.5.0/-1", -180, "posix", True),
+    ("GMT+01:00BST,M3.5.0,M10.5.0", 60, "everyday", True),
+])
+def test_every_field_form_is_read_by_offset(tz, minutes, convention, dst):
+    reading = read_timezone(tz)
+    assert reading is not None, tz
+    assert (reading.offset_minutes, reading.convention, reading.has_dst) == (minutes, convention, dst)
+
+
+@pytest.mark.parametrize("tz", ["+7", "+25:00", "+07:99", "07:00"])
+def test_bare_offsets_need_a_sign_and_two_digit_hours(tz):
+    assert utc_offset_minutes(tz) is None
