@@ -108,6 +108,10 @@ class MediaProfile(_Model):
     encoder_token: str | None = None
     stream_uri: str | None = None
     snapshot_uri: str | None = None
+    # Set when the camera named another host and kitchencam moved the URI onto the camera's own
+    # address (kitchencam/uriscope.py): what the camera said, without user info.
+    stream_uri_advertised: str | None = None
+    snapshot_uri_advertised: str | None = None
 
 
 class VideoEncoder(_Model):
@@ -249,6 +253,11 @@ class CredentialFacts(_Model):
     user: str
     vendor_default: bool
     matched: str | None = None  # which known default matched, e.g. "admin / admin (Dahua before 2017)"
+    #: The camera accepted this login on a call that needs one (not only anonymous calls).
+    login_proven: bool = True
+    #: One deliberately wrong, random password: True accepted (FAIL), False refused, None not tried.
+    accepts_any_password: bool | None = None
+    probe_note: str | None = None  # why the probe was not made or could not tell
 
 
 class Verdict(_Model):

@@ -41,6 +41,7 @@ from kitchencam.models import (
     VideoSourceConfig,
 )
 from kitchencam.onvif.client import DEFAULT_TIMEOUTS, IMAGING, MEDIA, MEDIA2, OnvifCamera, Timeouts, camera_utc
+from kitchencam.uriscope import confine_profile_uris
 
 T = TypeVar("T")
 
@@ -518,6 +519,8 @@ def read_facts(camera: OnvifCamera) -> Facts:
         _read_media1(reader)
     else:
         reader.attempt("tr2:GetProfiles", camera.media2.get_profiles)  # records NotSupported
+    # Stream and snapshot URIs naming another host are moved onto the camera (never sent our login).
+    confine_profile_uris(facts, camera.host, camera.device_xaddr)
     _read_imaging(reader)
     if camera.uses_http_digest:
         facts.auth = "http-digest"
