@@ -24,9 +24,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from kitchencam.errors import AuthFailed
 from kitchencam.i18n import _
+from kitchencam.models import LoginEvidence
 
 #: Refused logins allowed per camera per run (Hikvision locks after 5).
 MAX_REFUSED = 2
@@ -45,6 +47,7 @@ class _Host:
     stopped_at: str | None = None  # the refused call that stopped logins to this host
     in_flight: int = 0
     probed: bool = False
+    probe_result: bool | None = None  # the wrong-password probe: True accepted, False refused
 
 
 class Attempt:
@@ -122,6 +125,16 @@ class LoginBudget:
             state.probed = True
             return True
 
+    def probe_result(self, host: str) -> tuple[bool, bool | None]:
+        """(probed already, its result) for ``host``: a second check in one run reuses the answer."""
+        with self._cond:
+            state = self._state(host)
+            return state.probed, state.probe_result
+
+    def record_probe(self, host: str, result: bool | None) -> None:
+        with self._cond:
+            self._state(host).probe_result = result
+
     def refused_calls(self, host: str) -> list[str]:
         with self._cond:
             return list(self._state(host).refused)
@@ -162,3 +175,19 @@ def refusal_hint(host: str, call: str) -> str:
     """What to add to an AuthFailed: which call was refused, and that kitchencam stopped there."""
     return _("Refused at {call}. kitchencam tries no other login on {host} in this run, so the camera "
              "does not lock the account.").format(call=call, host=host)
+
+
+def login_evidence(camera: Any) -> LoginEvidence:
+    """After a read of ``camera`` (an ``OnvifCamera``): was the login proven, and does a wrong one pass?
+
+    Makes the one wrong-password probe (``OnvifCamera.probe_any_password``) when the login was
+    proven and the budget has room; never any other password.
+    """
+    if not camera.authenticated:
+        return LoginEvidence(proven=False, probe_note=_("no user name and password were given"))
+    if not camera.login_proven:
+        return LoginEvidence(proven=False, probe_note=_("the camera never accepted the login on a call that needs one"))
+    result = camera.probe_any_password()
+    note = None if result is not None else _(
+        "no room left for it in this run's login budget, or the camera gave no clear answer")
+    return LoginEvidence(proven=True, accepts_any_password=result, probe_note=note)

@@ -182,6 +182,14 @@ class Imaging(_Model):
     options: ImagingOptions | None = None
 
 
+class LoginEvidence(_Model):
+    """What the camera showed about logins while it was read (kitchencam/logins.py). No password."""
+
+    proven: bool  # it accepted the login on a call that needs one (not only PRE_AUTH calls)
+    accepts_any_password: bool | None = None  # one random wrong password: True accepted, False refused
+    probe_note: str | None = None  # why the wrong-password probe was not made or told nothing
+
+
 class Facts(_Model):
     """Everything read from one camera in one pass."""
 
@@ -206,6 +214,7 @@ class Facts(_Model):
     encoder_options: list[EncoderOptions] = Field(default_factory=list)
     imaging: list[Imaging] = Field(default_factory=list)  # one per video source
     read_errors: list[ReadError] = Field(default_factory=list)
+    login: LoginEvidence | None = None  # set by check/provision after the read
 
     def error_for(self, operation: str) -> ReadError | None:
         """The failure of ``operation``, if it failed (audit turns it into UNKNOWN)."""

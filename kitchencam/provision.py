@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, credential_facts, main_encoder, summarise, verdict_texts
+from kitchencam.audit import audit, main_encoder, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import Facts, Verdict
@@ -563,8 +563,11 @@ def _verify(
                 )
         except KitchencamError as exc:
             outcome.verify_problems.append(_("RTSP check failed: {message}").format(message=exc.message))
-    info = facts.device_info
-    creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
+    from kitchencam.check import credentials_of
+    from kitchencam.logins import login_evidence
+
+    facts.login = login_evidence(cam.session)
+    creds = credentials_of(facts, options.user, options.password, profile)
     now = datetime.now(timezone.utc)
     outcome.verdicts = audit(facts, profile, catalogue, [], now=now, credentials=creds)
     outcome.texts = verdict_texts(outcome.verdicts, facts, profile, catalogue, [], now=now, credentials=creds)

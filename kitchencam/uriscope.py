@@ -74,7 +74,7 @@ def without_userinfo(uri: str) -> str:
 
 def _port(parts: object) -> int | None:
     try:
-        return parts.port  # type: ignore[attr-defined, no-any-return]
+        return parts.port  # type: ignore[attr-defined]
     except ValueError:
         return None
 

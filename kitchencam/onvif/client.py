@@ -612,8 +612,17 @@ class OnvifCamera:
         """
         if not self.authenticated or not self._login.proven or self.user is None:
             return None
+        probed, result = BUDGET.probe_result(self.host)
+        if probed:
+            return result
         if not BUDGET.claim_probe(self.host):
             return None
+        result = self._probe_once()
+        BUDGET.record_probe(self.host, result)
+        return result
+
+    def _probe_once(self) -> bool | None:
+        assert self.user is not None
         wrong = secrets.token_urlsafe(18)
         probe = OnvifCamera(self.device_xaddr, user=self.user, password=wrong, timeouts=self.timeouts, retries=0)
         probe._login.probe = True
