@@ -549,7 +549,9 @@ def _verify(
         from kitchencam.rtsp import describe
 
         try:
-            check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password)
+            # read_facts moved a stream URI naming another host onto the camera; describe() checks again.
+            check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password,
+                             camera_host=cam.session.host)
             outcome.rtsp = check.model_dump(exclude={"sdp"})
             stream = profile.main_stream
             if check.codec != stream.codec or (check.width, check.height) != (stream.width, stream.height):
@@ -594,7 +596,7 @@ def _snapshot(cam: _Camera, facts: Facts, outcome: CameraProvision, options: Pro
         if main is not None and main.snapshot_uri:
             # read_facts already asked for it: no second SOAP call.
             picture = fetch_snapshot(main.snapshot_uri, user=options.user, password=options.password,
-                                     timeouts=timeouts, operation=source)
+                                     timeouts=timeouts, operation=source, camera_host=cam.session.host)
         else:
             picture = take_snapshot(cam.session, user=options.user, password=options.password,
                                     profile_token=main.token if main else None, timeouts=timeouts)
