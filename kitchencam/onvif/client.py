@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import re
 import secrets
 import threading
 import time
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from lxml import etree
 from requests.auth import HTTPDigestAuth
+from requests.utils import parse_dict_header
 from zeep import Client, Settings, Transport
 from zeep import exceptions as zeep_exc
 from zeep.wsdl import Document
@@ -98,6 +100,8 @@ IMAGING = ServiceSpec("imaging", "http://www.onvif.org/ver20/imaging/wsdl",
 DEVICEIO = ServiceSpec("deviceio", "http://www.onvif.org/ver10/deviceIO/wsdl",
                        "ver10/deviceio.wsdl", "{http://www.onvif.org/ver10/deviceIO/wsdl}DeviceIOBinding")
 SPECS: tuple[ServiceSpec, ...] = (DEVICE, MEDIA, MEDIA2, IMAGING, DEVICEIO)
+# The usual ONVIF prefixes, to name a call in messages ("tds:GetDeviceInformation").
+_PREFIXES = {"device": "tds", "media": "trt", "media2": "tr2", "imaging": "timg", "deviceio": "tmd"}
 
 
 # --- schema loading, once per process ----------------------------------------------------------
@@ -118,6 +122,39 @@ def local_schema(url: str) -> Path | None:
 def _looks_like_soap(body: bytes) -> bool:
     head = body[:4096]
     return b"Envelope" in head and b"http://www.w3.org/2003/05/soap-envelope" in head
+
+
+class _CountedDigest(HTTPDigestAuth):
+    """requests' HTTP digest, without its silent second try while the login is unproven.
+
+    HTTPDigestAuth answers a 401 to a digest request by trying again with the new nonce: one more
+    refused login the camera counts, unseen by the login budget. Until the camera has accepted
+    the password, a 401 stays a 401 (unless it says the nonce was only stale).
+    """
+
+    guard: LoginGuard | None = None
+
+    def handle_401(self, r: requests.Response, **kwargs: Any) -> requests.Response:
+        stale = "stale=true" in r.headers.get("WWW-Authenticate", "").lower().replace(" ", "").replace('"', "")
+        if stale or (self.guard is not None and self.guard.proven):
+            return super().handle_401(r, **kwargs)  # type: ignore[no-any-return]
+        return r
+
+
+def primed_digest(credentials: tuple[str, str], challenge: str, guard: LoginGuard | None = None) -> HTTPDigestAuth:
+    """HTTP digest that answers ``challenge`` on its first request.
+
+    requests' HTTPDigestAuth would first send the request without an Authorization header and
+    wait for a fresh 401: the camera would see our (refused) WS-Security token a second time,
+    one more failed login towards its lockout.
+    """
+    auth = _CountedDigest(*credentials)
+    auth.guard = guard
+    auth.init_per_thread_state()
+    text = re.sub(r"^\s*digest\s+", "", challenge, count=1, flags=re.IGNORECASE)
+    auth._thread_local.chal = parse_dict_header(text)
+    auth._thread_local.last_nonce = "-"  # anything but the camera's nonce: the header is built at once
+    return auth
 
 
 class OfflineTransport(Transport):
@@ -157,7 +194,8 @@ class OfflineTransport(Transport):
         if (response.status_code == 401 and self._credentials is not None and not self.digest_active
                 and "digest" in response.headers.get("WWW-Authenticate", "").lower()
                 and (self.login_guard is None or self.login_guard.digest_retry_allowed())):
-            self.session.auth = HTTPDigestAuth(*self._credentials)
+            self.session.auth = primed_digest(self._credentials, response.headers.get("WWW-Authenticate", ""),
+                                              self.login_guard)
             self.digest_active = True
             response.close()
             response = self.session.post(address, data=message, headers=headers,
@@ -402,7 +440,7 @@ class LoginGuard:
         if self._attempt is not None:
             self._attempt.ok()
             self._attempt = None
-        if operation not in PRE_AUTH_OPERATIONS:
+        if operation.rpartition(":")[2] not in PRE_AUTH_OPERATIONS:
             self.proven = True
 
     def failed(self, operation: str, error: KitchencamError) -> KitchencamError:
@@ -573,8 +611,6 @@ class OnvifCamera:
                                                   dev.version if dev else None,
                                                   dev.advertised if dev else self.device_xaddr)
         self.services = found
-        if self.authenticated and not self._login.proven:
-            self.log_in()
         return found
 
     def _not_a_camera(self, exc: KitchencamError) -> KitchencamError:
@@ -592,11 +628,15 @@ class OnvifCamera:
     def log_in(self) -> None:
         """Prove the login with a call that needs one (GetDeviceInformation, access class READ_SYSTEM).
 
+        Call it right after ``discover_services`` (``read_facts`` does); nothing without credentials.
+
         GetServices, GetCapabilities and GetSystemDateAndTime are PRE_AUTH: a camera answers them
         whatever the password, so only this call tells a right password from a wrong one. A refusal
         raises AuthFailed naming the call (and stops logins to the host for this run); any other
         failure leaves the login unproven for the readers to report.
         """
+        if not self.authenticated or self._login.proven:
+            return
         try:
             self.call(DEVICE, "GetDeviceInformation")
         except AuthFailed:
@@ -673,10 +713,11 @@ class OnvifCamera:
         """
         proxy = self._proxy(spec, authenticated and self.authenticated)
         login = self._login if authenticated and self.authenticated else None
+        named = f"{_PREFIXES.get(spec.key, spec.key)}:{operation}"  # what a refusal message names
         attempt = 0
         while True:
             if login is not None:
-                login.before(operation)
+                login.before(named)
             try:
                 reply = getattr(proxy, operation)(**kwargs)
             except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
@@ -687,7 +728,7 @@ class OnvifCamera:
                                   digest_tried=self.uses_http_digest)
                 error = classify(exc, ctx)
                 if login is not None:
-                    error = login.failed(operation, error)
+                    error = login.failed(named, error)
                 if isinstance(error, DeviceTimeout) and attempt < self.retries:
                     attempt += 1
                     time.sleep(0.2 * attempt)
@@ -695,10 +736,10 @@ class OnvifCamera:
                 raise error from exc
             except BaseException:
                 if login is not None:
-                    login.failed(operation, UsageError("interrupted"))  # releases the reservation, counts nothing
+                    login.failed(named, UsageError("interrupted"))  # releases the reservation, counts nothing
                 raise
             if login is not None:
-                login.succeeded(operation)
+                login.succeeded(named)
             return reply
 
 

@@ -494,6 +494,7 @@ def read_facts(camera: OnvifCamera) -> Facts:
     # The first authenticated call: a refused login or a dead device stops everything here.
     try:
         camera.discover_services()
+        camera.log_in()  # GetServices needs no password: this call proves it, or stops here (exit 5)
     except (AuthFailed, Unreachable):
         raise
     except KitchencamError as exc:
