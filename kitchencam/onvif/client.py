@@ -137,7 +137,7 @@ class _CountedDigest(HTTPDigestAuth):
     def handle_401(self, r: requests.Response, **kwargs: Any) -> requests.Response:
         stale = "stale=true" in r.headers.get("WWW-Authenticate", "").lower().replace(" ", "").replace('"', "")
         if stale or (self.guard is not None and self.guard.proven):
-            return super().handle_401(r, **kwargs)  # type: ignore[no-any-return]
+            return super().handle_401(r, **kwargs)
         return r
 
 
@@ -152,8 +152,9 @@ def primed_digest(credentials: tuple[str, str], challenge: str, guard: LoginGuar
     auth.guard = guard
     auth.init_per_thread_state()
     text = re.sub(r"^\s*digest\s+", "", challenge, count=1, flags=re.IGNORECASE)
-    auth._thread_local.chal = parse_dict_header(text)
-    auth._thread_local.last_nonce = "-"  # anything but the camera's nonce: the header is built at once
+    state = auth._thread_local  # type: ignore[attr-defined]  # requests' per-thread digest state
+    state.chal = parse_dict_header(text)
+    state.last_nonce = "-"  # anything but the camera's nonce: the header is built at once
     return auth
 
 

@@ -8,15 +8,15 @@ refused; each listens on its own 127.0.81.x address, because the login budget is
 from __future__ import annotations
 
 import http.server
-from datetime import datetime, timezone
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
-from tests.replay import CAPTURES, Reply, ReplayCamera, replay_camera, system_date_and_time
+from tests.replay import CAPTURES, ReplayCamera, Reply, replay_camera, system_date_and_time
 
 NVT = "onvif-nvt/"
 RIGHT = "Right-Pass-2024"
@@ -156,7 +156,7 @@ class _PrinterPage(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = _page
+    do_GET = do_POST = _page  # noqa: N815 (http.server's names)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
