@@ -805,7 +805,7 @@ def describe(url: str, *, user: str | None, password: str | None, timeout: float
     target = parse_url(url, user=user, password=password)
     if camera_host is not None and not same_host(target.url, camera_host):
         # The camera's password goes to the camera only, never to a host its reply named.
-        raise refuse_foreign(target.url, camera_host, _("The stream"))
+        raise refuse_foreign(target.url, camera_host, "rtsp")
     session = _Session(target, timeout)
     try:
         # OPTIONS first, as players do (some firmware expects it); its status does not matter

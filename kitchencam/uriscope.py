@@ -91,12 +91,13 @@ def confine(uri: str, *, camera_host: str, camera_netloc: str, camera_scheme: st
     expected = ("rtsp",) if kind == "rtsp" else ("http", "https")
     advertised = without_userinfo(text) if scheme else text
     if scheme not in expected:
-        raise BadReply(
-            _("The camera at {host} gave {uri} as its {what} address: not an {scheme} address, so "
-              "kitchencam does not use it. Check the stream settings in the camera's web page.").format(
-                host=camera_host, uri=advertised[:200], scheme="rtsp://" if kind == "rtsp" else "http(s)://",
-                what=_("stream") if kind == "rtsp" else _("snapshot")),
-            target=camera_host)
+        if kind == "rtsp":
+            message = _("The camera at {host} gave {uri} as its stream address: not an rtsp:// address, so "
+                        "kitchencam does not use it. Check the stream settings in the camera's web page.")
+        else:
+            message = _("The camera at {host} gave {uri} as its snapshot address: not an http(s):// address, so "
+                        "kitchencam does not use it. Check the snapshot settings in the camera's web page.")
+        raise BadReply(message.format(host=camera_host, uri=advertised[:200]), target=camera_host)
     host = host_of(text)
     if host and _same_address(host, camera_host):
         return ScopedUri(advertised, advertised, rewritten=False)
@@ -111,13 +112,15 @@ def confine(uri: str, *, camera_host: str, camera_netloc: str, camera_scheme: st
     return ScopedUri(clean, advertised, rewritten=True)
 
 
-def refuse_foreign(uri: str, camera_host: str, what: str) -> BadReply:
+def refuse_foreign(uri: str, camera_host: str, kind: Kind) -> BadReply:
     """The error for a login that would go to another host than the camera's."""
-    return BadReply(
-        _("{what} address {uri} is not on the camera {host}: kitchencam sends the camera's password only to "
-          "the camera itself. Check the camera's network settings (NAT, a changed address).").format(
-            what=what, uri=without_userinfo(uri)[:200], host=camera_host),
-        target=camera_host)
+    if kind == "rtsp":
+        message = _("The stream address {uri} is not on the camera {host}: kitchencam sends the camera's password "
+                    "only to the camera itself. Check the camera's network settings (NAT, a changed address).")
+    else:
+        message = _("The snapshot address {uri} is not on the camera {host}: kitchencam sends the camera's password "
+                    "only to the camera itself. Check the camera's network settings (NAT, a changed address).")
+    return BadReply(message.format(uri=without_userinfo(uri)[:200], host=camera_host), target=camera_host)
 
 
 _PROFILE_URIS = (("stream_uri", "rtsp", "GetStreamUri"), ("snapshot_uri", "http", "GetSnapshotUri"))

@@ -248,7 +248,7 @@ def fetch_snapshot(uri: str, *, user: str | None, password: str | None, timeouts
                            target=shown) from None
     host = parts.hostname
     if camera_host is not None and not same_host(uri, camera_host):
-        raise refuse_foreign(uri, camera_host, _("The snapshot"))
+        raise refuse_foreign(uri, camera_host, "http")
     # Credentials travel only in the Authorization header, never in the URL.
     parts = urlsplit(urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, "")))
     deadline = _Deadline(deadline_s)
