@@ -505,6 +505,7 @@ class OnvifCamera:
         self._anonymous_transport = OfflineTransport(timeouts)
         self._login = LoginGuard(self.host, self.target)
         self._transport.login_guard = self._login
+        self._login_reply: Any = None  # GetDeviceInformation of log_in(), for its first reader
         self._wsse = (UsernameTokenDigest(credentials[0], credentials[1], self._offset_or_zero)
                       if credentials else None)
         self.clock_offset_s: float | None = None
@@ -639,11 +640,16 @@ class OnvifCamera:
         if not self.authenticated or self._login.proven:
             return
         try:
-            self.call(DEVICE, "GetDeviceInformation")
+            self._login_reply = self.call(DEVICE, "GetDeviceInformation")
         except AuthFailed:
             raise
         except KitchencamError:
             return
+
+    def take_login_reply(self) -> Any:
+        """The login's GetDeviceInformation reply, once: the reader after ``log_in`` needs no second request."""
+        reply, self._login_reply = self._login_reply, None
+        return reply
 
     def probe_any_password(self) -> bool | None:
         """One login with a random wrong password after ours was accepted: True when it is accepted too.
@@ -778,7 +784,8 @@ class DeviceService(_ServiceCalls):
         return self._camera.call(DEVICE, "GetSystemDateAndTime", authenticated=authenticated)
 
     def get_device_information(self) -> Any:
-        return self._call("GetDeviceInformation")
+        reply = self._camera.take_login_reply()  # read_facts: log_in() just asked for it
+        return reply if reply is not None else self._call("GetDeviceInformation")
 
     def get_scopes(self) -> Any:
         return self._call("GetScopes")
