@@ -22,6 +22,16 @@ base + k, k = 1..50) and the real CLI ``kitchencam discover --json --subnet <the
 Each command runs RUNS times after one warm-up run (not counted); the JSON has every run's wall
 time (the whole command, interpreter start-up included), the command's own ``elapsed_s``, the exit
 code and how many of the 50 cameras it found by the unicast Probe.
+
+The small case of issue 12 (item 6), loopback only::
+
+    .venv/bin/python benchmarks/discover_sweep.py --lo26 --label after   # -> results/discover_sweep_lo26.json
+
+``kitchencam sim --cameras 5`` on 127.0.94.11-15 (HTTP 8080) and ``kitchencam discover --json
+--subnet 127.0.94.0/26 --http-port 8080 --timeout 3`` (no ``--expect``): how long the sweep takes
+when every host answers or refuses at once. As root it runs in a namespace of its own (only
+``lo``), else on this machine's loopback. ``--label`` names the figure (``before``/``after`` a
+change); the labels already in the JSON are kept.
 """
 
 from __future__ import annotations
@@ -81,10 +91,11 @@ def _run(prefix: Sequence[str], args: Sequence[str], env: dict[str, str], sim_ep
     unicast = next((s for s in data["searched"] if s["interface"] == "unicast"), {})
     return {"rc": done.returncode, "wall_s": round(wall, 3), "elapsed_s": data["elapsed_s"], "found": len(cams),
             "found_by_probe": len(by_probe), "by_http_only": sum(d["found_by"] == ["http"] for d in cams),
-            "probes_sent": unicast.get("probes_sent")}
+            "probes_sent": unicast.get("probes_sent"), "stopped": data.get("stopped")}
 
 
-def _summary(command: str, runs: list[dict[str, Any]], target_s: float | None) -> dict[str, Any]:
+def _summary(command: str, runs: list[dict[str, Any]], target_s: float | None,
+             cameras: int = CAMERAS) -> dict[str, Any]:
     walls = [r["wall_s"] for r in runs]
     elapsed = [r.get("elapsed_s", float("inf")) for r in runs]
     found = [r.get("found_by_probe", 0) for r in runs]
@@ -92,7 +103,7 @@ def _summary(command: str, runs: list[dict[str, Any]], target_s: float | None) -
         "command": command, "runs": runs,
         "wall_median_s": round(statistics.median(walls), 3), "wall_max_s": round(max(walls), 3),
         "elapsed_median_s": round(statistics.median(elapsed), 3), "elapsed_max_s": round(max(elapsed), 3),
-        "found_min": min(found), "found_max": max(found), "all_found_every_run": min(found) == CAMERAS,
+        "found_min": min(found), "found_max": max(found), "all_found_every_run": min(found) == cameras,
     }
     if target_s is not None:
         out["target_s"] = target_s
@@ -112,19 +123,19 @@ def _measure(prefix: Sequence[str], subnet: str, extra: Sequence[str], env: dict
             "without_expect": _summary("kitchencam discover --json " + " ".join(without), b, None)}
 
 
-def _start_sim(prefix: Sequence[str], base: str, http_port: int, rtsp_port: int) -> tuple[subprocess.Popen[str],
-                                                                                          set[str]]:
+def _start_sim(prefix: Sequence[str], base: str, http_port: int, rtsp_port: int,
+               cameras: int = CAMERAS) -> tuple[subprocess.Popen[str], set[str]]:
     from tests.netns.peers import Lines, _child_env, stop
 
-    proc = subprocess.Popen([*prefix, sys.executable, "-m", "kitchencam", "sim", "--cameras", str(CAMERAS),
+    proc = subprocess.Popen([*prefix, sys.executable, "-m", "kitchencam", "sim", "--cameras", str(cameras),
                              "--persona", PERSONA, "--bind-base", base, "--http-port", str(http_port),
                              "--rtsp-port", str(rtsp_port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO),
                             env=_child_env(), stdin=subprocess.DEVNULL)
     try:
         lines = Lines(proc)
-        return proc, {lines.next_json(60, f"sim endpoint {i + 1}/{CAMERAS}")["endpoint_reference"]
-                      for i in range(CAMERAS)}
+        return proc, {lines.next_json(60, f"sim endpoint {i + 1}/{cameras}")["endpoint_reference"]
+                      for i in range(cameras)}
     except BaseException:
         stop(proc)
         raise
@@ -169,6 +180,46 @@ def loopback_setup(in_namespace: bool) -> dict[str, Any]:
                      "silent addresses refuse at once", **measured}
 
 
+LO26_NET = "127.0.94"
+LO26_CAMERAS = 5
+
+
+def lo26_setup() -> dict[str, Any]:
+    from tests.netns.netns import lab, unavailable_reason
+    from tests.netns.peers import stop
+
+    in_namespace = unavailable_reason() is None
+    sim = None
+    with lab() as net, tempfile.TemporaryDirectory(prefix="kc-bench-") as tmp:
+        try:
+            prefix = ["ip", "netns", "exec", net.namespace("lo")] if in_namespace else []
+            sim, eprs = _start_sim(prefix, f"{LO26_NET}.10", 8080, 0, cameras=LO26_CAMERAS)
+            args = ["--subnet", f"{LO26_NET}.0/26", "--http-port", "8080", "--timeout", f"{TIMEOUT_S:g}"]
+            env = _env(tmp)
+            _run(prefix, args, env, eprs)  # warm-up
+            runs = [_run(prefix, args, env, eprs) for _ in range(RUNS)]
+        finally:
+            if sim is not None:
+                stop(sim)
+    where = "inside a namespace of its own (only lo)" if in_namespace else "on this machine's loopback"
+    summary = _summary("kitchencam discover --json " + " ".join(args), runs, None, cameras=LO26_CAMERAS)
+    return {"setup": f"{LO26_CAMERAS} cameras {LO26_NET}.11-{LO26_NET}.{10 + LO26_CAMERAS} (HTTP 8080), the tool "
+                     f"{where}; the 57 other addresses refuse at once", "timeout_s": TIMEOUT_S, **summary}
+
+
+def lo26_main(label: str) -> dict[str, Any]:
+    name = f"{NAME}_lo26"
+    path = HERE / "results" / f"{name}.json"
+    try:
+        previous: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    labels = previous.get("labels", {}) if isinstance(previous.get("labels"), dict) else {}
+    labels[label] = {**lo26_setup(), **stamp()}
+    return write(name, {"benchmark": name, "cameras": LO26_CAMERAS, "persona": PERSONA, "runs": RUNS,
+                        "labels": labels})
+
+
 def main() -> dict[str, Any]:
     from tests.netns.netns import unavailable_reason
 
@@ -186,4 +237,8 @@ def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    print(json.dumps(main(), indent=2))
+    if "--lo26" in sys.argv:
+        label = sys.argv[sys.argv.index("--label") + 1] if "--label" in sys.argv else "latest"
+        print(json.dumps(lo26_main(label), indent=2))
+    else:
+        print(json.dumps(main(), indent=2))

@@ -495,7 +495,7 @@ def discover_cmd(
         typer.Option("--subnet", metavar="CIDR",
                      help=_("Also probe every address of this subnet by unicast, up to a /22 (repeatable).")),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", metavar="S", help=_("Seconds to wait for answers."))] = 3.0,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="S", help=_("Longest wait for answers, in seconds; a sweep ends sooner once every address has answered or refused."))] = 3.0,
     expect: Annotated[
         int | None,
         typer.Option("--expect", metavar="N", help=_("Stop as soon as N devices have answered.")),

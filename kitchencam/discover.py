@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
@@ -77,6 +77,9 @@ class InterfaceCount(BaseModel):
     malformed: int = 0
     mismatched: int = 0
     duplicates: int = 0
+    refused: int = 0  # sweep: addresses that refused the Probe (nothing listens on UDP 3702)
+    unsolicited: int = 0  # sweep: replies from an address that was not probed, dropped
+    capped: int = 0  # replies cut to the bounds (too many endpoints, XAddrs, scopes...)
 
 
 class DiscoverResult(BaseModel):
@@ -88,6 +91,9 @@ class DiscoverResult(BaseModel):
     subnets: list[str]
     elapsed_s: float
     recorded: bool
+    # Why probing ended: "timeout", "expect", "complete" (every probed address answered or
+    # refused), "grace" (the silent rest had their grace after their last Probe).
+    stopped: Literal["timeout", "expect", "complete", "grace"] | None = None
 
 
 @dataclass
@@ -134,30 +140,32 @@ def is_camera(types: Sequence[tuple[str, str]], scopes: Sequence[str]) -> bool:
     return any(s.lower().startswith(ONVIF_SCOPE_PREFIX + "profile/") for s in scopes)
 
 
-def choose_xaddr(xaddrs: Sequence[str], source_ip: str, local_ip: str | None) -> str | None:
-    """The XAddr to use: one on the replying host, else one in our interface's subnet, else the
-    first with its host replaced by the address the reply came from (real cameras advertise
-    0.0.0.0, another interface's IP, or an address from before DHCP changed it)."""
-    from kitchencam.onvif.client import repair_xaddr
+def choose_xaddr(xaddrs: Sequence[str], source_ip: str) -> str | None:
+    """The device-service XAddr to use, always on ``source_ip``, the address the reply came
+    from (in a sweep: the address that was probed; the prober drops replies from any other).
 
-    http = [x for x in xaddrs if urlsplit(x).scheme in ("http", "https")]
-    if not http:
+    An XAddr whose host is ``source_ip`` is taken (rebuilt without user info); else the first
+    http(s) XAddr with its host replaced by ``source_ip``, port and path kept (cameras behind
+    NAT, with 0.0.0.0, another interface's address or one from before DHCP changed it). An
+    address other than the one that answered is never chosen: it would get the credentials.
+    """
+    if not source_ip:
         return None
-    for x in http:
-        if _host(x) == source_ip:
-            return x
-    if local_ip:
+    usable: list[tuple[str, str | None, int | None, str, str]] = []  # scheme, host, port, path, query
+    for x in xaddrs:
         try:
-            net = ipaddress.ip_interface(local_ip).network
-            for x in http:
-                host = _host(x)
-                if host and ipaddress.ip_address(host) in net and not ipaddress.ip_address(host).is_unspecified:
-                    return x
+            parts = urlsplit(x.strip())
+            port = parts.port
+            host = parts.hostname
         except ValueError:
-            pass
-    port = urlsplit(http[0]).port
-    reached = f"http://{source_ip}{f':{port}' if port else ''}/"
-    return repair_xaddr(http[0], reached)
+            continue  # a port out of range, a broken IPv6 literal
+        if parts.scheme.lower() in ("http", "https"):
+            usable.append((parts.scheme.lower(), host, port, parts.path or "/", parts.query))
+    if not usable:
+        return None
+    chosen = next((u for u in usable if u[1] == source_ip), usable[0])
+    scheme, port, path, query = chosen[0], chosen[2], chosen[3], chosen[4]
+    return urlunsplit((scheme, source_ip if port is None else f"{source_ip}:{port}", path, query, ""))
 
 
 def _host(url: str) -> str | None:
@@ -198,8 +206,18 @@ def merge(matches: Sequence[ProbeMatch]) -> list[DiscoveredDevice]:
         if m.interface and m.interface not in row.interfaces:
             row.interfaces.append(m.interface)
         if row.xaddr is None and row.kind == "camera":
-            row.xaddr = choose_xaddr(m.xaddrs, m.source_ip, m.local_cidr or m.local_ip)
+            row.xaddr = choose_xaddr(m.xaddrs, m.source_ip)
+        if m.capped and capped_note() not in row.notes:
+            row.notes.append(capped_note())
     return list(rows.values())
+
+
+def capped_note() -> str:
+    """The note on a device whose discovery reply was cut to the bounds."""
+    return _(
+        "Its discovery reply was cut to kitchencam's limits (too many endpoints, addresses or scopes in "
+        "one reply). A camera sends one short reply: if you do not know this device, find out what it "
+        "is before you give it a password.")
 
 
 def add_http_findings(devices: list[DiscoveredDevice], findings: Sequence[HttpFinding], port: int) -> None:
@@ -315,20 +333,24 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
     if targets:
         seen["unicast"] = set()
     pool = ThreadPoolExecutor(max_workers=ENRICH_WORKERS)
-    reads: dict[str, tuple[str, Future[Identity | KitchencamError]]] = {}  # endpoint -> (xaddr, read)
+    # One identity read per address per run, whatever number of endpoints it claims to be:
+    # address -> (endpoint of the row that owns the read, the read).
+    reads: dict[str, tuple[str, Future[Identity | KitchencamError]]] = {}
 
-    def read(xaddr: str) -> Future[Identity | KitchencamError]:
-        return pool.submit(fetch_identity, xaddr, user=options.user, password=options.password,
-                           timeout_s=options.timeout_s)
+    def read(endpoint: str, xaddr: str) -> None:
+        host = _host(xaddr) or xaddr
+        if host not in reads:
+            reads[host] = (endpoint, pool.submit(fetch_identity, xaddr, user=options.user,
+                                                 password=options.password, timeout_s=options.timeout_s))
 
     def on_match(match: ProbeMatch) -> None:
         key = "unicast" if match.via == "unicast" else (match.interface or "multicast")
         seen.setdefault(key, set()).add(match.endpoint)
         # Read each camera while the others are still answering: the wait is not added at the end.
-        if match.endpoint not in reads and is_camera(match.types, match.scopes):
-            xaddr = choose_xaddr(match.xaddrs, match.source_ip, match.local_cidr or match.local_ip)
+        if is_camera(match.types, match.scopes):
+            xaddr = choose_xaddr(match.xaddrs, match.source_ip)
             if xaddr:
-                reads[match.endpoint] = (xaddr, read(xaddr))
+                read(match.endpoint, xaddr)
         if progress is not None:
             progress({k: len(v) for k, v in seen.items()})
 
@@ -348,9 +370,13 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
             if not _readable(device):
                 continue
             assert device.xaddr is not None
-            started_read = reads.get(device.endpoint)
-            future = started_read[1] if started_read and started_read[0] == device.xaddr else read(device.xaddr)
-            apply_identity(device, future.result())
+            read(device.endpoint, device.xaddr)
+            owner, future = reads[_host(device.xaddr) or device.xaddr]
+            if owner == device.endpoint:
+                apply_identity(device, future.result())
+            else:
+                device.notes.append(_("Another device at this address was read already: kitchencam reads "
+                                      "each address once per run."))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     devices.sort(key=lambda d: (d.kind != "camera", ipaddress.ip_address(d.address)))
@@ -359,16 +385,19 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
     for name, stats in result.interfaces.items():
         searched.append(InterfaceCount(interface=name, probes_sent=stats.probes_sent, replies=stats.replies,
                                        devices=len(seen.get(name, ())), malformed=stats.malformed,
-                                       mismatched=stats.mismatched, duplicates=stats.duplicates))
+                                       mismatched=stats.mismatched, duplicates=stats.duplicates,
+                                       capped=stats.capped))
     if targets:
         u = result.unicast
         searched.append(InterfaceCount(interface="unicast", probes_sent=u.probes_sent, replies=u.replies,
                                        devices=len(seen.get("unicast", ())), malformed=u.malformed,
-                                       mismatched=u.mismatched, duplicates=u.duplicates))
+                                       mismatched=u.mismatched, duplicates=u.duplicates, refused=u.refused,
+                                       unsolicited=u.unsolicited, capped=u.capped))
     return DiscoverResult(
         site=None, devices=devices, cameras=sum(d.kind == "camera" for d in devices),
         others=sum(d.kind == "other" for d in devices), searched=searched,
         subnets=list(options.subnets), elapsed_s=round(time.monotonic() - started, 2), recorded=False,
+        stopped=result.stop_reason,
     )
 
 

@@ -5,6 +5,8 @@
 # iperf3: the reference the bandwidth test is compared with on the same shaped link
 #   (tests/netns/test_bandwidth_shaped.py). The tests run it themselves; no daemon is wanted.
 # poppler-utils: pdftotext, pdffonts, pdftoppm read the generated PDF reports back in the tests.
+# libgl1, libglib2.0-0, libxcb1: the system libraries that opencv-python's wheel links against;
+#   ipycam (the independent ONVIF device of tests/integration/test_peer_ipycam.py) imports cv2.
 # Runs apt-get only when a tool is missing and we are root; otherwise says what is missing and
 # the tests that need it skip with that reason.
 set -u
@@ -12,6 +14,10 @@ need=()
 { command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1; } || need+=(iproute2)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+has_lib 'libGL\.so\.1 ' || need+=(libgl1)
+has_lib 'libgthread-2\.0\.so\.0 ' || need+=(libglib2.0-0)
+has_lib 'libxcb\.so\.1 ' || need+=(libxcb1)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -9,7 +9,14 @@ it has every type of a Probe, and some cameras have only ``tds:Device``, others 
   ``IP_MULTICAST_IF`` on it, TTL 1 and loopback off, so the probe leaves where we say rather than
   where the OS routes 239.255.255.250 (often a VPN or docker bridge). Devices answer unicast to
   the probe's source, so the socket a reply arrives on tells the interface.
-- unicast (the sweep): a Probe to UDP 3702 of each address, paced to ``rate_per_s``.
+- unicast (the sweep): a Probe to UDP 3702 of each address, paced to ``rate_per_s``. A sweep
+  ends when every address has answered, refused (ICMP unreachable, read from the socket's error
+  queue on Linux) or stayed silent for an adaptive grace after its last Probe (RTT-based), and
+  never later than ``timeout``. Replies come only from addresses that were probed.
+
+Everything a datagram carries is bounded: the bytes read, the ProbeMatch elements taken from one
+datagram, the XAddrs/scopes/types of one match, the length of each, and the endpoints taken from
+one address in one run (see the ``MAX_*`` constants; what was cut is counted and flagged).
 
 One ``selectors`` loop on the caller's thread does the sending and the reading, so it never
 blocks past the deadline and never leaves a thread behind. The ``wsdiscovery`` package's
@@ -21,6 +28,7 @@ reads the XML (docs/reference/discovery.md).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import heapq
@@ -29,6 +37,8 @@ import logging
 import random
 import selectors
 import socket
+import struct
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -67,7 +77,32 @@ UDP_MAX_DELAY = 0.250
 UDP_UPPER_DELAY = 0.500
 #: Spec section 4.2: a device answers a multicast Probe within 0..APP_MAX_DELAY.
 APP_MAX_DELAY = 0.5
-MAX_DATAGRAM = 65535
+#: Bytes of one datagram we read; a longer one is malformed. Real ProbeMatches are 1-3 KB.
+MAX_DATAGRAM = 32 * 1024
+#: ProbeMatch elements taken from one datagram (a device sends one; 150 from one host is an attack).
+MAX_MATCHES_PER_DATAGRAM = 4
+#: Per ProbeMatch: XAddrs, scopes and types taken; longer lists are cut (counted, flagged).
+MAX_XADDRS = 8
+MAX_SCOPES = 32
+MAX_TYPES = 16
+#: Longest XAddr or scope kept (longer ones are dropped, not cut: a cut URL would be wrong), and
+#: the longest endpoint reference (a match with a longer one is dropped).
+MAX_URI_CHARS = 512
+MAX_ENDPOINT_CHARS = 256
+#: Distinct endpoints taken from one source address in one run (more are counted and dropped).
+MAX_ENDPOINTS_PER_HOST = 4
+#: The adaptive end of a unicast sweep (as nmap's RTT timeout): after a host's last Probe, wait
+#: GRACE_RTT_FACTOR x the largest round trip seen so far, at least GRACE_MIN_S and at most
+#: GRACE_MAX_S; GRACE_INITIAL_S while no host has answered yet. ``timeout`` bounds it all.
+GRACE_INITIAL_S = 1.0
+GRACE_MIN_S = 0.5
+GRACE_RTT_FACTOR = 4.0
+GRACE_MAX_S = 3.0
+#: Linux: ICMP errors for an unconnected UDP socket are queued with the probed address
+#: (ip(7) IP_RECVERR); Python names the option only from 3.12 on.
+_IP_RECVERR = getattr(socket, "IP_RECVERR", 11) if sys.platform.startswith("linux") else None
+#: ICMP answers that settle a probed host: nothing listens on 3702 there, or nobody is there.
+_REFUSALS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH}
 #: Datagrams read from one socket per wake-up, so one chatty socket cannot starve the others.
 _READ_BURST = 64
 
@@ -125,6 +160,9 @@ class ProbeMatch(_Model):
     local_ip: str | None = None  # our address it arrived on
     local_cidr: str | None = None  # the same with our prefix length, "192.168.1.20/24", when known
     via: Literal["multicast", "unicast"] = "unicast"
+    # What the bounds cut from this reply: "matches" (more ProbeMatch elements in the datagram),
+    # "xaddrs", "scopes", "types" (longer lists), "long" (an XAddr or scope over MAX_URI_CHARS).
+    capped: list[str] = Field(default_factory=list)
 
     @property
     def type_names(self) -> list[str]:
@@ -146,6 +184,9 @@ class ProbeStats(_Model):
     mismatched: int = 0  # ProbeMatches whose RelatesTo is none of our MessageIDs
     duplicates: int = 0  # same endpoint answering the same Probe again
     ignored: int = 0  # well-formed but not ProbeMatches (a Hello, a SOAP Fault...)
+    refused: int = 0  # unicast: probed hosts that answered with ICMP unreachable (nothing on 3702)
+    unsolicited: int = 0  # unicast: replies from an address that was not probed (dropped)
+    capped: int = 0  # datagrams of which the bounds cut something (see ProbeMatch.capped)
 
 
 class SocketProblem(_Model):
@@ -164,6 +205,11 @@ class ProbeResult(_Model):
     problems: list[SocketProblem] = Field(default_factory=list)
     elapsed_s: float = 0.0
     stopped_early: bool = False  # `expect` endpoints answered before the timeout
+    # Why probing ended: "timeout"; "expect" (enough endpoints); "complete" (sweep: every probed
+    # host answered or refused); "grace" (sweep: the rest stayed silent past the grace).
+    stop_reason: Literal["timeout", "expect", "complete", "grace"] = "timeout"
+    rtt_max_s: float | None = None  # sweep: the slowest answer to a unicast Probe
+    grace_s: float | None = None  # sweep: the grace that applied at the end
 
     @property
     def endpoints(self) -> set[str]:
@@ -274,12 +320,14 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
 
     Tolerant of what cameras send: SOAP 1.1 or 1.2, any prefixes, WS-Discovery 1.1 namespaces,
     whitespace of any kind between Scopes/XAddrs/Types, several ProbeMatch elements, a missing
-    MetadataVersion. Raises :class:`MalformedReply` for anything that is not XML or not a SOAP
-    envelope, or a ProbeMatches without a usable ProbeMatch; returns ``[]`` for a well-formed
-    message that is not ProbeMatches (a Hello, a Fault) or an empty ProbeMatches.
+    MetadataVersion, a ProbeMatch straight in the Body (no ProbeMatches), a d:EndpointReference
+    for wsa:EndpointReference (ipycam 1.3.0 does both). Raises :class:`MalformedReply` for
+    anything that is not XML or not a SOAP envelope, or a ProbeMatches without a usable
+    ProbeMatch; returns ``[]`` for a well-formed message that is not ProbeMatches (a Hello, a
+    Fault) or an empty ProbeMatches.
     """
     if len(data) > MAX_DATAGRAM:
-        raise MalformedReply("datagram too large")
+        raise MalformedReply(f"datagram over {MAX_DATAGRAM} bytes")
     # SOAP 1.2 part 1 section 5: a SOAP message must not carry a document type declaration.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise MalformedReply("document type declaration in a SOAP message")
@@ -298,7 +346,11 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
     relates_to = _text(_child(header, "RelatesTo", wsa)) if header is not None else None
     matches_el = _child(body, "ProbeMatches", (NS_WSD, NS_WSD11))
     if matches_el is None:
-        return []
+        # Some devices (ipycam 1.3.0) put one ProbeMatch straight in the Body, without the
+        # ProbeMatches that WS-Discovery wraps it in: read it as a ProbeMatches of one.
+        if _child(body, "ProbeMatch", (NS_WSD, NS_WSD11)) is None:
+            return []
+        matches_el = body
     origin = {
         "source_ip": source[0] if source else "",
         "source_port": int(source[1]) if source else 0,
@@ -309,31 +361,61 @@ def parse_probe_matches(data: bytes, *, source: tuple[str, int] | None = None, i
     }
     out: list[ProbeMatch] = []
     elements = [el for el in matches_el if isinstance(el.tag, str) and etree.QName(el).localname == "ProbeMatch"]
+    cut_matches = False
     for el in elements:
-        epr = _child(el, "EndpointReference", wsa)
-        endpoint = _text(_child(epr, "Address", wsa)) if epr is not None else None
-        if not endpoint:
-            continue  # nothing to merge or resolve by: useless, counted below if all are
+        if len(out) >= MAX_MATCHES_PER_DATAGRAM:
+            cut_matches = True
+            break
         dns = (etree.QName(el).namespace or NS_WSD,)
-        raw_scopes = _words(_child(el, "Scopes", dns))
+        epr = _child(el, "EndpointReference", wsa)
+        if epr is None:  # ipycam 1.3.0 writes d:EndpointReference where the schema has wsa:
+            epr = _child(el, "EndpointReference", dns)
+        endpoint = _text(_child(epr, "Address", wsa)) if epr is not None else None
+        if not endpoint or len(endpoint) > MAX_ENDPOINT_CHARS:
+            continue  # nothing to merge or resolve by: useless, counted below if all are
+        capped: list[str] = []
+        raw_scopes = _bounded(_words(_child(el, "Scopes", dns)), MAX_SCOPES, "scopes", capped)
+        xaddrs = _bounded(_words(_child(el, "XAddrs", dns)), MAX_XADDRS, "xaddrs", capped)
+        types = _qnames(_child(el, "Types", dns))
+        if len(types) > MAX_TYPES:
+            types = types[:MAX_TYPES]
+            capped.append("types")
+        types = [(ns[:MAX_URI_CHARS], local[:MAX_URI_CHARS]) for ns, local in types]
         version_text = _text(_child(el, "MetadataVersion", dns))
         try:
-            version = int(version_text) if version_text is not None else None
+            version = int(version_text) if version_text is not None and len(version_text) <= 10 else None
         except ValueError:
+            version = None
+        if version is not None and not 0 <= version < 2 ** 32:  # xs:unsignedInt
             version = None
         out.append(ProbeMatch(
             endpoint=endpoint,
-            types=_qnames(_child(el, "Types", dns)),
+            types=types,
             scopes=[unquote(s) for s in raw_scopes],
             scopes_raw=raw_scopes,
-            xaddrs=_words(_child(el, "XAddrs", dns)),
+            xaddrs=xaddrs,
             metadata_version=version,
             relates_to=relates_to,
+            capped=capped,
             **origin,  # type: ignore[arg-type]
         ))
     if elements and not out:
-        raise MalformedReply("ProbeMatch without an EndpointReference address")
+        raise MalformedReply("ProbeMatch without a usable EndpointReference address")
+    if cut_matches:
+        for match in out:
+            match.capped.insert(0, "matches")
     return out
+
+
+def _bounded(words: list[str], limit: int, what: str, capped: list[str]) -> list[str]:
+    """``words`` without the ones over MAX_URI_CHARS, at most ``limit``; what was cut in ``capped``."""
+    kept = [w for w in words if len(w) <= MAX_URI_CHARS]
+    if len(kept) < len(words) and "long" not in capped:
+        capped.append("long")
+    if len(kept) > limit:
+        kept = kept[:limit]
+        capped.append(what)
+    return kept
 
 
 # ---------------------------------------------------------------------------------------- prober
@@ -350,6 +432,7 @@ class _Channel:
     local_cidr: str | None
     stats: ProbeStats
     send_problem_reported: bool = False
+    recverr: bool = False  # unicast on Linux: ICMP errors are queued with the probed address
 
 
 @dataclass
@@ -361,9 +444,10 @@ class _Outgoing:
     payload: bytes
     repeats_left: int
     delay: float  # next retransmission interval (SOAP-over-UDP back-off)
-    target: str | None = None  # unicast: skip the send if this host has answered already
+    target: str | None = None  # unicast: skip the send if this host has answered or refused already
     first: bool = True
     busy_retries: int = 0  # sends put back because the socket buffer was full
+    message_id: str = ""
 
 
 _BUSY_RETRIES = 200
@@ -375,6 +459,41 @@ class _Due:
     at: float
     seq: int
     item: _Outgoing = field(compare=False)
+
+
+@dataclass
+class _Sweep:
+    """What the unicast sweep knows about its targets, to end as soon as the answers are in."""
+
+    open_hosts: set[str]  # probed, neither answered nor refused
+    pending: dict[str, int]  # unicast Probes still scheduled, per host
+    waiting: int = 0  # open hosts that still have a Probe scheduled
+    last_send: float = 0.0  # when the last unicast Probe left
+    rtt_max: float | None = None
+    sent_at: dict[str, float] = field(default_factory=dict)  # MessageID -> when it left
+    # Unicast Probes in order (type set by type set), paced to one per `interval`: a Probe to a
+    # host that has settled is dropped without using its slot.
+    queue: collections.deque[_Outgoing] = field(default_factory=collections.deque)
+    interval: float = 0.005
+    next_at: float = 0.0
+
+    def settle(self, host: str) -> None:
+        """``host`` answered or refused: nothing more to send it or wait for."""
+        if host in self.open_hosts:
+            self.open_hosts.discard(host)
+            if self.pending.get(host, 0) > 0:
+                self.waiting -= 1
+
+    def dequeued(self, host: str) -> None:
+        """A Probe for ``host`` left the schedule (sent, skipped or given up)."""
+        self.pending[host] -= 1
+        if self.pending[host] == 0 and host in self.open_hosts:
+            self.waiting -= 1
+
+    def grace(self) -> float:
+        if self.rtt_max is None:
+            return GRACE_INITIAL_S
+        return min(GRACE_MAX_S, max(GRACE_MIN_S, GRACE_RTT_FACTOR * self.rtt_max))
 
 
 def _split_target(target: str, default_port: int) -> tuple[str, int]:
@@ -411,12 +530,15 @@ class Prober:
     ) -> ProbeResult:
         """Probe by multicast on ``interfaces`` and by unicast to ``unicast_targets`` ("ip" or
         "ip:port"), until ``timeout`` seconds have passed or ``expect`` distinct endpoints have
-        answered (but not before every Probe went out once).
+        answered (but not before every multicast Probe went out once). A sweep without
+        multicast also ends when every target has answered or refused, or the silent ones have
+        had their grace after their last Probe (``result.stop_reason`` says which).
 
         Each type set is its own Probe. Multicast Probes are retransmitted per SOAP-over-UDP;
         unicast ones are sent once per host, paced to ``rate_per_s`` datagrams per second, and a
-        host that has answered one type set is not sent the next. ``on_match`` is called for
-        each accepted match as it arrives (same thread). Sockets are always closed.
+        host that has answered or refused is not sent the next type set. Unicast replies from
+        an address that was not probed are dropped. ``on_match`` is called for each accepted
+        match as it arrives (same thread). Sockets are always closed.
         """
         if timeout <= 0 or rate_per_s <= 0 or (expect is not None and expect < 1):
             raise ValueError("timeout and rate_per_s must be > 0, expect >= 1")
@@ -437,11 +559,12 @@ class Prober:
                 seq += 1
                 heapq.heappush(schedule, _Due(at, seq, item))
 
-            def message(types: list[QName]) -> bytes:
+            def message(types: list[QName]) -> tuple[str, bytes]:
                 mid = new_message_id()
                 ours[mid] = [type_name(t) for t in types]
-                return build_probe(types, mid)
+                return mid, build_probe(types, mid)
 
+            multicast = False
             for iface in interfaces:
                 stats = result.interfaces.setdefault(iface.name, ProbeStats())
                 if not iface.addresses:
@@ -451,16 +574,18 @@ class Prober:
                     channel = self._multicast_channel(iface, addr, stats, result)
                     if channel is None:
                         continue
+                    multicast = True
                     channels.append(channel)
                     selector.register(channel.sock, selectors.EVENT_READ, channel)
                     for types in probe_types:
-                        plan(_Outgoing(channel, (self.group, self.port), message(types), MULTICAST_UDP_REPEAT,
-                                       self._rng.uniform(UDP_MIN_DELAY, UDP_MAX_DELAY)), started)
+                        mid, payload = message(types)
+                        plan(_Outgoing(channel, (self.group, self.port), payload, MULTICAST_UDP_REPEAT,
+                                       self._rng.uniform(UDP_MIN_DELAY, UDP_MAX_DELAY), message_id=mid), started)
 
             unicast: dict[bool, _Channel] = {}
+            sweep = _Sweep(open_hosts={host for host, _port in targets}, pending={}, last_send=started,
+                           interval=1.0 / rate_per_s, next_at=started)
             if targets:
-                interval = 1.0 / rate_per_s
-                n = 0
                 for types in probe_types:
                     for host, port in targets:
                         loopback = ipaddress.IPv4Address(host).is_loopback
@@ -471,11 +596,17 @@ class Prober:
                             unicast[loopback] = channel_or_none
                             channels.append(channel_or_none)
                             selector.register(channel_or_none.sock, selectors.EVENT_READ, channel_or_none)
-                        plan(_Outgoing(channel_or_none, (host, port), message(types), 0, 0.0, target=host),
-                             started + n * interval)
-                        n += 1
+                        mid, payload = message(types)
+                        sweep.queue.append(_Outgoing(channel_or_none, (host, port), payload, 0, 0.0, target=host,
+                                                     message_id=mid))
+                        sweep.pending[host] = sweep.pending.get(host, 0) + 1
+            sweep.waiting = sum(1 for host in sweep.open_hosts if sweep.pending.get(host, 0) > 0)
+            # Hosts no socket could probe (bind failed) have nothing to wait for.
+            for host in [h for h in sweep.open_hosts if not sweep.pending.get(h)]:
+                sweep.open_hosts.discard(host)
 
-            self._run(selector, schedule, ours, deadline, expect, on_match, result, interfaces)
+            self._run(selector, schedule, ours, deadline, expect, on_match, result, interfaces,
+                      sweep if targets and not multicast else None, sweep)
         finally:
             selector.close()
             for channel in channels:
@@ -509,52 +640,111 @@ class Prober:
     @staticmethod
     def _unicast_channel(loopback: bool, result: ProbeResult) -> _Channel | None:
         # Replies come back to the probe's source: from 127.0.0.1 for loopback targets (the
-        # simulator), from the kernel's choice otherwise.
+        # simulator), from the kernel's choice otherwise. One unconnected socket for every
+        # target, so a device that answers from another port than 3702 is still heard.
         bind_ip = "127.0.0.1" if loopback else "0.0.0.0"  # noqa: S104
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        recverr = False
         try:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+            if _IP_RECVERR is not None:
+                try:
+                    sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
+                    recverr = True
+                except OSError:
+                    recverr = False  # no refusals then: silent hosts end by the grace
             sock.bind((bind_ip, 0))
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
             result.problems.append(SocketProblem(interface=None, address=bind_ip, operation="bind", reason=str(exc)))
             return None
-        return _Channel(sock, "unicast", None, "127.0.0.1" if loopback else None, None, result.unicast)
+        return _Channel(sock, "unicast", None, "127.0.0.1" if loopback else None, None, result.unicast,
+                        recverr=recverr)
+
+    @staticmethod
+    def _refusals(channel: _Channel) -> list[str]:
+        """Probed addresses the socket's error queue says refused (ICMP port/host unreachable).
+
+        Linux queues each ICMP error of an unconnected UDP socket with ``IP_RECVERR`` on, with
+        the destination of the datagram that caused it in ``msg_name``. Bounded per call.
+        """
+        out: list[str] = []
+        for _ in range(4 * _READ_BURST):
+            try:
+                _data, ancdata, _flags, addr = channel.sock.recvmsg(512, 512, socket.MSG_ERRQUEUE)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+            code = None
+            for level, kind, cdata in ancdata:
+                if level == socket.IPPROTO_IP and kind == _IP_RECVERR and len(cdata) >= 4:
+                    code = struct.unpack_from("=I", cdata)[0]  # sock_extended_err.ee_errno
+            if code in _REFUSALS and isinstance(addr, tuple) and addr:
+                out.append(str(addr[0]))
+        return out
 
     # ------------------------------------------------------------------------------ loop
 
     def _run(self, selector: selectors.BaseSelector, schedule: list[_Due], ours: dict[str, list[str]],
              deadline: float, expect: int | None, on_match: Callable[[ProbeMatch], None] | None,
-             result: ProbeResult, interfaces: Sequence[Interface]) -> None:
+             result: ProbeResult, interfaces: Sequence[Interface], ends_early: _Sweep | None,
+             sweep: _Sweep) -> None:
+        """The loop. ``sweep`` tracks the unicast targets; ``ends_early`` is it when the run may
+        end before the timeout because the answers are in (a sweep without multicast)."""
         seen: set[tuple[str, str | None]] = set()  # (endpoint, relates_to)
         endpoints: set[str] = set()
-        answered: set[str] = set()  # unicast hosts that sent an accepted match
+        probed = set(sweep.pending)
+        per_host: dict[str, set[str]] = {}  # source address -> distinct endpoints taken from it
         # `expect` may end the run only once every multicast Probe went out (a device must get
         # each type set); unicast sweeps stop as soon as enough devices answered.
-        unsent_first = sum(1 for d in schedule if d.item.target is None)
+        unsent_first = len(schedule)
         route_cache: dict[str, tuple[str | None, str | None, str | None]] = {}
         seq = len(schedule)
 
+        def refused(hosts: list[str]) -> None:
+            for host in hosts:
+                if host in sweep.open_hosts:
+                    sweep.settle(host)
+                    result.unicast.refused += 1
+
         while True:
             now = time.monotonic()
+            while sweep.queue and sweep.next_at <= now:
+                item = sweep.queue.popleft()
+                assert item.target is not None
+                if item.target not in sweep.open_hosts:
+                    sweep.dequeued(item.target)
+                    continue
+                if not self._send(item, result, refused):
+                    # Datagrams to hosts that never answer ARP fill the send buffer on a sparse
+                    # subnet: try again shortly instead of losing the probe (bounded).
+                    if item.busy_retries < _BUSY_RETRIES:
+                        item.busy_retries += 1
+                        sweep.queue.appendleft(item)
+                        sweep.next_at = now + _BUSY_BACKOFF_S
+                        break
+                    sweep.dequeued(item.target)
+                    continue
+                sweep.dequeued(item.target)
+                sweep.last_send = now
+                sweep.sent_at[item.message_id] = now
+                # Keep the rate; after a late wake-up catch up by a few slots at most.
+                sweep.next_at = max(sweep.next_at + sweep.interval, now - 4 * sweep.interval)
             while schedule and schedule[0].at <= now:
                 due = heapq.heappop(schedule)
                 item = due.item
-                if item.target is not None and item.target in answered:
-                    continue
-                if not self._send(item, result):
-                    # Datagrams to hosts that never answer ARP fill the send buffer on a sparse
-                    # subnet: try again shortly instead of losing the probe (bounded).
+                if not self._send(item, result, refused):
                     if item.busy_retries < _BUSY_RETRIES:
                         item.busy_retries += 1
                         seq += 1
                         heapq.heappush(schedule, _Due(now + _BUSY_BACKOFF_S, seq, item))
                     continue
-                if item.first and item.target is None:
+                if item.first:
                     unsent_first -= 1
                 item.first = False
                 if item.repeats_left > 0:
@@ -563,13 +753,26 @@ class Prober:
                     heapq.heappush(schedule, _Due(now + item.delay, seq, item))
                     item.delay = min(item.delay * 2, UDP_UPPER_DELAY)
             if now >= deadline:
+                result.stop_reason = "timeout"
                 break
             if expect is not None and len(endpoints) >= expect and unsent_first == 0:
                 result.stopped_early = True
+                result.stop_reason = "expect"
                 break
             wait = deadline - now
+            if ends_early is not None and ends_early.waiting == 0:
+                if not ends_early.open_hosts:
+                    result.stop_reason = "complete"
+                    break
+                give_up = ends_early.last_send + ends_early.grace()
+                if now >= give_up:
+                    result.stop_reason = "grace"
+                    break
+                wait = min(wait, give_up - now)
             if schedule:
                 wait = min(wait, max(0.0, schedule[0].at - now))
+            if sweep.queue:
+                wait = min(wait, max(0.0, sweep.next_at - now))
             for key, _events in selector.select(wait):
                 channel: _Channel = key.data
                 # Drain the socket before parsing anything: a burst of 150 replies (50 cameras x 3
@@ -577,7 +780,7 @@ class Prober:
                 received: list[tuple[bytes, tuple[str, int]]] = []
                 for _ in range(_READ_BURST):
                     try:
-                        received.append(channel.sock.recvfrom(MAX_DATAGRAM))
+                        received.append(channel.sock.recvfrom(MAX_DATAGRAM + 1))
                     except (BlockingIOError, InterruptedError):
                         break
                     except ConnectionResetError:
@@ -585,42 +788,67 @@ class Prober:
                         # on the next recvfrom of an unconnected UDP socket: not our reply, go on.
                         continue
                     except OSError as exc:
+                        if channel.recverr and exc.errno in _REFUSALS:
+                            continue  # an ICMP error pending on the socket: read from the queue below
                         result.problems.append(SocketProblem(interface=channel.interface,
                                                              address=channel.local_ip or "", operation="recv",
                                                              reason=str(exc)))
                         break
+                if channel.recverr:
+                    refused(self._refusals(channel))
+                arrived = time.monotonic()
                 for data, addr in received:
-                    for match in self._accept(channel, data, addr, ours, seen, route_cache, interfaces):
+                    if channel.via == "unicast" and addr[0] not in probed:
+                        # Only a probed address may answer a sweep: anything else could steer
+                        # the later reads (and credentials) to a host nobody asked about.
+                        channel.stats.replies += 1
+                        channel.stats.unsolicited += 1
+                        continue
+                    for match in self._accept(channel, data, addr, ours, seen, route_cache, interfaces, per_host):
                         endpoints.add(match.endpoint)
                         if match.via == "unicast":
-                            answered.add(match.source_ip)
+                            sent = sweep.sent_at.get(match.relates_to or "")
+                            if sent is not None:
+                                rtt = max(0.0, arrived - sent)
+                                sweep.rtt_max = rtt if sweep.rtt_max is None else max(sweep.rtt_max, rtt)
+                            sweep.settle(match.source_ip)
                         result.matches.append(match)
                         if on_match is not None:
                             on_match(match)
+        if probed:
+            result.rtt_max_s = round(sweep.rtt_max, 4) if sweep.rtt_max is not None else None
+            result.grace_s = sweep.grace()
 
-    def _send(self, item: _Outgoing, result: ProbeResult) -> bool:
+    def _send(self, item: _Outgoing, result: ProbeResult, refused: Callable[[list[str]], None]) -> bool:
         """False when the socket buffer is full (retry later); a real error is counted, True."""
         channel = item.channel
-        try:
-            channel.sock.sendto(item.payload, item.dest)
-            channel.stats.probes_sent += 1
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError as exc:
-            if exc.errno in (errno.ENOBUFS, errno.EAGAIN) and item.busy_retries < _BUSY_RETRIES:
+        for attempt in range(2):
+            try:
+                channel.sock.sendto(item.payload, item.dest)
+                channel.stats.probes_sent += 1
+            except (BlockingIOError, InterruptedError):
                 return False
-            channel.stats.send_errors += 1
-            # One problem per socket is enough: a /22 without a route would repeat it 1000 times.
-            if not channel.send_problem_reported:
-                channel.send_problem_reported = True
-                address = channel.local_ip if channel.via == "multicast" and channel.local_ip else item.dest[0]
-                result.problems.append(SocketProblem(interface=channel.interface, address=address or "",
-                                                     operation="send", reason=str(exc)))
+            except OSError as exc:
+                if channel.recverr and exc.errno in _REFUSALS and attempt == 0:
+                    # An ICMP error of an earlier Probe was pending on the socket and came out
+                    # here instead of this send: read it, then send again.
+                    refused(self._refusals(channel))
+                    continue
+                if exc.errno in (errno.ENOBUFS, errno.EAGAIN) and item.busy_retries < _BUSY_RETRIES:
+                    return False
+                channel.stats.send_errors += 1
+                # One problem per socket is enough: a /22 without a route would repeat it 1000 times.
+                if not channel.send_problem_reported:
+                    channel.send_problem_reported = True
+                    address = channel.local_ip if channel.via == "multicast" and channel.local_ip else item.dest[0]
+                    result.problems.append(SocketProblem(interface=channel.interface, address=address or "",
+                                                         operation="send", reason=str(exc)))
+            return True
         return True
 
     def _accept(self, channel: _Channel, data: bytes, addr: tuple[str, int], ours: dict[str, list[str]],
                 seen: set[tuple[str, str | None]], route_cache: dict[str, tuple[str | None, str | None, str | None]],
-                interfaces: Sequence[Interface]) -> list[ProbeMatch]:
+                interfaces: Sequence[Interface], per_host: dict[str, set[str]]) -> list[ProbeMatch]:
         stats = channel.stats
         stats.replies += 1
         interface, local_ip, local_cidr = channel.interface, channel.local_ip, channel.local_cidr
@@ -642,16 +870,31 @@ class Prober:
         if relates_to is None or relates_to not in ours:
             stats.mismatched += 1
             return []
+        capped = sorted({c for m in matches for c in m.capped})
+        taken = per_host.setdefault(addr[0], set())
         accepted = []
         for match in matches:
             key = (match.endpoint, relates_to)
             if key in seen:
                 stats.duplicates += 1
                 continue
+            if match.endpoint not in taken and len(taken) >= MAX_ENDPOINTS_PER_HOST:
+                if "endpoints" not in capped:
+                    capped.append("endpoints")
+                continue
             seen.add(key)
+            taken.add(match.endpoint)
             match.probe_types = list(ours[relates_to])
             stats.matches += 1
             accepted.append(match)
+        if capped:
+            stats.capped += 1
+            logger.warning("reply from %s cut to its bounds (%s): at most %d matches per datagram, %d endpoints "
+                           "per address, %d XAddrs, %d scopes", addr[0], ", ".join(capped),
+                           MAX_MATCHES_PER_DATAGRAM, MAX_ENDPOINTS_PER_HOST, MAX_XADDRS, MAX_SCOPES)
+            for match in accepted:
+                if "endpoints" in capped and "endpoints" not in match.capped:
+                    match.capped.append("endpoints")
         return accepted
 
 

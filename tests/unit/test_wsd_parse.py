@@ -193,3 +193,34 @@ def test_simulator_reply_round_trip():
     assert (m.endpoint, m.relates_to) == ("urn:uuid:sim", "uuid:mine")
     assert m.scopes == ["onvif://www.onvif.org/name/Camera Bep"]
     assert m.xaddrs == ["http://0.0.0.0/onvif/device_service"]
+
+
+# ipycam 1.3.0's answer, as its static/soap/probe_match.xml writes it: d:ProbeMatch straight in the
+# Body (no d:ProbeMatches) and d:EndpointReference where the schema has wsa:EndpointReference.
+IPYCAM_PROBE_MATCH = f"""<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="{NS_SOAP12}" xmlns:wsa="{NS_WSA}" xmlns:d="{NS_WSD}" xmlns:dn="{NS_DN}"
+ xmlns:tds="{NS_TDS}">
+ <soap:Header><wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To>
+  <wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatch</wsa:Action>
+  <wsa:MessageID>urn:uuid:9d6f7a4e-0000-4000-8000-000000000001</wsa:MessageID>
+  <wsa:RelatesTo>uuid:11111111-2222-4333-8444-555555555555</wsa:RelatesTo></soap:Header>
+ <soap:Body><d:ProbeMatch>
+  <d:EndpointReference><wsa:Address>urn:uuid:9d6f7a4e-0000-4000-8000-0000000000aa</wsa:Address></d:EndpointReference>
+  <d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>
+  <d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/name/Bep1</d:Scopes>
+  <d:XAddrs>http://127.0.120.18:8080/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion>
+ </d:ProbeMatch></soap:Body></soap:Envelope>""".encode()
+
+
+def test_bare_probe_match_with_wsd_endpoint_reference_is_read():
+    [match] = parse_probe_matches(IPYCAM_PROBE_MATCH, source=("127.0.120.18", 3702))
+    assert match.endpoint == "urn:uuid:9d6f7a4e-0000-4000-8000-0000000000aa"
+    assert match.relates_to == "uuid:11111111-2222-4333-8444-555555555555"
+    assert match.xaddrs == ["http://127.0.120.18:8080/onvif/device_service"]
+    assert (NS_DN, "NetworkVideoTransmitter") in match.types
+    assert "onvif://www.onvif.org/name/Bep1" in match.scopes
+
+
+def test_a_body_without_any_probe_match_is_still_not_a_match():
+    hello = IPYCAM_PROBE_MATCH.replace(b"d:ProbeMatch>", b"d:Hello>")
+    assert parse_probe_matches(hello) == []
