@@ -623,20 +623,46 @@ def _check_timezone(ctx: _Context, rule: Rule) -> Verdict:
 
 
 def _check_default_credentials(ctx: _Context, rule: Rule) -> Verdict:
-    required = _("not a vendor default login")
+    """Judges the camera: does it keep a factory login, or let in any password at all?
+
+    Only a login the camera really accepted (on a call that needs one) says anything; then one
+    deliberately wrong, random password tells a camera that checks passwords from one that does
+    not. No other password is ever tried.
+    """
+    required = _("refuses wrong passwords; not a vendor default login")
     creds = ctx.credentials
+    source = _("login used for this check, and one random wrong password")
     if creds is None:
         return _verdict(rule, "UNKNOWN", required=required,
                         detail=_("Not known which login read the camera, so it cannot be compared with the "
                                  "vendors' defaults."))
+    if not creds.login_proven:
+        return _verdict(rule, "UNKNOWN", required=required, evidence="device", source=source,
+                        detail=_("The camera never accepted the login on a call that needs one (it was refused, "
+                                 "or only calls that need no password were answered): this proves nothing about "
+                                 "its passwords. Check with the camera's working user name and password."))
+    if creds.accepts_any_password:
+        return _verdict(rule, "FAIL", seen=_("{user}: a random wrong password was accepted too").format(
+                            user=creds.user),
+                        required=required, evidence="device", source=source,
+                        detail=_("The camera accepts any password: anyone on the network can log in to it. Turn "
+                                 "on authentication for ONVIF in its web page (Hikvision: Network > Advanced > "
+                                 "Integration Protocol; Dahua: Network > Access Platform), update its firmware, "
+                                 "then check again."))
     if creds.vendor_default:
         return _verdict(rule, "FAIL", seen=_("{user}: a vendor default ({matched})").format(
                             user=creds.user, matched=creds.matched or "?"),
-                        required=required, evidence="device", source=_("login used for this check"),
+                        required=required, evidence="device", source=source,
                         detail=_("The camera still accepts a factory login that anyone can look up. Set a strong "
                                  "administrator password on the camera, then check again with it."))
-    return _verdict(rule, "PASS", seen=_("{user}: not a known default").format(user=creds.user), required=required,
-                    evidence="device", source=_("login used for this check"))
+    if creds.accepts_any_password is None:
+        return _verdict(rule, "UNKNOWN", seen=_("{user}: not a known default").format(user=creds.user),
+                        required=required, evidence="device", source=source,
+                        detail=_("Not tested whether the camera refuses a wrong password ({why}). Run the check "
+                                 "again later.").format(why=creds.probe_note or _("no answer")))
+    return _verdict(rule, "PASS", seen=_("{user}: not a known default; a wrong password is refused").format(
+                        user=creds.user),
+                    required=required, evidence="device", source=source)
 
 
 # --- catalogue rules -------------------------------------------------------------------------
@@ -967,8 +993,17 @@ def verdict_texts(verdicts: list[Verdict], facts: Facts, profile: Profile, catal
     return out
 
 
-def credential_facts(user: str, password: str, manufacturer: str | None, profile: Profile) -> CredentialFacts:
-    """Compare the login used with the profile's known vendor defaults. Keeps no password."""
+def credential_facts(user: str, password: str, manufacturer: str | None, profile: Profile, *,
+                     login_proven: bool = True, accepts_any_password: bool | None = None,
+                     probe_note: str | None = None) -> CredentialFacts:
+    """What the camera showed about its logins (see ``_check_default_credentials``). Keeps no password.
+
+    ``login_proven``: the camera accepted this login on a call that needs one. A known vendor
+    default counts only then: the camera keeps a factory login (a refused one proves nothing).
+    ``accepts_any_password``: the answer to one random wrong password (None: not asked).
+    """
+    seen = CredentialFacts(user=user, vendor_default=False, login_proven=login_proven,
+                           accepts_any_password=accepts_any_password, probe_note=probe_note)
     defaults: list[KnownDefault] = []
     for rule in profile.rules:
         if rule.check == "default_credentials":
@@ -979,8 +1014,8 @@ def credential_facts(user: str, password: str, manufacturer: str | None, profile
             continue
         if known.user == user and known.password == password:
             label = known.label() + (f", {known.note}" if known.note else "")
-            return CredentialFacts(user=user, vendor_default=True, matched=label)
-    return CredentialFacts(user=user, vendor_default=False)
+            return seen.model_copy(update={"vendor_default": True, "matched": label})
+    return seen
 
 
 def summarise(verdicts: Iterable[Verdict], *, kinds: Collection[str] | None = None) -> tuple[dict[str, int], str]:

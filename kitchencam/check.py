@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from kitchencam.audit import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
-from kitchencam.models import Attestation, Facts, SiteFacts, Verdict
+from kitchencam.models import Attestation, CredentialFacts, Facts, SiteFacts, Verdict
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.render import ErrorItem
 from kitchencam.store import AttestationRecord, CheckRecord, Store
@@ -102,6 +102,7 @@ def check_one(target: str, profile: Profile, catalogue: Catalogue, options: Chec
 def inspect(target: str, profile: Profile, catalogue: Catalogue,
             options: CheckOptions) -> tuple[DeviceCheck, Facts | None]:
     """Read one camera and audit it: the check, and the facts it was made from (None if unread)."""
+    from kitchencam.logins import login_evidence
     from kitchencam.onvif.client import OnvifCamera, Timeouts
     from kitchencam.onvif.read import read_facts
 
@@ -110,6 +111,7 @@ def inspect(target: str, profile: Profile, catalogue: Catalogue,
     try:
         with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
             facts = read_facts(camera)
+            facts.login = login_evidence(camera)
     except KitchencamError as exc:
         return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
     return judge(facts, profile, catalogue, options, now), facts
@@ -119,7 +121,7 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
           now: datetime) -> DeviceCheck:
     """Audit facts already read (pure): the check of one camera at ``now``."""
     info = facts.device_info
-    creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
+    creds = credentials_of(facts, options.user, options.password, profile)
     site = options.site_facts(info.serial if info else None) if options.site_facts else None
     verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
     texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,
@@ -132,6 +134,16 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
         mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
         overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts,
     )
+
+
+def credentials_of(facts: Facts, user: str, password: str, profile: Profile) -> CredentialFacts:
+    """The default-credentials evidence of ``facts``: the login used and what the camera did with it."""
+    info = facts.device_info
+    login = facts.login
+    return credential_facts(user, password, info.manufacturer if info else None, profile,
+                            login_proven=login.proven if login is not None else True,
+                            accepts_any_password=login.accepts_any_password if login is not None else None,
+                            probe_note=login.probe_note if login is not None else None)
 
 
 def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,

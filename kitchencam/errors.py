@@ -83,6 +83,10 @@ class OnvifDisabled(Unreachable):
     """HTTP answers, but the ONVIF service is off or absent."""
 
 
+class NotACamera(OnvifDisabled):
+    """Something answers HTTP at the address (a web server, a printer's page), but no ONVIF device."""
+
+
 class AuthFailed(DeviceError):
     """The device refused the user name or password."""
 

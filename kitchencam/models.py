@@ -108,6 +108,10 @@ class MediaProfile(_Model):
     encoder_token: str | None = None
     stream_uri: str | None = None
     snapshot_uri: str | None = None
+    # Set when the camera named another host and kitchencam moved the URI onto the camera's own
+    # address (kitchencam/uriscope.py): what the camera said, without user info.
+    stream_uri_advertised: str | None = None
+    snapshot_uri_advertised: str | None = None
 
 
 class VideoEncoder(_Model):
@@ -178,6 +182,14 @@ class Imaging(_Model):
     options: ImagingOptions | None = None
 
 
+class LoginEvidence(_Model):
+    """What the camera showed about logins while it was read (kitchencam/logins.py). No password."""
+
+    proven: bool  # it accepted the login on a call that needs one (not only PRE_AUTH calls)
+    accepts_any_password: bool | None = None  # one random wrong password: True accepted, False refused
+    probe_note: str | None = None  # why the wrong-password probe was not made or told nothing
+
+
 class Facts(_Model):
     """Everything read from one camera in one pass."""
 
@@ -202,6 +214,7 @@ class Facts(_Model):
     encoder_options: list[EncoderOptions] = Field(default_factory=list)
     imaging: list[Imaging] = Field(default_factory=list)  # one per video source
     read_errors: list[ReadError] = Field(default_factory=list)
+    login: LoginEvidence | None = None  # set by check/provision after the read
 
     def error_for(self, operation: str) -> ReadError | None:
         """The failure of ``operation``, if it failed (audit turns it into UNKNOWN)."""
@@ -249,6 +262,11 @@ class CredentialFacts(_Model):
     user: str
     vendor_default: bool
     matched: str | None = None  # which known default matched, e.g. "admin / admin (Dahua before 2017)"
+    #: The camera accepted this login on a call that needs one (not only anonymous calls).
+    login_proven: bool = True
+    #: One deliberately wrong, random password: True accepted (FAIL), False refused, None not tried.
+    accepts_any_password: bool | None = None
+    probe_note: str | None = None  # why the probe was not made or could not tell
 
 
 class Verdict(_Model):

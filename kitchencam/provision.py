@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, credential_facts, main_encoder, main_options, summarise, verdict_texts
+from kitchencam.audit import audit, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import Facts, Verdict, VideoEncoder
@@ -612,7 +612,9 @@ def _verify(
         from kitchencam.rtsp import describe
 
         try:
-            check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password)
+            # read_facts moved a stream URI naming another host onto the camera; describe() checks again.
+            check = describe(facts.profiles[0].stream_uri, user=options.user, password=options.password,
+                             camera_host=cam.session.host)
             outcome.rtsp = check.model_dump(exclude={"sdp"})
             codec, width, height = _expected_stream(profile.main_stream, facts, left)
             if check.codec != codec or (check.width, check.height) != (width, height):
@@ -626,8 +628,11 @@ def _verify(
                 )
         except KitchencamError as exc:
             outcome.verify_problems.append(_("RTSP check failed: {message}").format(message=exc.message))
-    info = facts.device_info
-    creds = credential_facts(options.user, options.password, info.manufacturer if info else None, profile)
+    from kitchencam.check import credentials_of
+    from kitchencam.logins import login_evidence
+
+    facts.login = login_evidence(cam.session)
+    creds = credentials_of(facts, options.user, options.password, profile)
     now = datetime.now(timezone.utc)
     outcome.verdicts = _not_fixed_here(audit(facts, profile, catalogue, [], now=now, credentials=creds),
                                        profile, outcome.steps + left)
@@ -694,7 +699,7 @@ def _snapshot(cam: _Camera, facts: Facts, outcome: CameraProvision, options: Pro
         if main is not None and main.snapshot_uri:
             # read_facts already asked for it: no second SOAP call.
             picture = fetch_snapshot(main.snapshot_uri, user=options.user, password=options.password,
-                                     timeouts=timeouts, operation=source)
+                                     timeouts=timeouts, operation=source, camera_host=cam.session.host)
         else:
             picture = take_snapshot(cam.session, user=options.user, password=options.password,
                                     profile_token=main.token if main else None, timeouts=timeouts)

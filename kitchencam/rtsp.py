@@ -35,12 +35,16 @@ from pydantic import BaseModel, ConfigDict
 from kitchencam import __version__
 from kitchencam.errors import AuthFailed, BadReply, DeviceFault, DeviceTimeout, Unreachable, UsageError
 from kitchencam.i18n import _
+from kitchencam.logins import BUDGET, refusal_hint
+from kitchencam.uriscope import refuse_foreign, same_host
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 554
 MAX_HEAD_BYTES = 16384
 MAX_BODY_BYTES = 65536
+#: One response, status line + headers + SDP: a session description is a few kB.
+MAX_REPLY_BYTES = 65536
 USER_AGENT = f"kitchencam/{__version__}"
 
 SizeSource = Literal["sps", "sdp-attribute"]
@@ -563,6 +567,7 @@ class _Session:
         self._sock: socket.socket | None = None
         self._buffer = b""
         self._auth: Callable[[str], str] | None = None  # method -> Authorization value
+        self._login_proven = False  # the camera accepted our credentials once in this session
 
     # ------------------------------------------------------------------ plumbing
     def _remaining(self) -> float:
@@ -638,7 +643,7 @@ class _Session:
         if not raw_length.isdigit():
             raise self._bad(_("its answer to {method} has an invalid Content-Length").format(method=method))
         length = int(raw_length)
-        if length > MAX_BODY_BYTES:
+        if length > MAX_BODY_BYTES or len(head) + length > MAX_REPLY_BYTES:
             raise self._bad(_("its answer to {method} is {size} bytes, over the {limit}-byte limit").format(
                 method=method, size=length, limit=MAX_BODY_BYTES))
         while len(self._buffer) < length:
@@ -716,9 +721,33 @@ class _Session:
                         target=self.target.display), target=self.target.display)
             self._auth = self._authenticator(challenges)
             tried = True
-            response = self.exchange(method, extra)
+            response = self._logged_in_exchange(method, extra)
             if stale and response.status == 401:
                 raise self._auth_failed()
+        return response
+
+    def _logged_in_exchange(self, method: str, extra: dict[str, str] | None) -> RtspResponse:
+        """An exchange that carries credentials: the first one of the session is a budgeted login."""
+        if self._login_proven:
+            return self.exchange(method, extra)
+        attempt = BUDGET.attempt(self.target.host, f"RTSP {method}", target=self.target.display)
+        try:
+            response = self.exchange(method, extra)
+        except BaseException:
+            attempt.cancel()
+            raise
+        stale = any(c.scheme == "digest" and c.params.get("stale", "").lower() == "true"
+                    for c in parse_challenges(response.headers.get("www-authenticate", [])))
+        if response.status == 401 and not stale:
+            attempt.refused()
+            error = self._auth_failed()
+            error.hint = refusal_hint(self.target.host, f"RTSP {method}")
+            raise error
+        if response.status == 401:
+            attempt.cancel()  # a stale nonce: the password was right, the nonce old
+        else:
+            attempt.ok()
+            self._login_proven = True
         return response
 
     def _auth_failed(self) -> AuthFailed:
@@ -741,7 +770,9 @@ class _Session:
             params = challenge.params
             return lambda method: digest_response(user=user, password=password, method=method,
                                                   uri=self.target.url, challenge=params, nc=next(counter))
-        if any(c.scheme == "basic" for c in challenges):
+        # Basic sends the password itself: only when the camera offers no Digest at all (the URL is
+        # the camera's own, describe() made sure of that).
+        if not any(c.scheme == "digest" for c in challenges) and any(c.scheme == "basic" for c in challenges):
             token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
             return lambda _method: f"Basic {token}"
         offered = ", ".join(sorted({c.scheme.capitalize() for c in challenges})) or "?"
@@ -761,14 +792,20 @@ def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret and len(secret) >= 3 else text
 
 
-def describe(url: str, *, user: str | None, password: str | None, timeout: float = 5.0) -> StreamCheck:
+def describe(url: str, *, user: str | None, password: str | None, timeout: float = 5.0,
+             camera_host: str | None = None) -> StreamCheck:
     """OPTIONS then DESCRIBE ``url``; what the stream carries, from the SDP the camera answers.
 
     ``user``/``password`` win over credentials embedded in ``url``. ``timeout`` bounds the whole
     exchange. Raises ``Unreachable``/``DeviceTimeout``, ``AuthFailed``, ``DeviceFault`` (404 and
     other refusals) or ``BadReply``; none of them, nor the result, contains the password.
+    ``camera_host``: the camera that gave the URL; a URL on another host is refused unsent. The
+    first login of the session is asked of the run's login budget (kitchencam/logins.py).
     """
     target = parse_url(url, user=user, password=password)
+    if camera_host is not None and not same_host(target.url, camera_host):
+        # The camera's password goes to the camera only, never to a host its reply named.
+        raise refuse_foreign(target.url, camera_host, "rtsp")
     session = _Session(target, timeout)
     try:
         # OPTIONS first, as players do (some firmware expects it); its status does not matter

@@ -30,6 +30,17 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_budget() -> Iterator[None]:
+    """Each test starts a new "run": the process-wide login budget (kitchencam/logins.py) forgets
+    the refused logins of earlier tests, which share loopback hosts."""
+    from kitchencam.logins import BUDGET
+
+    BUDGET.reset()
+    yield
+    BUDGET.reset()
+
+
 class Run:
     def __init__(self) -> None:
         self.runner = CliRunner()

@@ -10,6 +10,14 @@ The server can also demand credentials like a camera would: ``ws_password`` chec
 WS-UsernameToken digest and its ``Created`` against the server's clock (``clock_offset_s``
 seconds off real time); ``digest_password`` makes it answer 401 + ``WWW-Authenticate: Digest``
 until a valid HTTP digest ``Authorization`` arrives.
+
+For login tests: ``host`` binds another loopback address (the login budget is per host);
+``anonymous`` names the operations answered without checking the token (ONVIF's PRE_AUTH calls,
+e.g. ``tds:GetServices``); ``accept_any_password`` answers every token like a camera that checks
+nothing, while still telling right from wrong; ``ws_refusal_digest`` answers a refused token with
+HTTP 401 + Digest and accepts HTTP digest with ``ws_password`` instead (what Hikvision firmwares
+do). ``logins`` counts requests that carried credentials, ``refused`` those refused, and
+``wrong_accepted`` wrong ones answered anyway.
 """
 
 from __future__ import annotations
@@ -158,7 +166,9 @@ class ReplayCamera:
 
     def __init__(self, routes: dict[str, Route] | None = None, *, user: str = "admin",
                  ws_password: str | None = None, digest_password: str | None = None,
-                 clock_offset_s: float = 0.0, window_s: float = 300.0) -> None:
+                 clock_offset_s: float = 0.0, window_s: float = 300.0, host: str = "127.0.0.1",
+                 port: int = 0, anonymous: frozenset[str] | set[str] = frozenset({"tds:GetSystemDateAndTime"}),
+                 accept_any_password: bool = False, ws_refusal_digest: bool = False) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.user = user
         self.ws_password = ws_password
@@ -167,8 +177,15 @@ class ReplayCamera:
         self.window_s = window_s
         self.requests: list[Request] = []
         self.default: Route | None = None  # answer for every request (overrides routes)
+        self.host = host
+        self.anonymous = frozenset(anonymous)
+        self.accept_any_password = accept_any_password
+        self.ws_refusal_digest = ws_refusal_digest
+        self.logins = 0  # requests that carried a WS-UsernameToken or an HTTP Authorization
+        self.refused = 0  # of those, refused
+        self.wrong_accepted = 0  # of those, with a wrong password and answered anyway
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self._server = _Server((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
 
@@ -178,7 +195,7 @@ class ReplayCamera:
 
     @property
     def target(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def xaddr(self) -> str:
@@ -206,14 +223,42 @@ class ReplayCamera:
         fresh = abs((created - self.now()).total_seconds()) <= self.window_s
         return expect == req.password_digest and fresh
 
+    def _challenge(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Digest realm="replay", nonce="{secrets.token_hex(8)}", qop="auth"'}
+
+    def _count(self, *, carried: bool, refused: bool = False, wrong_accepted: bool = False) -> None:
+        with self._lock:
+            self.logins += carried
+            self.refused += carried and refused
+            self.wrong_accepted += carried and wrong_accepted
+
     def answer(self, req: Request, method: str) -> Reply:
+        authorization = req.headers.get("Authorization", "")
+        carried = bool(authorization) or req.username is not None
         if self.digest_password is not None and not _digest_ok(
-                req.headers.get("Authorization", ""), method, self.digest_password, self.user, "replay"):
-            return Reply(b"", status=401, content_type="text/plain", headers={
-                "WWW-Authenticate": f'Digest realm="replay", nonce="{secrets.token_hex(8)}", qop="auth"'})
+                authorization, method, self.digest_password, self.user, "replay"):
+            self._count(carried=carried, refused=True)
+            return Reply(b"", status=401, content_type="text/plain", headers=self._challenge())
         route = self.default or self.routes.get(req.operation)
-        if req.operation != "tds:GetSystemDateAndTime" and not self._ws_ok(req):
-            return Reply.fault("ter:NotAuthorized", reason="Sender not Authorized")
+        if self.ws_refusal_digest and authorization:
+            ok = self.ws_password is not None and _digest_ok(authorization, method, self.ws_password, self.user,
+                                                             "replay")
+            self._count(carried=True, refused=not ok)
+            if not ok:
+                return Reply(b"", status=401, content_type="text/plain", headers=self._challenge())
+        elif req.operation not in self.anonymous:
+            ok = self._ws_ok(req) if req.username is not None or not self.accept_any_password else True
+            if self.accept_any_password:
+                self._count(carried=carried, wrong_accepted=not ok)
+            elif not ok:
+                self._count(carried=carried, refused=True)
+                if self.ws_refusal_digest:
+                    reply = Reply.fault("ter:NotAuthorized", reason="Sender not Authorized", status=401)
+                    reply.headers.update(self._challenge())
+                    return reply
+                return Reply.fault("ter:NotAuthorized", reason="Sender not Authorized")
+            else:
+                self._count(carried=carried)
         if route is None:
             return Reply.fault("ter:ActionNotSupported", code="env:Receiver",
                                reason=f"Optional Action Not Implemented: {req.operation}")

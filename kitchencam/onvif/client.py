@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import re
 import secrets
 import threading
 import time
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from lxml import etree
 from requests.auth import HTTPDigestAuth
+from requests.utils import parse_dict_header
 from zeep import Client, Plugin, Settings, Transport
 from zeep import exceptions as zeep_exc
 from zeep.wsdl import Document
@@ -41,10 +43,12 @@ from kitchencam.errors import (
     DeviceFault,
     DeviceTimeout,
     KitchencamError,
+    NotACamera,
     NotSupported,
     UsageError,
 )
 from kitchencam.i18n import _
+from kitchencam.logins import BUDGET, Attempt, refusal_hint
 from kitchencam.onvif.faults import CallContext, bad_reply, classify
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
@@ -96,6 +100,8 @@ IMAGING = ServiceSpec("imaging", "http://www.onvif.org/ver20/imaging/wsdl",
 DEVICEIO = ServiceSpec("deviceio", "http://www.onvif.org/ver10/deviceIO/wsdl",
                        "ver10/deviceio.wsdl", "{http://www.onvif.org/ver10/deviceIO/wsdl}DeviceIOBinding")
 SPECS: tuple[ServiceSpec, ...] = (DEVICE, MEDIA, MEDIA2, IMAGING, DEVICEIO)
+# The usual ONVIF prefixes, to name a call in messages ("tds:GetDeviceInformation").
+_PREFIXES = {"device": "tds", "media": "trt", "media2": "tr2", "imaging": "timg", "deviceio": "tmd"}
 
 
 # --- schema loading, once per process ----------------------------------------------------------
@@ -118,6 +124,40 @@ def _looks_like_soap(body: bytes) -> bool:
     return b"Envelope" in head and b"http://www.w3.org/2003/05/soap-envelope" in head
 
 
+class _CountedDigest(HTTPDigestAuth):
+    """requests' HTTP digest, without its silent second try while the login is unproven.
+
+    HTTPDigestAuth answers a 401 to a digest request by trying again with the new nonce: one more
+    refused login the camera counts, unseen by the login budget. Until the camera has accepted
+    the password, a 401 stays a 401 (unless it says the nonce was only stale).
+    """
+
+    guard: LoginGuard | None = None
+
+    def handle_401(self, r: requests.Response, **kwargs: Any) -> requests.Response:
+        stale = "stale=true" in r.headers.get("WWW-Authenticate", "").lower().replace(" ", "").replace('"', "")
+        if stale or (self.guard is not None and self.guard.proven):
+            return super().handle_401(r, **kwargs)
+        return r
+
+
+def primed_digest(credentials: tuple[str, str], challenge: str, guard: LoginGuard | None = None) -> HTTPDigestAuth:
+    """HTTP digest that answers ``challenge`` on its first request.
+
+    requests' HTTPDigestAuth would first send the request without an Authorization header and
+    wait for a fresh 401: the camera would see our (refused) WS-Security token a second time,
+    one more failed login towards its lockout.
+    """
+    auth = _CountedDigest(*credentials)
+    auth.guard = guard
+    auth.init_per_thread_state()
+    text = re.sub(r"^\s*digest\s+", "", challenge, count=1, flags=re.IGNORECASE)
+    state = auth._thread_local  # type: ignore[attr-defined]  # requests' per-thread digest state
+    state.chal = parse_dict_header(text)
+    state.last_nonce = "-"  # anything but the camera's nonce: the header is built at once
+    return auth
+
+
 class OfflineTransport(Transport):
     """A zeep transport that loads schemas from disk only and posts with timeouts.
 
@@ -136,6 +176,8 @@ class OfflineTransport(Transport):
         self.timeouts = timeouts
         self._credentials = credentials
         self.digest_active = False
+        #: Asked before a refused WS-Security token is retried with HTTP digest (login budget).
+        self.login_guard: LoginGuard | None = None
 
     def load(self, url: str) -> bytes:
         local = local_schema(url)
@@ -151,8 +193,10 @@ class OfflineTransport(Transport):
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(address, data=message, headers=headers, timeout=self._requests_timeout())
         if (response.status_code == 401 and self._credentials is not None and not self.digest_active
-                and "digest" in response.headers.get("WWW-Authenticate", "").lower()):
-            self.session.auth = HTTPDigestAuth(*self._credentials)
+                and "digest" in response.headers.get("WWW-Authenticate", "").lower()
+                and (self.login_guard is None or self.login_guard.digest_retry_allowed())):
+            self.session.auth = primed_digest(self._credentials, response.headers.get("WWW-Authenticate", ""),
+                                              self.login_guard)
             self.digest_active = True
             response.close()
             response = self.session.post(address, data=message, headers=headers,
@@ -400,6 +444,81 @@ def camera_utc(system_date_and_time: Any) -> datetime | None:
         return None
 
 
+# --- logins --------------------------------------------------------------------------------------
+
+#: ONVIF Core's PRE_AUTH access class: a device answers these without checking any credentials,
+#: so their success proves nothing about the password.
+PRE_AUTH_OPERATIONS = frozenset({"GetSystemDateAndTime", "GetServices", "GetServiceCapabilities",
+                                 "GetCapabilities", "GetHostname", "GetWsdlUrl", "GetEndpointReference"})
+
+
+class LoginGuard:
+    """One camera's logins against the process-wide budget (kitchencam/logins.py).
+
+    Until the camera has accepted the password on a call that needs one, every authenticated call
+    is a login attempt: reserved in the budget before it is sent, counted when refused. The first
+    refusal stops logins to the host; the one exception is the HTTP digest retry of a refused
+    WS-Security token. Once the login is proven, a refusal is about rights (an Operator asking
+    GetUsers), not the password, and is not counted. ``probe`` marks the deliberate wrong-password
+    login of the default-credentials check: one attempt, no digest retry, never stops the host.
+    """
+
+    def __init__(self, host: str, target: str, *, probe: bool = False) -> None:
+        self.host = host
+        self.target = target
+        self.probe = probe
+        self.proven = False
+        self.refused_at: str | None = None
+        self._attempt: Attempt | None = None
+        self._operation = ""
+
+    def before(self, operation: str) -> None:
+        """Before an authenticated call: AuthFailed (nothing sent) when the budget says no."""
+        self._operation = operation
+        if self.proven:
+            return
+        self._attempt = BUDGET.attempt(self.host, operation, target=self.target)
+
+    def succeeded(self, operation: str) -> None:
+        if self._attempt is not None:
+            self._attempt.ok()
+            self._attempt = None
+        if operation.rpartition(":")[2] not in PRE_AUTH_OPERATIONS:
+            self.proven = True
+
+    def failed(self, operation: str, error: KitchencamError) -> KitchencamError:
+        """After an authenticated call failed: count a refused login; the error to raise."""
+        attempt, self._attempt = self._attempt, None
+        if not isinstance(error, AuthFailed) or self.proven:
+            if attempt is not None:
+                attempt.cancel()
+            return error
+        if attempt is not None:
+            attempt.refused(stop=not self.probe)
+        elif not self.probe:
+            BUDGET.stop(self.host, operation)
+        self.refused_at = operation
+        hint = refusal_hint(self.host, operation)
+        error.hint = f"{error.hint} {hint}" if error.hint else hint
+        return error
+
+    def digest_retry_allowed(self) -> bool:
+        """A WS-Security token was answered 401 + Digest: may the same call go again with digest?"""
+        if self.probe:
+            return False
+        if self.proven:
+            return True
+        if self._attempt is not None:
+            self._attempt.refused(stop=False)  # the token was a login, and it was refused
+            self._attempt = None
+        try:
+            self._attempt = BUDGET.attempt(self.host, f"{self._operation} (HTTP digest)", target=self.target)
+        except AuthFailed:
+            BUDGET.stop(self.host, self._operation)
+            return False
+        return True
+
+
 # --- one camera ----------------------------------------------------------------------------------
 
 @dataclass
@@ -426,6 +545,9 @@ class OnvifCamera:
         credentials = (user, password) if user is not None and password is not None else None
         self._transport = OfflineTransport(timeouts, credentials)
         self._anonymous_transport = OfflineTransport(timeouts)
+        self._login = LoginGuard(self.host, self.target)
+        self._transport.login_guard = self._login
+        self._login_reply: Any = None  # GetDeviceInformation of log_in(), for its first reader
         self._wsse = (UsernameTokenDigest(credentials[0], credentials[1], self._offset_or_zero)
                       if credentials else None)
         self.clock_offset_s: float | None = None
@@ -462,6 +584,15 @@ class OnvifCamera:
     @property
     def uses_http_digest(self) -> bool:
         return self._transport.digest_active
+
+    @property
+    def login_proven(self) -> bool:
+        """The camera accepted our password on a call that needs one."""
+        return self._login.proven
+
+    @property
+    def login_refused_at(self) -> str | None:
+        return self._login.refused_at
 
     def _offset_or_zero(self) -> float:
         return (self.clock_offset_s or 0.0) if self.apply_clock_offset else 0.0
@@ -511,7 +642,10 @@ class OnvifCamera:
                 raise
             found = {}
         if not found:
-            caps = self.device.get_capabilities()
+            try:
+                caps = self.device.get_capabilities()
+            except KitchencamError as exc:
+                raise self._not_a_camera(exc) from exc
             for ns, path in _CAPABILITY_PATHS:
                 xaddr = _capability_xaddr(caps, path)
                 if xaddr:
@@ -523,6 +657,78 @@ class OnvifCamera:
                                                   dev.advertised if dev else self.device_xaddr)
         self.services = found
         return found
+
+    def _not_a_camera(self, exc: KitchencamError) -> KitchencamError:
+        """Neither the clock nor the services came back as ONVIF: no camera at this address."""
+        if self.camera_time is not None or not isinstance(exc, BadReply):
+            return exc
+        return NotACamera(
+            _("{target} answers HTTP but is no ONVIF device: neither GetSystemDateAndTime nor GetServices "
+              "nor GetCapabilities got an ONVIF answer ({reason}). Check that the address is the camera's "
+              "(not a printer, router or PC) and that the port is its ONVIF/HTTP port (80 on most "
+              "cameras); on Hikvision and Dahua make sure ONVIF is enabled in the web page.").format(
+                target=self.target, reason=exc.message[:160]),
+            target=self.target)
+
+    def log_in(self) -> None:
+        """Prove the login with a call that needs one (GetDeviceInformation, access class READ_SYSTEM).
+
+        Call it right after ``discover_services`` (``read_facts`` does); nothing without credentials.
+
+        GetServices, GetCapabilities and GetSystemDateAndTime are PRE_AUTH: a camera answers them
+        whatever the password, so only this call tells a right password from a wrong one. A refusal
+        raises AuthFailed naming the call (and stops logins to the host for this run); any other
+        failure leaves the login unproven for the readers to report.
+        """
+        if not self.authenticated or self._login.proven:
+            return
+        try:
+            self._login_reply = self.call(DEVICE, "GetDeviceInformation")
+        except AuthFailed:
+            raise
+        except KitchencamError:
+            return
+
+    def take_login_reply(self) -> Any:
+        """The login's GetDeviceInformation reply, once: the reader after ``log_in`` needs no second request."""
+        reply, self._login_reply = self._login_reply, None
+        return reply
+
+    def probe_any_password(self) -> bool | None:
+        """One login with a random wrong password after ours was accepted: True when it is accepted too.
+
+        None when it was not tried (no proven login, or the host's login budget has no room) or
+        gave no clear answer. Counted in the login budget, once per host per run.
+        """
+        if not self.authenticated or not self._login.proven or self.user is None:
+            return None
+        probed, result = BUDGET.probe_result(self.host)
+        if probed:
+            return result
+        if not BUDGET.claim_probe(self.host):
+            return None
+        result = self._probe_once()
+        BUDGET.record_probe(self.host, result)
+        return result
+
+    def _probe_once(self) -> bool | None:
+        assert self.user is not None
+        wrong = secrets.token_urlsafe(18)
+        probe = OnvifCamera(self.device_xaddr, user=self.user, password=wrong, timeouts=self.timeouts, retries=0)
+        probe._login.probe = True
+        probe.clock_offset_s = self.clock_offset_s
+        probe.apply_clock_offset = self.apply_clock_offset
+        if self.uses_http_digest:  # the same scheme our login used, and no second try
+            probe._transport.session.auth = HTTPDigestAuth(self.user, wrong)
+            probe._transport.digest_active = True
+        try:
+            with probe:
+                probe.call(DEVICE, "GetDeviceInformation")
+        except AuthFailed:
+            return False
+        except KitchencamError:
+            return None
+        return True
 
     def has(self, spec: ServiceSpec) -> bool:
         return spec.namespace in self.services
@@ -562,6 +768,8 @@ class OnvifCamera:
         A refused connection is not retried here: the camera is away (rebooting), the caller decides.
         """
         proxy = self._proxy(spec, authenticated and self.authenticated)
+        login = self._login if authenticated and self.authenticated else None
+        named = f"{_PREFIXES.get(spec.key, spec.key)}:{operation}"  # what a refusal message names
         attempt = 0
         while True:
             self._replies.clear()
@@ -570,15 +778,25 @@ class OnvifCamera:
                               clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
                               device_service=spec is DEVICE,
                               digest_tried=self.uses_http_digest)
+            if login is not None:
+                login.before(named)
             try:
                 result = getattr(proxy, operation)(**kwargs)
             except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
                 error = classify(exc, ctx)
+                if login is not None:
+                    error = login.failed(named, error)
                 if isinstance(error, DeviceTimeout) and attempt < self.retries:
                     attempt += 1
                     time.sleep(0.2 * attempt)
                     continue
                 raise error from exc
+            except BaseException:
+                if login is not None:
+                    login.failed(named, UsageError("interrupted"))  # releases the reservation, counts nothing
+                raise
+            if login is not None:
+                login.succeeded(named)
             # zeep fills the expected response type from whatever element came back: another
             # operation's response (ipycam 1.3.0 answers GetVideoEncoderConfigurations with a
             # GetVideoEncoderConfigurationResponse) would read as an empty encoder, with no error.
@@ -622,7 +840,8 @@ class DeviceService(_ServiceCalls):
         return self._camera.call(DEVICE, "GetSystemDateAndTime", authenticated=authenticated)
 
     def get_device_information(self) -> Any:
-        return self._call("GetDeviceInformation")
+        reply = self._camera.take_login_reply()  # read_facts: log_in() just asked for it
+        return reply if reply is not None else self._call("GetDeviceInformation")
 
     def get_scopes(self) -> Any:
         return self._call("GetScopes")

@@ -42,6 +42,7 @@ from kitchencam.models import (
     VideoSourceConfig,
 )
 from kitchencam.onvif.client import DEFAULT_TIMEOUTS, IMAGING, MEDIA, MEDIA2, OnvifCamera, Timeouts, camera_utc
+from kitchencam.uriscope import confine_profile_uris
 
 T = TypeVar("T")
 
@@ -607,6 +608,7 @@ def read_facts(camera: OnvifCamera) -> Facts:
     # The first authenticated call: a refused login or a dead device stops everything here.
     try:
         camera.discover_services()
+        camera.log_in()  # GetServices needs no password: this call proves it, or stops here (exit 5)
     except (AuthFailed, Unreachable):
         raise
     except KitchencamError as exc:
@@ -633,6 +635,8 @@ def read_facts(camera: OnvifCamera) -> Facts:
         _read_media1(reader)
     else:
         reader.attempt("tr2:GetProfiles", camera.media2.get_profiles)  # records NotSupported
+    # Stream and snapshot URIs naming another host are moved onto the camera (never sent our login).
+    confine_profile_uris(facts, camera.host, camera.device_xaddr)
     _read_imaging(reader)
     if camera.uses_http_digest:
         facts.auth = "http-digest"

@@ -10,21 +10,25 @@ without its user info and without query parameters that look like a password or 
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import http.client
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import requests
-from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from kitchencam.errors import AuthFailed, BadReply, DeviceTimeout, KitchencamError, NotSupported, Unreachable
 from kitchencam.i18n import _
-from kitchencam.onvif.client import DEFAULT_TIMEOUTS, MEDIA, MEDIA2, OnvifCamera, Timeouts, repair_xaddr
+from kitchencam.logins import BUDGET, refusal_hint
+from kitchencam.onvif.client import DEFAULT_TIMEOUTS, MEDIA, MEDIA2, OnvifCamera, Timeouts
+from kitchencam.uriscope import confine, refuse_foreign, same_host
 
-#: A 2 MP JPEG is 100-600 kB; anything past this is not a snapshot.
-MAX_BYTES = 5 * 1024 * 1024
+#: A 2 MP JPEG is 100-600 kB, a 4K one a few MB; anything past this is not a snapshot.
+MAX_BYTES = 8 * 1024 * 1024
 #: The whole download, from the first byte sent to the last byte read.
 DEADLINE_S = 15.0
 _CHUNK = 64 * 1024
@@ -119,64 +123,149 @@ def _first_token(profiles: Any) -> str | None:
 
 
 def _usable(camera: OnvifCamera, uri: str) -> str:
-    """Cameras behind NAT or with a stale address advertise a host we cannot reach: use ours."""
-    if urlsplit(uri).scheme not in ("http", "https"):
-        return uri
-    return repair_xaddr(uri, camera.device_xaddr)
+    """Cameras behind NAT or with a stale address advertise another host: kept on the camera."""
+    reached = urlsplit(camera.device_xaddr)
+    return confine(uri, camera_host=camera.host, camera_netloc=reached.netloc, camera_scheme=reached.scheme,
+                   kind="http").uri
+
+
+class _Deadline:
+    """The whole download's deadline, for every request of it: reads are cut when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.fired = False
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def cut(self, sock: socket.socket) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+@dataclass
+class _Answer:
+    status: int
+    challenges: list[str]
+    body: bytes
+
+
+def _one_get(parts: SplitResult, authorization: str | None, timeouts: Timeouts, deadline: _Deadline,
+             max_bytes: int, shown: str) -> _Answer:
+    """One GET on a fresh connection; the body is read only for a 200, bounded in size and time."""
+    left = deadline.left()
+    if left <= 0:
+        raise _too_slow(shown, deadline)
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    conn: http.client.HTTPConnection = (
+        http.client.HTTPSConnection(host, port, timeout=min(timeouts.connect, left)) if https
+        else http.client.HTTPConnection(host, port, timeout=min(timeouts.connect, left)))
+    timer: threading.Timer | None = None
+    try:
+        conn.connect()
+        assert conn.sock is not None
+        conn.sock.settimeout(max(0.01, min(timeouts.read, deadline.left())))
+        # One deadline for the request, not per read: a camera that trickles a byte at a time is cut.
+        timer = threading.Timer(max(0.0, deadline.left()), deadline.cut, (conn.sock,))
+        timer.daemon = True
+        timer.start()
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.putheader("User-Agent", "kitchencam (snapshot)")
+        conn.putheader("Accept", "image/jpeg, image/png")
+        if authorization:
+            conn.putheader("Authorization", authorization)
+        conn.endheaders()
+        response = conn.getresponse()
+        challenges = response.msg.get_all("WWW-Authenticate") or []
+        if response.status != 200:
+            return _Answer(response.status, challenges, b"")
+        declared = response.getheader("Content-Length") or ""
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise BadReply(_("The snapshot at {uri} is {size} bytes, more than the {limit} allowed.").format(
+                uri=shown, size=declared, limit=max_bytes), target=shown)
+        body = bytearray()
+        while chunk := response.read1(_CHUNK):
+            body += chunk
+            if len(body) > max_bytes:
+                raise BadReply(_("The snapshot at {uri} is more than {limit} bytes.").format(
+                    uri=shown, limit=max_bytes), target=shown)
+        if deadline.fired:
+            raise _too_slow(shown, deadline)
+        return _Answer(200, challenges, bytes(body))
+    except TimeoutError:
+        raise _too_slow(shown, deadline) if deadline.left() <= 0 or deadline.fired else DeviceTimeout(
+            _("No snapshot from {uri} in time.").format(uri=shown), target=shown) from None
+    except (OSError, http.client.HTTPException) as exc:
+        if deadline.fired or deadline.left() <= 0:
+            raise _too_slow(shown, deadline) from None
+        if isinstance(exc, http.client.HTTPException) and not isinstance(exc, http.client.RemoteDisconnected):
+            raise BadReply(_("{uri} answered with something that is not HTTP ({reason}).").format(
+                uri=shown, reason=type(exc).__name__), target=shown) from None
+        raise Unreachable(_("No snapshot from {uri}: {reason}").format(
+            uri=shown, reason=getattr(exc, "strerror", None) or type(exc).__name__), target=shown) from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+        conn.close()
+
+
+def _too_slow(shown: str, deadline: _Deadline) -> DeviceTimeout:
+    return DeviceTimeout(_("The snapshot at {uri} took more than {seconds:g} s.").format(
+        uri=shown, seconds=deadline.seconds), target=shown)
+
+
+def _login_refused(shown: str, status: int, host: str) -> AuthFailed:
+    return AuthFailed(_("{uri} refused the camera account for the snapshot (HTTP {status}).").format(
+        uri=shown, status=status), target=shown, hint=refusal_hint(host, "snapshot GET"))
 
 
 def fetch_snapshot(uri: str, *, user: str | None, password: str | None, timeouts: Timeouts = DEFAULT_TIMEOUTS,
-                   max_bytes: int = MAX_BYTES, deadline_s: float = DEADLINE_S, operation: str = "") -> Snapshot:
+                   max_bytes: int = MAX_BYTES, deadline_s: float = DEADLINE_S, operation: str = "",
+                   camera_host: str | None = None) -> Snapshot:
     """GET ``uri`` with the camera's account; the picture, or a classified error.
 
-    Digest is tried first (it never sends the password); basic only when the camera's challenge
-    asks for it. More than ``max_bytes``, or longer than ``deadline_s`` overall, is an error.
+    ``camera_host``: the camera that gave the URI; a URI on any other host is refused before a
+    byte is sent (the camera's password goes to the camera only). Without it the URI's own host
+    is taken as the camera. The first request carries no credentials; Digest answers a Digest
+    challenge (it never sends the password); Basic only when the camera offers no Digest at all.
+    Each login is asked of the run's login budget (kitchencam/logins.py). More than
+    ``max_bytes``, or longer than ``deadline_s`` for everything, is an error.
     """
-    parts = urlsplit(uri)
+    parts = urlsplit(uri.strip())
     shown = safe_uri(uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise NotSupported(_("The snapshot address {uri} is not an http(s) URL.").format(uri=shown), target=shown)
-    # Credentials travel only in the Authorization header, never in the URL.
-    clean = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, ""))
-    started = time.monotonic()
-    session = requests.Session()
-    session.trust_env = False  # a proxy from the environment would carry the camera's login elsewhere
-    session.headers["User-Agent"] = "kitchencam (snapshot)"
     try:
-        auth: Any = HTTPDigestAuth(user, password) if user is not None and password is not None else None
-        response = _get(session, clean, auth, timeouts)
-        challenge = response.headers.get("WWW-Authenticate", "").lower()
-        if response.status_code == 401 and user is not None and password is not None and challenge.startswith("basic"):
-            response.close()
-            response = _get(session, clean, HTTPBasicAuth(user, password), timeouts)
-        with response:
-            if response.status_code in (401, 403):
-                raise AuthFailed(_("{uri} refused the camera account for the snapshot (HTTP {status}).").format(
-                    uri=shown, status=response.status_code), target=shown)
-            if response.status_code != 200:
-                raise NotSupported(_("{uri} answered HTTP {status} instead of a picture.").format(
-                    uri=shown, status=response.status_code), target=shown)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise BadReply(_("The snapshot at {uri} is {size} bytes, more than the {limit} allowed.").format(
-                    uri=shown, size=declared, limit=max_bytes), target=shown)
-            body = bytearray()
-            for chunk in response.iter_content(_CHUNK):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise BadReply(_("The snapshot at {uri} is more than {limit} bytes.").format(
-                        uri=shown, limit=max_bytes), target=shown)
-                if time.monotonic() - started > deadline_s:
-                    raise DeviceTimeout(_("The snapshot at {uri} took more than {seconds:g} s.").format(
-                        uri=shown, seconds=deadline_s), target=shown)
-    except requests.Timeout:
-        raise DeviceTimeout(_("No snapshot from {uri} in time.").format(uri=shown), target=shown) from None
-    except requests.RequestException as exc:
-        raise Unreachable(_("No snapshot from {uri}: {reason}").format(uri=shown, reason=type(exc).__name__),
-                          target=shown) from None
-    finally:
-        session.close()
-    data = bytes(body)
+        parts.port  # noqa: B018 (validates the port)
+    except ValueError:
+        raise NotSupported(_("The snapshot address {uri} is not an http(s) URL.").format(uri=shown),
+                           target=shown) from None
+    host = parts.hostname
+    if camera_host is not None and not same_host(uri, camera_host):
+        raise refuse_foreign(uri, camera_host, "http")
+    # Credentials travel only in the Authorization header, never in the URL.
+    parts = urlsplit(urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, "")))
+    deadline = _Deadline(deadline_s)
+    answer = _one_get(parts, None, timeouts, deadline, max_bytes, shown)
+    if answer.status == 401:
+        if user is None or password is None:
+            raise AuthFailed(_("{uri} asks for a user name and password for the snapshot, and none were given.")
+                             .format(uri=shown), target=shown)
+        answer = _log_in(parts, user, password, answer, timeouts, deadline, max_bytes, shown, host)
+    if answer.status in (401, 403):
+        # 403: the account is known but may not fetch pictures; not a wrong password.
+        raise AuthFailed(_("{uri} refused the camera account for the snapshot (HTTP {status}).").format(
+            uri=shown, status=answer.status), target=shown)
+    if answer.status != 200:
+        raise NotSupported(_("{uri} answered HTTP {status} instead of a picture.").format(
+            uri=shown, status=answer.status), target=shown)
+    data = answer.body
     content_type = image_type(data)
     if content_type is None:
         raise BadReply(_("{uri} answered with something that is not a JPEG or PNG picture.").format(uri=shown),
@@ -185,9 +274,40 @@ def fetch_snapshot(uri: str, *, user: str | None, password: str | None, timeouts
     return Snapshot(content_type=content_type, data=data, source=source, sha256=hashlib.sha256(data).hexdigest())
 
 
-def _get(session: requests.Session, url: str, auth: Any, timeouts: Timeouts) -> requests.Response:
-    return session.get(url, auth=auth, stream=True, timeout=(timeouts.connect, timeouts.read),
-                       allow_redirects=False)
+def _log_in(parts: SplitResult, user: str, password: str, challenge: _Answer, timeouts: Timeouts,
+            deadline: _Deadline, max_bytes: int, shown: str, host: str) -> _Answer:
+    """Answer the camera's 401: Digest if offered (never Basic then), else Basic; one login, budgeted."""
+    from kitchencam.rtsp import digest_response, parse_challenges
+
+    offered = parse_challenges(challenge.challenges)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    authorization: str | None = None
+    digests = [c for c in offered if c.scheme == "digest"]
+    for c in digests:
+        try:
+            authorization = digest_response(user=user, password=password, method="GET", uri=path, challenge=c.params)
+            break
+        except ValueError:
+            continue
+    if authorization is None and not digests and any(c.scheme == "basic" for c in offered):
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        authorization = f"Basic {token}"
+    if authorization is None:
+        schemes = ", ".join(sorted({c.scheme.capitalize() for c in offered})) or "?"
+        raise AuthFailed(_("{uri} asks for an HTTP authentication kitchencam does not speak ({schemes}) for the "
+                           "snapshot. Allow Digest authentication in the camera's security settings, then retry.")
+                         .format(uri=shown, schemes=schemes), target=shown)
+    attempt = BUDGET.attempt(host, "snapshot GET", target=shown)
+    try:
+        answer = _one_get(parts, authorization, timeouts, deadline, max_bytes, shown)
+    except BaseException:
+        attempt.cancel()
+        raise
+    if answer.status == 401:
+        attempt.refused()
+        raise _login_refused(shown, answer.status, host)
+    attempt.ok()
+    return answer
 
 
 def image_type(data: bytes) -> str | None:
@@ -203,4 +323,5 @@ def take_snapshot(camera: OnvifCamera, *, user: str | None, password: str | None
                   profile_token: str | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Snapshot:
     """Ask the camera where its snapshot is, then fetch it."""
     found = snapshot_uri(camera, profile_token)
-    return fetch_snapshot(found.uri, user=user, password=password, timeouts=timeouts, operation=found.operation)
+    return fetch_snapshot(found.uri, user=user, password=password, timeouts=timeouts, operation=found.operation,
+                          camera_host=camera.host)

@@ -19,6 +19,7 @@ from kitchencam.errors import (
     DeviceTimeout,
     ExitCode,
     KitchencamError,
+    NotACamera,
     OnvifDisabled,
     Unreachable,
 )
@@ -216,11 +217,11 @@ def test_html_400_is_bad_reply(sim: Sim) -> None:
         client.device.get_device_information()
     assert "HTTP 400" in err.value.message
     assert err.value.exit_code == ExitCode.ERROR
-    # read_facts raises only for unreachable/ONVIF off/refused login: every read is a BadReply entry.
-    facts = read_facts(client)
-    assert facts.device_info is None
-    assert facts.encoders == []
-    device_errors = [e for e in facts.read_errors if e.operation.startswith("tds:")]
-    assert device_errors
-    assert {e.code for e in device_errors} == {"BadReply"}
-    assert all("HTTP 400" in e.message for e in device_errors)
+    # Nothing at this address ever answered ONVIF (clock, services, capabilities: all HTML 400), so
+    # read_facts cannot tell it from a web server that is no camera: NotACamera, exit 4, not a
+    # camera with every rule UNKNOWN (which passed `check` before).
+    with pytest.raises(NotACamera) as not_camera:
+        read_facts(client)
+    assert "HTTP 400" in not_camera.value.message
+    assert "no ONVIF device" in not_camera.value.message
+    assert not_camera.value.exit_code == ExitCode.UNREACHABLE

@@ -58,7 +58,9 @@ def judge(read_personas, profile, catalogue, name, *, facts: Facts | None = None
           site: SiteFacts | None = None, cat: Catalogue | None = None) -> dict[str, Verdict]:
     read, user, password = read_personas[name]
     facts = facts or read.model_copy(deep=True)
-    creds = credential_facts(user, password, facts.device_info.manufacturer if facts.device_info else None, profile)
+    # The personas refuse a wrong password (what check's one probe finds; tests/integration/test_logins.py).
+    creds = credential_facts(user, password, facts.device_info.manufacturer if facts.device_info else None, profile,
+                             accepts_any_password=False)
     verdicts = audit(facts, profile, cat or catalogue, list(attestations), site=site, now=NOW, credentials=creds)
     assert [v.rule for v in verdicts] == [r.id for r in profile.rules]
     return {v.rule: v for v in verdicts}
@@ -359,3 +361,27 @@ def test_verdict_words_are_kept_in_both_languages(read_personas, profile, catalo
     assert "chậm" in (texts["vi"][clock]["seen"] or "") or "sau" in (texts["vi"][clock]["seen"] or "")
     ir = by_rule["ir"]
     assert "hồng ngoại" in (texts["vi"][ir]["required"] or "")
+
+
+def test_default_credentials_judges_the_camera(read_personas, profile, catalogue):
+    """A refused/unproven login proves nothing; a camera taking any password fails; an unasked one is UNKNOWN."""
+    read, user, password = read_personas["dahua-wizsense2-ready"]
+    cases = {
+        (True, False): "PASS",
+        (True, True): "FAIL",
+        (True, None): "UNKNOWN",
+        (False, None): "UNKNOWN",
+    }
+    for (proven, any_password), status in cases.items():
+        creds = credential_facts(user, password, "Dahua", profile, login_proven=proven,
+                                 accepts_any_password=any_password, probe_note="budget spent")
+        [verdict] = [v for v in audit(read, profile, catalogue, [], now=NOW, credentials=creds)
+                     if v.rule == "default-credentials"]
+        assert verdict.status == status, (proven, any_password, verdict)
+        if status == "FAIL":
+            assert "accepts any password" in verdict.detail
+    # A factory login the camera refused proves nothing about the camera either.
+    refused_default = credential_facts("admin", "admin", "Dahua", profile, login_proven=False)
+    [verdict] = [v for v in audit(read, profile, catalogue, [], now=NOW, credentials=refused_default)
+                 if v.rule == "default-credentials"]
+    assert verdict.status == "UNKNOWN"
