@@ -549,6 +549,14 @@ def _capability_xaddr(caps: Any, path: tuple[str, ...]) -> str | None:
     return None
 
 
+def _service_version(version: Any) -> str | None:
+    """tt:OnvifVersion -> "2.60"; None when Major/Minor are missing or no small numbers."""
+    major, minor = _dig(version, "Major"), _dig(version, "Minor")
+    if not isinstance(major, int) or not isinstance(minor, int) or not (0 <= major < 1000 and 0 <= minor < 1000):
+        return None
+    return f"{major}.{minor:02d}"
+
+
 def camera_utc(system_date_and_time: Any) -> datetime | None:
     """The camera's UTC clock from a GetSystemDateAndTime reply (None if absent or invalid)."""
     utc = _dig(system_date_and_time, "UTCDateTime")
@@ -664,8 +672,7 @@ class OnvifCamera:
                 ns, xaddr = getattr(svc, "Namespace", None), getattr(svc, "XAddr", None)
                 if not ns or not xaddr:
                     continue
-                version = _dig(svc, "Version")
-                ver = f"{version.Major}.{version.Minor:02d}" if version is not None else None
+                ver = _service_version(_dig(svc, "Version"))
                 found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), ver, xaddr)
         except KitchencamError as exc:
             if isinstance(exc, AuthFailed) or not _is_fallback_worthy(exc):

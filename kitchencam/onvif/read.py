@@ -530,10 +530,9 @@ class _Reader:
                 cut = next((c for c in cuts if c.what != "items"), cuts[0])
                 self.facts.read_errors.append(ReadError(
                     operation=operation, code="ListCapped",
-                    message=_("{operation}: the camera listed {count} {what}; kitchencam read only the first "
+                    message=_("{operation}: the camera listed {count} entries; kitchencam read only the first "
                               "{limit}. Remove the extra ones in the camera's web page if they are not "
-                              "needed.").format(operation=operation, count=cut.listed, what=cut.what,
-                                                limit=cut.limit)))
+                              "needed.").format(operation=operation, count=cut.listed, limit=cut.limit)))
 
     def unsupported(self, operation: str) -> bool:
         """True once ``operation`` failed as NotSupported: asking again per token is pointless."""

@@ -162,7 +162,7 @@ def test_profile_flood_is_capped_with_a_warning(run, dahua, good):
     assert len(facts.profiles) == MAX_PROFILES
     cut = [e for e in facts.read_errors if e.code == "ListCapped"]
     assert [e.operation for e in cut] == ["tr2:GetProfiles"]
-    assert "10000 profiles" in cut[0].message
+    assert "listed 10000 entries" in cut[0].message
     assert code == 3
     assert_the_others_survive(doc, dahua, good)
 
