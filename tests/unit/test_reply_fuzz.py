@@ -146,7 +146,7 @@ DTDS = [b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
         b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
         b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">', b"<!DOCTYPE html>",
         b'<!DOCTYPE x [<!ELEMENT x ANY><!ATTLIST x y CDATA "z">]>']
-CONTROL = [bytes([c]) for c in list(range(0, 32)) + [127]] + ["\u0085".encode(), "\u009b".encode(), b"\xc2",
+CONTROL = [bytes([c]) for c in [*range(32), 127]] + ["\u0085".encode(), "\u009b".encode(), b"\xc2",
                                                              b"\xff\xfe", b"\xef\xbb\xbf"]
 
 
@@ -317,6 +317,7 @@ _SETTINGS = settings(max_examples=CASES_PER_RUN, deadline=None, derandomize=True
                      suppress_health_check=list(HealthCheck))
 
 
+# Four tests of 5,000: each derandomized from its own name, so they draw different cases.
 @_SETTINGS
 @given(_case())
 def test_fuzz_replies_a(case: tuple[str, bytes]) -> None:
@@ -324,18 +325,18 @@ def test_fuzz_replies_a(case: tuple[str, bytes]) -> None:
 
 
 @_SETTINGS
-@given(_case(), st.just("b"))
-def test_fuzz_replies_b(case: tuple[str, bytes], _salt: str) -> None:
+@given(_case())
+def test_fuzz_replies_b(case: tuple[str, bytes]) -> None:
     _fuzz(case)
 
 
 @_SETTINGS
-@given(st.just(0), _case())
-def test_fuzz_replies_c(_salt: int, case: tuple[str, bytes]) -> None:
+@given(_case())
+def test_fuzz_replies_c(case: tuple[str, bytes]) -> None:
     _fuzz(case)
 
 
 @_SETTINGS
-@given(_case(), st.just(b"d"), st.just(None))
-def test_fuzz_replies_d(case: tuple[str, bytes], _salt: bytes, _none: None) -> None:
+@given(_case())
+def test_fuzz_replies_d(case: tuple[str, bytes]) -> None:
     _fuzz(case)
