@@ -26,7 +26,8 @@ import base64
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -57,6 +58,13 @@ class Reply:
     content_type: str = "application/soap+xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    # A streamed body instead of ``body`` (a huge reply is never built in memory): each chunk is
+    # written as it comes, ``trickle_s`` seconds apart. ``length`` is the Content-Length sent
+    # (None: none, the connection closes at the end). A stream stops by itself after
+    # ``STREAM_LIMIT_S`` or when the server stops.
+    chunks: Callable[[], Iterable[bytes]] | None = None
+    length: int | None = None
+    trickle_s: float = 0.0
 
     @classmethod
     def capture(cls, relpath: str, status: int = 200) -> Reply:
@@ -153,6 +161,9 @@ def _digest_ok(auth: str, method: str, password: str, user: str, realm: str) -> 
     return fields.get("username") == user and fields.get("response") == expect
 
 
+STREAM_LIMIT_S = 20.0
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -185,6 +196,7 @@ class ReplayCamera:
         self.refused = 0  # of those, refused
         self.wrong_accepted = 0  # of those, with a wrong password and answered anyway
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = _Server((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
@@ -208,6 +220,7 @@ class ReplayCamera:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()  # ends any stream still being written
         self._server.shutdown()
         self._server.server_close()
 
@@ -281,7 +294,10 @@ class ReplayCamera:
                     replay.requests.append(req)
                 reply = replay.answer(req, "POST")
                 if reply.delay_s:
-                    threading.Event().wait(reply.delay_s)
+                    replay._stopping.wait(reply.delay_s)
+                if reply.chunks is not None:
+                    self._stream(reply)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))
@@ -289,6 +305,29 @@ class ReplayCamera:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            def _stream(self, reply: Reply) -> None:
+                assert reply.chunks is not None
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                if reply.length is not None:
+                    self.send_header("Content-Length", str(reply.length))
+                self.send_header("Connection", "close")
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.close_connection = True
+                ends = time.monotonic() + STREAM_LIMIT_S
+                try:
+                    for chunk in reply.chunks():
+                        if replay._stopping.is_set() or time.monotonic() > ends:
+                            return
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        if reply.trickle_s and replay._stopping.wait(reply.trickle_s):
+                            return
+                except OSError:  # the client gave up: that is what the test wants
+                    return
 
         return Handler
 

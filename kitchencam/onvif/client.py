@@ -8,17 +8,24 @@
   unauthenticated GetSystemDateAndTime measures the offset first (ONVIF Core 5.12.2.1). A camera
   that answers a WS-Security request with HTTP 401 is retried with HTTP digest, and that is
   remembered for the camera.
-- Every request has connect and read timeouts.
+- Every request is bounded: one deadline for the whole exchange (connect + read seconds, from
+  connecting to the last byte of the body, however slowly the bytes trickle in), at most
+  ``MAX_REPLY_BYTES`` of reply, and a reply with a DTD or entity declaration is refused before
+  any XML parser sees it. See docs/reference/onvif-client.md, "Limits".
 - Methods here return zeep objects; they never leave ``kitchencam/onvif`` (``read.py`` converts).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import heapq
 import ipaddress
+import itertools
 import re
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,9 +36,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 from lxml import etree
+from requests.adapters import HTTPAdapter
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from zeep import Client, Plugin, Settings, Transport
 from zeep import exceptions as zeep_exc
 from zeep.wsdl import Document
@@ -49,7 +60,7 @@ from kitchencam.errors import (
 )
 from kitchencam.i18n import _
 from kitchencam.logins import BUDGET, Attempt, refusal_hint
-from kitchencam.onvif.faults import CallContext, bad_reply, classify
+from kitchencam.onvif.faults import CallContext, RefusedReply, ReplyDeadline, ReplyUnreadable, bad_reply, classify
 
 WSDL_DIR = Path(__file__).parent / "wsdl"
 
@@ -70,9 +81,18 @@ _TOKEN_PROFILE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-userna
 _MESSAGE_SECURITY = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
 
 
+# A camera's largest real reply (GetCapabilities, GetProfiles of a 4-channel encoder) is tens of
+# KiB; anything over this is refused unread (Content-Length first, then a running byte count).
+MAX_REPLY_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to wait for the TCP connection and then for each reply."""
+    """Seconds to wait for the TCP connection and then for the reply.
+
+    One request gets ``connect + read`` seconds in all, from connecting to its last byte.
+    """
 
     connect: float = 3.0
     read: float = 10.0
@@ -158,11 +178,136 @@ def primed_digest(credentials: tuple[str, str], challenge: str, guard: LoginGuar
     return auth
 
 
+# A DOCTYPE (and so any entity declaration) can only sit in the prolog, before the root element.
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_MARKUP_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+
+
+def has_dtd(body: bytes) -> bool:
+    """True if the reply's prolog declares a DTD or entities (NULs dropped: UTF-16/32 too)."""
+    flat = body.replace(b"\x00", b"")
+    root = _ROOT_START.search(flat)
+    prolog = flat[:root.start()] if root else flat
+    return _MARKUP_DECL.search(prolog) is not None
+
+
+# --- one deadline per request ---------------------------------------------------------------------
+# requests' read timeout bounds each socket read, so a camera sending one byte every 2 s never
+# trips it. A watchdog thread shuts the request's socket down at its deadline instead: the
+# blocked read returns at once, whatever phase (status line, headers, body) it was in.
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the peer: nothing left to cut
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watch:
+    """One request's deadline and the socket to cut when it passes."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._done = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def attach(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired and sock is not None:
+                _shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            if self._sock is not None:
+                _shutdown(self._sock)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+            self._sock = None
+
+
+class _Watchdog:
+    """One daemon thread for the process, sleeping until the earliest deadline."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._count = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, watch: _Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (watch.deadline, next(self._count), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kitchencam-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                deadline, _n, watch = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            watch.expire()
+
+
+_WATCHDOG = _Watchdog()
+_current = threading.local()
+
+
+def _attach_current(sock: socket.socket | None) -> None:
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.attach(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # waits for headers
+        _attach_current(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _attach_current(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 class OfflineTransport(Transport):
     """A zeep transport that loads schemas from disk only and posts with timeouts.
 
     With ``credentials``, an HTTP 401 to a WS-Security request is retried once with HTTP digest
     (some Dahua/XiongMai firmwares only accept that); from then on the session keeps digest.
+
+    Every reply is read under one deadline and up to ``MAX_REPLY_BYTES``, and checked for a DTD
+    before zeep parses it; ``replies`` counts the replies handed to zeep (``OnvifCamera.call``
+    tells a device's garbage from our own bug by it).
     """
 
     def __init__(self, timeouts: Timeouts = DEFAULT_TIMEOUTS,
@@ -173,7 +318,13 @@ class OfflineTransport(Transport):
         session.trust_env = False
         super().__init__(session=session, timeout=timeouts.read, operation_timeout=timeouts.read)
         self.session.headers["User-Agent"] = "kitchencam (ONVIF)"
+        # No compressed replies: the size cap then counts what the parser would get.
+        self.session.headers["Accept-Encoding"] = "identity"
+        adapter = _WatchedAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.timeouts = timeouts
+        self.replies = 0
         self._credentials = credentials
         self.digest_active = False
         #: Asked before a refused WS-Security token is retried with HTTP digest (login budget).
@@ -190,22 +341,71 @@ class OfflineTransport(Transport):
     def _requests_timeout(self) -> tuple[float, float]:
         return (self.timeouts.connect, self.timeouts.read)
 
+    @property
+    def request_seconds(self) -> float:
+        """The one deadline of a request, from connecting to the reply's last byte."""
+        return self.timeouts.connect + self.timeouts.read
+
+    def _exchange(self, address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
+        """POST and read the whole reply under one deadline, at most ``MAX_REPLY_BYTES`` of it."""
+        seconds = self.request_seconds
+        watch = _Watch(time.monotonic() + seconds)
+        _current.watch = watch
+        _WATCHDOG.add(watch)
+        response: requests.Response | None = None
+        try:
+            response = self.session.post(address, data=message, headers=headers,
+                                         timeout=self._requests_timeout(), stream=True)
+            length = response.headers.get("Content-Length", "").strip()
+            if length.isdigit() and int(length) > MAX_REPLY_BYTES:
+                raise RefusedReply("too-large", MAX_REPLY_BYTES)
+            body = bytearray()
+            while True:
+                chunk = response.raw.read(_CHUNK_BYTES, decode_content=True)
+                if watch.expired or time.monotonic() > watch.deadline:
+                    raise ReplyDeadline(seconds)
+                if not chunk:
+                    break
+                body += chunk
+                if len(body) > MAX_REPLY_BYTES:
+                    raise RefusedReply("too-large", MAX_REPLY_BYTES)
+            response._content = bytes(body)
+            response._content_consumed = True  # type: ignore[union-attr]
+            return response
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if watch.expired:
+                raise ReplyDeadline(seconds) from exc
+            if isinstance(exc, requests.RequestException):
+                raise
+            if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+                raise requests.exceptions.ReadTimeout(str(exc)) from exc
+            raise requests.exceptions.ConnectionError(f"RemoteDisconnected: {exc}") from exc
+        finally:
+            watch.finish()
+            _current.watch = None
+            if response is not None:
+                response.close()
+
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
-        response = self.session.post(address, data=message, headers=headers, timeout=self._requests_timeout())
+        response = self._exchange(address, message, headers)
         if (response.status_code == 401 and self._credentials is not None and not self.digest_active
                 and "digest" in response.headers.get("WWW-Authenticate", "").lower()
                 and (self.login_guard is None or self.login_guard.digest_retry_allowed())):
             self.session.auth = primed_digest(self._credentials, response.headers.get("WWW-Authenticate", ""),
                                               self.login_guard)
             self.digest_active = True
-            response.close()
-            response = self.session.post(address, data=message, headers=headers,
-                                         timeout=self._requests_timeout())
+            response = self._exchange(address, message, headers)
         if response.status_code >= 300 and not _looks_like_soap(response.content):
             # An HTML error page from the camera's web server, not a SOAP fault: keep the HTTP
             # status for the classifier (zeep would report a meaningless "Unknown fault").
             raise zeep_exc.TransportError(f"HTTP {response.status_code} without a SOAP body",
                                           status_code=response.status_code, content=response.content)
+        if has_dtd(response.content):
+            if b"Envelope" not in response.content:  # a web page, not a SOAP reply at all
+                raise zeep_exc.TransportError(f"HTTP {response.status_code} without a SOAP body",
+                                              status_code=response.status_code, content=b"")
+            raise RefusedReply("dtd")
+        self.replies += 1
         return response
 
     def get(self, address: str, params: Any, headers: dict[str, str]) -> requests.Response:
@@ -219,7 +419,10 @@ class OfflineTransport(Transport):
 # and a reply that is merely unusual must still be read. Replies are parsed with the client's
 # strict settings, so malformed XML is still an error (BadReply), never silently "recovered".
 _WSDL_SETTINGS = Settings(strict=False, xml_huge_tree=False)
-_REPLY_SETTINGS = Settings(strict=True, xml_huge_tree=False)
+# forbid_dtd/forbid_entities/forbid_external back up the transport's own DTD check (has_dtd):
+# a DTD that check missed still never reaches zeep's reader.
+_REPLY_SETTINGS = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
+                           forbid_external=True)
 
 _documents: dict[str, Document] = {}
 _parse_seconds: dict[str, float] = {}
@@ -431,6 +634,14 @@ def _capability_xaddr(caps: Any, path: tuple[str, ...]) -> str | None:
     return None
 
 
+def _service_version(version: Any) -> str | None:
+    """tt:OnvifVersion -> "2.60"; None when Major/Minor are missing or no small numbers."""
+    major, minor = _dig(version, "Major"), _dig(version, "Minor")
+    if not isinstance(major, int) or not isinstance(minor, int) or not (0 <= major < 1000 and 0 <= minor < 1000):
+        return None
+    return f"{major}.{minor:02d}"
+
+
 def camera_utc(system_date_and_time: Any) -> datetime | None:
     """The camera's UTC clock from a GetSystemDateAndTime reply (None if absent or invalid)."""
     utc = _dig(system_date_and_time, "UTCDateTime")
@@ -440,7 +651,7 @@ def camera_utc(system_date_and_time: Any) -> datetime | None:
     try:
         return datetime(int(date.Year), int(date.Month), int(date.Day), int(clock.Hour),
                         int(clock.Minute), int(clock.Second), tzinfo=timezone.utc)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # Year 99999999999999999999 is no date
         return None
 
 
@@ -634,8 +845,7 @@ class OnvifCamera:
                 ns, xaddr = getattr(svc, "Namespace", None), getattr(svc, "XAddr", None)
                 if not ns or not xaddr:
                     continue
-                version = _dig(svc, "Version")
-                ver = f"{version.Major}.{version.Minor:02d}" if version is not None else None
+                ver = _service_version(_dig(svc, "Version"))
                 found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), ver, xaddr)
         except KitchencamError as exc:
             if isinstance(exc, AuthFailed) or not _is_fallback_worthy(exc):
@@ -767,43 +977,58 @@ class OnvifCamera:
         a busy camera) is retried ``self.retries`` times; ONVIF Get and Set calls are idempotent.
         A refused connection is not retried here: the camera is away (rebooting), the caller decides.
         """
-        proxy = self._proxy(spec, authenticated and self.authenticated)
-        login = self._login if authenticated and self.authenticated else None
+        use_auth = authenticated and self.authenticated
+        proxy = self._proxy(spec, use_auth)
+        transport = self._transport if use_auth else self._anonymous_transport
+        login = self._login if use_auth else None
         named = f"{_PREFIXES.get(spec.key, spec.key)}:{operation}"  # what a refusal message names
+
+        def context() -> CallContext:  # after the call: it may have switched to HTTP digest
+            return CallContext(target=self.target, operation=operation, authenticated=use_auth,
+                               clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
+                               device_service=spec is DEVICE, digest_tried=self.uses_http_digest)
+
         attempt = 0
         while True:
             self._replies.clear()
-            ctx = CallContext(target=self.target, operation=operation,
-                              authenticated=authenticated and self.authenticated,
-                              clock_offset_s=self.clock_offset_s, applied_offset_s=self._offset_or_zero(),
-                              device_service=spec is DEVICE,
-                              digest_tried=self.uses_http_digest)
+            received = transport.replies
             if login is not None:
                 login.before(named)
             try:
                 result = getattr(proxy, operation)(**kwargs)
-            except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeDecodeError) as exc:
-                error = classify(exc, ctx)
-                if login is not None:
-                    error = login.failed(named, error)
-                if isinstance(error, DeviceTimeout) and attempt < self.retries:
-                    attempt += 1
-                    time.sleep(0.2 * attempt)
-                    continue
-                raise error from exc
+            except (zeep_exc.Error, requests.RequestException, OSError, etree.LxmlError, UnicodeError,
+                    RefusedReply) as exc:
+                cause: BaseException = exc
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+                if transport.replies == received:
+                    if login is not None:
+                        login.failed(named, UsageError("interrupted"))  # releases the reservation
+                    raise  # no reply was read: the request itself failed to build, a bug of ours
+                cause = ReplyUnreadable(exc)  # zeep choked on what the device sent
             except BaseException:
                 if login is not None:
                     login.failed(named, UsageError("interrupted"))  # releases the reservation, counts nothing
                 raise
+            else:
+                if login is not None:
+                    login.succeeded(named)
+                # zeep fills the expected response type from whatever element came back: another
+                # operation's response (ipycam 1.3.0 answers GetVideoEncoderConfigurations with a
+                # GetVideoEncoderConfigurationResponse) would read as an empty encoder, with no error.
+                response = self._replies.response()
+                if response is not None and etree.QName(response).localname != f"{operation}Response":
+                    raise bad_reply(context(), f"{etree.QName(response).localname} instead of {operation}Response")
+                return result
+            error = classify(cause, context())
             if login is not None:
-                login.succeeded(named)
-            # zeep fills the expected response type from whatever element came back: another
-            # operation's response (ipycam 1.3.0 answers GetVideoEncoderConfigurations with a
-            # GetVideoEncoderConfigurationResponse) would read as an empty encoder, with no error.
-            response = self._replies.response()
-            if response is not None and etree.QName(response).localname != f"{operation}Response":
-                raise bad_reply(ctx, f"{etree.QName(response).localname} instead of {operation}Response")
-            return result
+                error = login.failed(named, error)
+            # A reply cut off at its deadline is not retried: the camera answered, too slowly.
+            if isinstance(error, DeviceTimeout) and not isinstance(cause, ReplyDeadline) \
+                    and attempt < self.retries:
+                attempt += 1
+                time.sleep(0.2 * attempt)
+                continue
+            raise error from cause
 
 
 def _is_fallback_worthy(exc: KitchencamError) -> bool:

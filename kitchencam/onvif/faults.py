@@ -51,6 +51,37 @@ _NOT_SUPPORTED_TEXTS = ("not implemented", "not supported", "unsupported", "unkn
                         "method name or namespace not recognized", "no such service", "unknown action")
 
 
+# --- what the transport raises about a reply it will not hand to the XML parser ------------------
+
+class RefusedReply(Exception):
+    """The transport refused a reply unread or unparsed: ``kind`` is "dtd" or "too-large"."""
+
+    def __init__(self, kind: str, limit_bytes: int = 0) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.limit_bytes = limit_bytes
+
+
+class ReplyDeadline(requests.exceptions.ReadTimeout):
+    """The whole reply (headers and body) did not arrive within the request's deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"reply not complete after {seconds:.1f} s")
+        self.seconds = seconds
+
+
+class ReplyUnreadable(Exception):
+    """An exception raised while zeep read a device's reply (IndexError, OverflowError...).
+
+    The client wraps only what happened after a reply arrived: it is the device's doing, never a
+    bug of ours, so it becomes BadReply; the same exception before any reply still surfaces.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class CallContext:
     """What the classifier needs to know about the call that failed."""
@@ -83,6 +114,12 @@ def _prefixed(qname: object) -> str:
 
 def _is_soap(body: bytes | None) -> bool:
     return bool(body) and b"Envelope" in (body or b"")[:2000]
+
+
+def _short(text: str) -> str:
+    """The first line of a parser's message, without control characters, at most 120 characters."""
+    first = text.splitlines()[0] if text else ""
+    return "".join(c if c.isprintable() else "?" for c in first)[:120]
 
 
 def _reason(exc: BaseException) -> str:
@@ -149,6 +186,32 @@ def bad_reply(ctx: CallContext, detail: str) -> BadReply:
         target=ctx.target)
 
 
+def hostile_markup(ctx: CallContext) -> BadReply:
+    return BadReply(
+        _("{target} answered {operation} with a DTD or entity declaration, which ONVIF never sends; "
+          "kitchencam refused the reply without reading it. Check what answers at this address: "
+          "the device may be compromised or may not be a camera.").format(
+            target=ctx.target, operation=ctx.operation),
+        target=ctx.target)
+
+
+def too_large(ctx: CallContext, limit_bytes: int) -> BadReply:
+    return BadReply(
+        _("{target} answered {operation} with a reply too large (over {size} MiB); kitchencam refused it "
+          "unread. Check that the address is the camera's ONVIF port; if it is, update the firmware or "
+          "report this model with --debug output.").format(
+            target=ctx.target, operation=ctx.operation, size=round(limit_bytes / 1048576, 1)),
+        target=ctx.target)
+
+
+def too_slow(ctx: CallContext, seconds: float) -> DeviceTimeout:
+    return DeviceTimeout(
+        _("{target} did not finish its answer to {operation} within {seconds} s, so kitchencam stopped "
+          "waiting. The camera may be overloaded or faulty: reboot it, then retry.").format(
+            target=ctx.target, operation=ctx.operation, seconds=round(seconds, 1)),
+        target=ctx.target)
+
+
 def _classify_fault(exc: zeep_exc.Fault, ctx: CallContext) -> KitchencamError:
     subcodes = list(exc.subcodes or [])
     names = {_local(s) for s in subcodes} | {_local(exc.code)}
@@ -190,6 +253,9 @@ def _classify_http(status: int, body: bytes | None, ctx: CallContext) -> Kitchen
         return auth_failed(ctx)
     if status in (404, 405):
         return onvif_disabled(ctx) if ctx.device_service else not_supported(ctx)
+    if status == 200 and soap:
+        # zeep reports XML that does not parse as a TransportError with the status it came with.
+        return bad_reply(ctx, "invalid XML")
     return bad_reply(ctx, f"HTTP {status}")
 
 
@@ -197,6 +263,14 @@ def classify(exc: BaseException, ctx: CallContext) -> KitchencamError:
     """Turn any exception raised by a zeep call into a ``KitchencamError`` for ``ctx.target``."""
     if isinstance(exc, KitchencamError):
         return exc
+    if isinstance(exc, RefusedReply):
+        return hostile_markup(ctx) if exc.kind == "dtd" else too_large(ctx, exc.limit_bytes)
+    if isinstance(exc, (zeep_exc.DTDForbidden, zeep_exc.EntitiesForbidden, zeep_exc.ExternalReferenceForbidden)):
+        return hostile_markup(ctx)
+    if isinstance(exc, ReplyDeadline):
+        return too_slow(ctx, exc.seconds)
+    if isinstance(exc, ReplyUnreadable):
+        return bad_reply(ctx, _short(str(exc)))
     if isinstance(exc, zeep_exc.Fault):
         return _classify_fault(exc, ctx)
     if isinstance(exc, zeep_exc.TransportError):
@@ -227,7 +301,11 @@ def classify(exc: BaseException, ctx: CallContext) -> KitchencamError:
                 target=ctx.target, reason=_reason(exc)), target=ctx.target)
     if isinstance(exc, (zeep_exc.XMLSyntaxError, zeep_exc.XMLParseError, zeep_exc.UnexpectedElementError,
                         zeep_exc.ValidationError, etree.XMLSyntaxError, UnicodeDecodeError)):
-        return bad_reply(ctx, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return bad_reply(ctx, _short(str(exc)) or type(exc).__name__)
+    if isinstance(exc, zeep_exc.Error):
+        # Any other zeep error (LookupError, NamespaceError, IncompleteMessage...) is about the
+        # reply's content: the device sent something zeep could not map onto the WSDL.
+        return bad_reply(ctx, _short(str(exc)) or type(exc).__name__)
     if isinstance(exc, OSError):
         return Unreachable(
             _("Cannot reach {target} ({reason}). Check the address and port, then retry.").format(

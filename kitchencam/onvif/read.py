@@ -8,7 +8,10 @@ on the first authenticated call.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -48,6 +51,26 @@ T = TypeVar("T")
 
 
 # --- small zeep-object helpers ---------------------------------------------------------------
+# Every value a device sends is bounded here, at the edge: strings are cut to MAX_TEXT characters
+# with control characters dropped, numbers outside xs:int (or not finite) read as unknown, and
+# lists cut to MAX_LIST_ITEMS (MAX_PROFILES for media profiles: each costs GetStreamUri and
+# GetSnapshotUri calls). A cut list is recorded and becomes a "ListCapped" ReadError of the read.
+
+MAX_TEXT = 256
+MAX_URI = 1024
+MAX_LIST_ITEMS = 1000
+MAX_PROFILES = 32
+_INT_MIN, _INT_MAX = -(2 ** 31), 2 ** 31 - 1  # xs:int, what ONVIF uses for every count and size
+
+
+class ListCut(NamedTuple):
+    what: str
+    listed: int
+    limit: int
+
+
+_cuts: ContextVar[list[ListCut] | None] = ContextVar("kitchencam_list_cuts", default=None)
+
 
 def _get(obj: Any, *names: str) -> Any:
     for name in names:
@@ -57,33 +80,57 @@ def _get(obj: Any, *names: str) -> Any:
     return obj
 
 
-def _str(value: Any) -> str | None:
+def _clean(text: str) -> str:
+    """Control characters (C0, DEL, C1: terminal escapes) out; tabs and line breaks become spaces."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if c in "\t\r\n" else ""
+                   for c in text if unicodedata.category(c) != "Cc" or c in "\t\r\n")
+
+
+def _str(value: Any, limit: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    raw = value if isinstance(value, str) else str(value)
+    # Cut before cleaning: a 3 MB serial is not walked character by character.
+    text = _clean(raw[:limit * 2]).strip()[:limit].strip()
     return text or None
 
 
+def _uri(value: Any) -> str | None:
+    return _str(value, MAX_URI)
+
+
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
+    if value is None or isinstance(value, bool):
         return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if _INT_MIN <= number <= _INT_MAX else None
 
 
 def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+    if value is None or isinstance(value, bool):
         return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and abs(number) <= _INT_MAX else None
 
 
-def _list(value: Any) -> list[Any]:
+def _list(value: Any, limit: int = MAX_LIST_ITEMS, what: str = "items") -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(items) > limit:
+        cuts = _cuts.get()
+        if cuts is not None:
+            cuts.append(ListCut(what, len(items), limit))
+        del items[limit:]
+    return items
 
 
 def _numbers(value: Any) -> list[float]:
@@ -99,7 +146,7 @@ def _numbers(value: Any) -> list[float]:
 
 def _words(value: Any) -> list[str]:
     items = value.split() if isinstance(value, str) else _list(value)
-    return [str(i) for i in items if str(i).strip()]
+    return [w for w in (_str(i) for i in items) if w]
 
 
 # --- reading by local name: zeep objects and raw reply elements alike ------------------------------
@@ -190,13 +237,23 @@ def _inner(reply: Any, name: str) -> Any:
 # --- converters: one per reply -------------------------------------------------------------------
 
 def device_info_from(reply: Any) -> DeviceInfo:
-    return DeviceInfo(
+    """GetDeviceInformation -> DeviceInfo; BadReply when it names no manufacturer, model or serial.
+
+    Such a reply parses, but tells nothing: the audit must say the model is unknown and why,
+    not carry on with empty strings as if the camera had answered.
+    """
+    info = DeviceInfo(
         manufacturer=_str(_get(reply, "Manufacturer")) or "",
         model=_str(_get(reply, "Model")) or "",
         firmware=_str(_get(reply, "FirmwareVersion")) or "",
         serial=_str(_get(reply, "SerialNumber")) or "",
         hardware_id=_str(_get(reply, "HardwareId")) or "",
     )
+    if not (info.manufacturer or info.model or info.serial):
+        raise BadReply(_("The camera's GetDeviceInformation reply names no manufacturer, model or serial number, "
+                         "so its model is unknown. Read them from the label or the camera's web page; update "
+                         "the firmware if they are missing there too."))
+    return info
 
 
 _SCOPE_PREFIX = "onvif://www.onvif.org/"
@@ -321,7 +378,7 @@ def video_source_configs_from(reply: Any) -> list[VideoSourceConfig]:
 
 def media2_profiles_from(reply: Any) -> list[MediaProfile]:
     out = []
-    for p in _list(reply):
+    for p in _list(reply, MAX_PROFILES, "profiles"):
         source = _get(p, "Configurations", "VideoSource")
         out.append(MediaProfile(
             token=_str(_get(p, "token")) or "",
@@ -336,7 +393,7 @@ def media2_profiles_from(reply: Any) -> list[MediaProfile]:
 
 def media1_profiles_from(reply: Any) -> list[MediaProfile]:
     out = []
-    for p in _list(reply):
+    for p in _list(reply, MAX_PROFILES, "profiles"):
         source = _get(p, "VideoSourceConfiguration")
         out.append(MediaProfile(
             token=_str(_get(p, "token")) or "",
@@ -555,12 +612,23 @@ class _Reader:
         self.facts = facts
 
     def attempt(self, operation: str, read: Callable[[], T]) -> T | None:
+        cuts: list[ListCut] = []
+        token = _cuts.set(cuts)
         try:
             return read()
         except KitchencamError as exc:
             self.facts.read_errors.append(ReadError(
                 operation=operation, code=exc.code, message=str(exc), subcode=getattr(exc, "subcode", None)))
             return None
+        finally:
+            _cuts.reset(token)
+            if cuts:  # the most specific cut (a named list) says it best; one note per read
+                cut = next((c for c in cuts if c.what != "items"), cuts[0])
+                self.facts.read_errors.append(ReadError(
+                    operation=operation, code="ListCapped",
+                    message=_("{operation}: the camera listed {count} entries; kitchencam read only the first "
+                              "{limit}. Remove the extra ones in the camera's web page if they are not "
+                              "needed.").format(operation=operation, count=cut.listed, limit=cut.limit)))
 
     def raw(self, call: Callable[[], Any]) -> Any:
         """``call()``'s reply as the raw response element when there is one (read by local name,
@@ -604,6 +672,12 @@ def read_facts(camera: OnvifCamera) -> Facts:
                                            message=str(exc), subcode=getattr(exc, "subcode", None)))
     if camera.camera_time is not None:
         facts.time = device_time_from(camera.camera_time, camera.clock_offset_s, time_raw)
+        if facts.time.utc is None and _get(camera.camera_time, "UTCDateTime") is not None:
+            facts.read_errors.append(ReadError(
+                operation="tds:GetSystemDateAndTime", code="BadReply",
+                message=_("{target} reported a date and time that is no valid date (year, month or hour out "
+                          "of range). Set the camera's clock in its web page or point it at an NTP server, "
+                          "then retry.").format(target=camera.target)))
 
     # The first authenticated call: a refused login or a dead device stops everything here.
     try:
@@ -664,9 +738,9 @@ class _MediaReading:
 
 
 _MEDIA2 = _MediaReading("tr2", media2_profiles_from, media2_profile_encoders_from, media2_encoders_from,
-                        media2_encoder_options_from, _str)
+                        media2_encoder_options_from, _uri)
 _MEDIA1 = _MediaReading("trt", media1_profiles_from, media1_profile_encoders_from, media1_encoders_from,
-                        media1_encoder_options_from, lambda reply: _str(_get(reply, "Uri")))
+                        media1_encoder_options_from, lambda reply: _uri(_get(reply, "Uri")))
 
 
 def _read_media2(reader: _Reader) -> bool:
