@@ -759,6 +759,7 @@ class OnvifCamera:
         self._login = LoginGuard(self.host, self.target)
         self._transport.login_guard = self._login
         self._login_reply: Any = None  # GetDeviceInformation of log_in(), for its first reader
+        self._login_error: KitchencamError | None = None  # ...or how it failed (not asked twice)
         self._wsse = (UsernameTokenDigest(credentials[0], credentials[1], self._offset_or_zero)
                       if credentials else None)
         self.clock_offset_s: float | None = None
@@ -896,12 +897,17 @@ class OnvifCamera:
             self._login_reply = self.call(DEVICE, "GetDeviceInformation")
         except AuthFailed:
             raise
-        except KitchencamError:
-            return
+        except KitchencamError as exc:
+            # A camera that trickled or garbled this reply is not asked the same again by the reader.
+            self._login_error = exc
 
     def take_login_reply(self) -> Any:
-        """The login's GetDeviceInformation reply, once: the reader after ``log_in`` needs no second request."""
+        """The login's GetDeviceInformation reply, once: the reader after ``log_in`` needs no second
+        request. Raises how that call failed, once, instead."""
         reply, self._login_reply = self._login_reply, None
+        error, self._login_error = self._login_error, None
+        if error is not None:
+            raise error
         return reply
 
     def probe_any_password(self) -> bool | None:

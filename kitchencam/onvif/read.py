@@ -801,7 +801,8 @@ def _read_media(reader: _Reader, service: Any, how: _MediaReading, profiles_repl
     if profiles_reply is not None:
         # The profiles' own converters read zeep objects; the raw element is read by name.
         zeep_reply, raw_reply = profiles_reply
-        facts.profiles = how.profiles_from(zeep_reply)
+        # In attempt(): a list cut to MAX_PROFILES leaves its ListCapped note.
+        facts.profiles = reader.attempt(f"{p}:GetProfiles", lambda: how.profiles_from(zeep_reply)) or []
         embedded = how.profile_encoders_from(raw_reply)
         if not facts.profiles:
             facts.read_errors.append(ReadError(
