@@ -68,7 +68,10 @@ def same_host(uri: str, camera_host: str) -> bool:
 
 
 def without_userinfo(uri: str) -> str:
-    parts = urlsplit(uri.strip())
+    try:
+        parts = urlsplit(uri.strip())
+    except ValueError:  # "rtsp://[bad": no URL at all, so nothing to strip; shown as sent
+        return uri.strip()
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, ""))
 
 
@@ -86,7 +89,13 @@ def confine(uri: str, *, camera_host: str, camera_netloc: str, camera_scheme: st
     URIs); ``camera_host`` its host alone (for RTSP).
     """
     text = uri.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced "[" (an IPv6 literal gone wrong): no address to use or repair
+        raise BadReply(_("The camera at {host} gave {uri} as an address that is no valid URL, so kitchencam "
+                         "does not use it. Check the stream and snapshot settings in the camera's web page, or "
+                         "update its firmware.").format(host=camera_host, uri=text[:200]),
+                       target=camera_host) from None
     scheme = parts.scheme.lower()
     expected = ("rtsp",) if kind == "rtsp" else ("http", "https")
     advertised = without_userinfo(text) if scheme else text

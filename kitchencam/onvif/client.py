@@ -567,6 +567,15 @@ def _unusable_host(host: str) -> bool:
     return addr.is_unspecified or addr.is_loopback
 
 
+def _is_url(text: str) -> bool:
+    """False for what urlsplit refuses (an unbalanced "[" of a broken IPv6 literal)."""
+    try:
+        urlsplit(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def repair_xaddr(advertised: str, reached: str) -> str:
     """Point an advertised service XAddr at the host:port we actually reached the device at.
 
@@ -871,8 +880,8 @@ class OnvifCamera:
         try:
             for svc in self.device.get_services(include_capability=True) or []:
                 ns, xaddr = getattr(svc, "Namespace", None), getattr(svc, "XAddr", None)
-                if not ns or not xaddr:
-                    continue
+                if not ns or not xaddr or not _is_url(str(xaddr)):
+                    continue  # a service without a usable address is a service we cannot call
                 ver = _service_version(_dig(svc, "Version"))
                 found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), ver, xaddr)
         except KitchencamError as exc:
@@ -886,7 +895,7 @@ class OnvifCamera:
                 raise self._not_a_camera(exc) from exc
             for ns, path in _CAPABILITY_PATHS:
                 xaddr = _capability_xaddr(caps, path)
-                if xaddr:
+                if xaddr and _is_url(xaddr):
                     found[ns] = ServiceEndpoint(ns, repair_xaddr(xaddr, self.device_xaddr), None, xaddr)
         # We reached the device service at our address; that is authoritative.
         dev = found.get(DEVICE.namespace)

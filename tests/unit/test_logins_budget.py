@@ -99,3 +99,10 @@ def test_a_uri_of_the_wrong_kind_is_refused_and_recorded() -> None:
     assert facts.read_errors[0].operation == "tr2:GetStreamUri"
     assert profile.snapshot_uri == "http://192.0.2.21/snap.jpg"
     assert profile.snapshot_uri_advertised == "http://203.0.113.5/snap.jpg"
+
+
+@pytest.mark.parametrize("kind", ["rtsp", "http"])
+def test_an_address_that_is_no_url_is_refused_not_raised(kind) -> None:
+    with pytest.raises(BadReply, match="no valid URL"):
+        confine(f"{'rtsp' if kind == 'rtsp' else 'http'}://[10.0.0.9/stream", camera_host="127.0.0.5",
+                camera_netloc="127.0.0.5:80", camera_scheme="http", kind=kind)

@@ -297,6 +297,15 @@ def test_hostile_examples_from_the_issue_are_classified():
         assert run_case(key, body) is None, (key, body[:200])
 
 
+def test_a_service_address_that_is_no_url_is_skipped():
+    # Found by benchmarks/fuzz_replies.py (1 in 526,963 cases): an XAddr with an unbalanced "["
+    # made urlsplit raise ValueError("Invalid IPv6 URL") out of discover_services.
+    services = next(b for k, b in corpus() if k == "tds:GetServices")
+    broken = re.sub(rb"<tds:XAddr>http://", b"<tds:XAddr>http://[", services, count=1)
+    assert broken != services
+    assert run_case("tds:GetServices", broken) is None
+
+
 CASES_PER_RUN = 5000  # x 4 seeds below: 20,000 cases in CI
 
 
