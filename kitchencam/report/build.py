@@ -87,7 +87,7 @@ def _host(target: str | None) -> str | None:
 
 
 def _is_address(key: str) -> bool:
-    """A camera key is the serial, or host:port when the camera gave no serial (provision.camera_key)."""
+    """A camera key is the serial, or host:port when the camera gave no serial (targets.camera_key)."""
     host = _host(key) or ""
     try:
         ipaddress.ip_address(host)
