@@ -45,9 +45,9 @@ server.stop()
 
 def queue(env: dict[str, str]) -> None:
     from kitchencam.centre import idempotency_key
-    from kitchencam.provision import centre_secret_key
     from kitchencam.settings import Paths, SecretStore
     from kitchencam.store import Store
+    from kitchencam.targets import centre_secret_key
 
     paths = Paths(config_dir=Path(env["KITCHENCAM_CONFIG_DIR"]), data_dir=Path(env["KITCHENCAM_DATA_DIR"]))
     keyring = SecretStore(paths)

@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from kitchencam.errors import AuthFailed, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
+from kitchencam.uplink import cameras_carried, uplink_warning
 
 CHUNK = 64 * 1024
 #: Bytes per POST (under the centre's 1 GiB limit); a new POST starts when one is sent.
@@ -344,20 +345,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def cameras_carried(p10_mbps: float, cap_kbps: int) -> int:
-    """How many cameras at ``cap_kbps`` (x protocol overhead x headroom) fit in ``p10_mbps``."""
-    from kitchencam.provision import HEADROOM, PROTOCOL_OVERHEAD
-
-    if cap_kbps <= 0:
-        return 0
-    per_camera_mbps = cap_kbps * PROTOCOL_OVERHEAD * HEADROOM / 1000
-    return max(0, math.floor(p10_mbps / per_camera_mbps + 1e-9))
-
-
 def assess(result: BandwidthResult, cap_kbps: int, cameras_on_site: int) -> BandwidthResult:
     """Fill ``carries`` and the verdict for the profile's bitrate cap and the site's cameras."""
-    from kitchencam.provision import uplink_warning
-
     result.cap_kbps = cap_kbps
     result.cameras_on_site = cameras_on_site
     result.carries = cameras_carried(result.p10_mbps, cap_kbps)

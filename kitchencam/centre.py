@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from kitchencam.errors import CentreAuthFailed, CentreRejected, CentreUnreachable, UsageError
+from kitchencam.errors import CentreAuthFailed, CentreRejected, CentreUnreachable, KitchencamError, UsageError
 from kitchencam.i18n import _
+from kitchencam.models import ErrorItem, Facts
+from kitchencam.targets import centre_secret_key, host_of
 
 if TYPE_CHECKING:
 
     from kitchencam.check import DeviceCheck
-    from kitchencam.models import Facts
     from kitchencam.profile import Profile
     from kitchencam.store import DeviceRow, OutboxItem, Store
 
@@ -363,10 +364,7 @@ def sync(store: Store, site_id: int, client: CentreClient, secrets_get: Callable
                       stopped_by=_error_item(stopped), elapsed_s=round(time.monotonic() - started, 2))
 
 
-def _error_item(exc: Exception | None) -> Any:
-    from kitchencam.errors import KitchencamError
-    from kitchencam.render import ErrorItem
-
+def _error_item(exc: Exception | None) -> ErrorItem | None:
     return ErrorItem.from_error(exc) if isinstance(exc, KitchencamError) else None
 
 
@@ -383,8 +381,6 @@ class SyncResult(BaseModel):
 
 def errors_of(deliveries: list[Delivery], stopped_by: Any) -> list[Any]:
     """Exit codes: token refused 5, still queued 4, rejected 1."""
-    from kitchencam.render import ErrorItem
-
     errors: list[ErrorItem] = []
     if stopped_by is not None:
         errors.append(stopped_by)
@@ -438,8 +434,7 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     from concurrent.futures import ThreadPoolExecutor
     from datetime import datetime
 
-    from kitchencam.check import CheckResult, host_of, inspect, judge, record, site_facts_from_store
-    from kitchencam.provision import centre_secret_key
+    from kitchencam.check import CheckResult, inspect, judge, record, site_facts_from_store
     from kitchencam.store import registered_endpoint
 
     started = time.monotonic()

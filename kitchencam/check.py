@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 from kitchencam.audit import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
-from kitchencam.models import Attestation, CredentialFacts, Facts, SiteFacts, Verdict
+from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, SiteFacts, Verdict
 from kitchencam.profile import Catalogue, Profile
-from kitchencam.render import ErrorItem
 from kitchencam.store import AttestationRecord, CheckRecord, Store
+from kitchencam.targets import host_of
 
 MAX_WORKERS = 16
 
@@ -161,12 +161,6 @@ def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
         devices = list(pool.map(one, options.targets))
     return CheckResult(profile=profile.id, profile_title=profile.title, devices=devices,
                        attestations=options.attestations, elapsed_s=round(time.monotonic() - started, 2))
-
-
-def host_of(target: str) -> str:
-    """The host of a target given as HOST, HOST:PORT or an XAddr URL (to find its inventory row)."""
-    netloc = target.rsplit("//", maxsplit=1)[-1].split("/", maxsplit=1)[0]
-    return netloc.rsplit(":", maxsplit=1)[0]
 
 
 def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:

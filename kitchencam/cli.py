@@ -20,7 +20,7 @@ from kitchencam.i18n import _, pick_language, set_language
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from kitchencam.render import ErrorItem
+    from kitchencam.models import ErrorItem
     from kitchencam.settings import Paths
 
 # Help texts are translated when this module is imported, so pick the language from argv now.
@@ -134,7 +134,8 @@ def finish(
     Expected failures (KitchencamError) become a message and their exit code; anything else is a
     bug and keeps its traceback.
     """
-    from kitchencam.render import ErrorItem, envelope, error_line, exit_code_for, print_json
+    from kitchencam.models import ErrorItem
+    from kitchencam.render import envelope, error_line, exit_code_for, print_json
 
     try:
         try:
@@ -758,7 +759,7 @@ def provision_cmd(
         site, ctx = _site_context(site_path)
         profile = load_profile(profile_name or (site.profile if site else "thanhtri-2024"))
         catalogue = load_catalogue()
-        from kitchencam.provision import uplink_warning
+        from kitchencam.uplink import uplink_warning
 
         with Store(ENV.paths.store_file) as store:
             chosen = targets_or_all(targets or [], use_all, store, ctx.code)
@@ -778,7 +779,7 @@ def provision_cmd(
                                    secrets_get=secrets_store.get, secrets_set=secrets_store.set)
 
         def store_backup(target: str, facts: Any, settings: dict[str, Any]) -> int:
-            from kitchencam.provision import camera_key
+            from kitchencam.targets import camera_key
 
             with Store(ENV.paths.store_file) as s:
                 return s.save_backup(site_id, camera_key(facts), target, settings)
@@ -848,7 +849,7 @@ def rollback_cmd(
         return result
 
     def errors(result: Any) -> list[ErrorItem]:
-        from kitchencam.render import ErrorItem
+        from kitchencam.models import ErrorItem
 
         return [ErrorItem(code="RollbackIncomplete", exit_code=1, target=result.target, message=p)
                 for p in result.problems]
@@ -934,7 +935,7 @@ def register_cmd(
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.centre import errors_of
         from kitchencam.errors import NonCompliant
-        from kitchencam.render import ErrorItem
+        from kitchencam.models import ErrorItem
 
         if show_status:
             return [result.centre_error] if result.centre_error else []
@@ -1001,7 +1002,7 @@ def doctor_cmd(profile_name: ProfileOpt = None, site_path: SiteOpt = None, as_js
         return doctor(ENV.paths, site_path or ENV.paths.site_file, profile_name=profile_name)
 
     def errors(result: Any) -> list[ErrorItem]:
-        from kitchencam.render import ErrorItem
+        from kitchencam.models import ErrorItem
 
         return [ErrorItem(code="DoctorFailed", message=f"{c.name}: {c.detail}", exit_code=int(ExitCode.ERROR),
                           hint=c.fix) for c in result.failed]

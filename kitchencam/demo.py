@@ -21,8 +21,7 @@ from pydantic import BaseModel
 
 from kitchencam.discover import DiscoveredDevice
 from kitchencam.errors import KitchencamError
-from kitchencam.models import Facts
-from kitchencam.render import ErrorItem
+from kitchencam.models import ErrorItem, Facts
 
 if TYPE_CHECKING:
     from kitchencam.settings import SiteConfig
@@ -215,8 +214,8 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
     def store_backup(target: str, facts: Facts, settings: dict[str, object]) -> int:
         if store_path is None:
             return 0
-        from kitchencam.provision import camera_key
         from kitchencam.store import Store
+        from kitchencam.targets import camera_key
 
         with Store(store_path) as store:
             return store.save_backup(store.upsert_site(DEMO_SITE, DEMO_SCHOOL).id, camera_key(facts), target,
@@ -263,9 +262,10 @@ def _bandwidth_and_register(rows: list[CameraSummary], user: str, password: str,
     """A short upload test and the registration of every readable camera, as on site, into the demo's store."""
     from kitchencam.bandwidth import measure
     from kitchencam.centre import CentreClient, RegisterRequest, register
-    from kitchencam.check import CheckOptions, host_of
+    from kitchencam.check import CheckOptions
     from kitchencam.profile import load_catalogue, load_profile
     from kitchencam.store import Store
+    from kitchencam.targets import host_of
 
     profile = load_profile("thanhtri-2024")
     readable = [r for r in rows if r.error is None and r.media is not None]

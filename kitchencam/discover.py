@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from kitchencam.errors import KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
-from kitchencam.render import ErrorItem
+from kitchencam.models import ErrorItem
 from kitchencam.store import Store
 
 if TYPE_CHECKING:

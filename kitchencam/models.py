@@ -12,9 +12,35 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kitchencam.errors import KitchencamError
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ErrorItem(BaseModel):
+    """One failure, as scripts see it. ``code`` is the error class name (stable).
+
+    It lives here, below every stage, so a stage can keep a camera's failure in its result
+    without importing the renderer; errors.py stays free of pydantic for a fast ``--help``.
+    """
+
+    code: str
+    message: str
+    exit_code: int
+    target: str | None = None
+    hint: str | None = None
+
+    @classmethod
+    def from_error(cls, exc: KitchencamError) -> ErrorItem:
+        return cls(
+            code=exc.code,
+            message=exc.message,
+            exit_code=int(exc.exit_code),
+            target=exc.target,
+            hint=exc.hint,
+        )
 
 
 class ReadError(_Model):

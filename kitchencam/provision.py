@@ -22,9 +22,9 @@ from pydantic import BaseModel, Field, PrivateAttr
 from kitchencam.audit import audit, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
-from kitchencam.models import Facts, Verdict, VideoEncoder
+from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
-from kitchencam.render import ErrorItem
+from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes
 
 STEP_ORDER = ("time", "imaging", "encoder", "hostname", "centre-account")
@@ -98,23 +98,6 @@ class ProvisionResult(BaseModel):
     warnings: list[str] = []
 
 
-# A camera needs its bitrate cap plus protocol overhead (x1.1) and headroom (x1.3) of upload.
-PROTOCOL_OVERHEAD = 1.1
-HEADROOM = 1.3
-
-
-def uplink_warning(cap_kbps: int, cameras: int, uplink_p10_mbps: float) -> str | None:
-    """A warning with the cap that fits when the cameras' caps add up to more than the uplink."""
-    need_mbps = cameras * cap_kbps * PROTOCOL_OVERHEAD * HEADROOM / 1000
-    if cameras <= 0 or need_mbps <= uplink_p10_mbps:
-        return None
-    fits_kbps = int(uplink_p10_mbps * 1000 / (cameras * PROTOCOL_OVERHEAD * HEADROOM))
-    return _("{n} camera(s) at {cap} kbit/s need {need:.1f} Mbit/s of upload, but the school's line carries "
-             "{have:.1f} Mbit/s (10th percentile of the last bandwidth test). A cap of {fits} kbit/s per "
-             "camera fits: lower bitrate_kbps_max in the profile, or ask the provider for more upload.").format(
-        n=cameras, cap=cap_kbps, need=need_mbps, have=uplink_p10_mbps, fits=fits_kbps)
-
-
 @dataclass
 class SiteContext:
     code: str
@@ -137,10 +120,6 @@ class ProvisionOptions:
     secrets_get: Callable[[str], str | None] = lambda _k: None
     secrets_set: Callable[[str, str], None] = lambda _k, _v: None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def centre_secret_key(site_code: str, camera_key: str, user: str) -> str:
-    return f"centre:{site_code}:{camera_key}:{user}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,10 +308,6 @@ def _plan_hostname(facts: Facts, target: ProvisionTarget, site: SiteContext, n: 
     return Step(
         name="hostname", how="tds:SetHostname", changes=[Change(setting="hostname", current=current, target=want)]
     )
-
-
-def camera_key(facts: Facts) -> str:
-    return facts.device_info.serial if facts.device_info and facts.device_info.serial else facts.target
 
 
 def _plan_centre_account(
@@ -780,7 +755,7 @@ def errors_of(result: ProvisionResult) -> list[ErrorItem]:
 
 def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, started_at: str) -> None:
     """The verdicts after provisioning, stored as a run of its own (the report shows them)."""
-    from kitchencam.check import host_of, stored_verdicts
+    from kitchencam.check import stored_verdicts
     from kitchencam.store import CheckRecord
 
     site = store.upsert_site(site_code, site_name)

@@ -15,8 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from kitchencam.errors import ExitCode, KitchencamError
+from kitchencam.errors import ExitCode
 from kitchencam.i18n import _, current_language
+from kitchencam.models import ErrorItem
 
 if TYPE_CHECKING:  # the result models live with the core modules, which stay unimported here
     from kitchencam.bandwidth import BandwidthResult
@@ -32,26 +33,6 @@ if TYPE_CHECKING:  # the result models live with the core modules, which stay un
 
 RESULT_VERSION = 1
 Status = Literal["ok", "partial", "error"]
-
-
-class ErrorItem(BaseModel):
-    """One failure, as scripts see it. ``code`` is the error class name (stable)."""
-
-    code: str
-    message: str
-    exit_code: int
-    target: str | None = None
-    hint: str | None = None
-
-    @classmethod
-    def from_error(cls, exc: KitchencamError) -> ErrorItem:
-        return cls(
-            code=exc.code,
-            message=exc.message,
-            exit_code=int(exc.exit_code),
-            target=exc.target,
-            hint=exc.hint,
-        )
 
 
 class Envelope(BaseModel):

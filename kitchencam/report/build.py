@@ -21,6 +21,8 @@ from kitchencam.report.model import (
     Table,
 )
 from kitchencam.report.texts import MONTHS_EN, texts
+from kitchencam.targets import host_of
+from kitchencam.uplink import cameras_carried
 
 if TYPE_CHECKING:
     from kitchencam.profile import Profile
@@ -81,13 +83,11 @@ class _Camera:
 def _host(target: str | None) -> str | None:
     if not target:
         return None
-    from kitchencam.check import host_of
-
     return host_of(target).strip("[]") or None
 
 
 def _is_address(key: str) -> bool:
-    """A camera key is the serial, or host:port when the camera gave no serial (provision.camera_key)."""
+    """A camera key is the serial, or host:port when the camera gave no serial (targets.camera_key)."""
     host = _host(key) or ""
     try:
         ipaddress.ip_address(host)
@@ -678,8 +678,6 @@ def _site_lines(t: dict[str, str], lang: str, bandwidth: dict[str, Any] | None, 
                                    mean=number(float(bandwidth["mean_mbps"]), lang),
                                    p10=number(float(bandwidth["p10_mbps"]), lang))]
     if profile is not None:
-        from kitchencam.bandwidth import cameras_carried
-
         cap = profile.main_stream.bitrate_kbps_max
         lines.append(t["bw_carries"].format(n=cameras_carried(float(bandwidth["p10_mbps"]), cap), cap=cap,
                                             m=cameras))

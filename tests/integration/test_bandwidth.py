@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from kitchencam import bandwidth as bw
-from kitchencam.provision import HEADROOM, PROTOCOL_OVERHEAD
 from kitchencam.settings import Paths
 from kitchencam.sim import centre as centre_mod
 from kitchencam.sim.centre import CentreServer
 from kitchencam.store import Store
+from kitchencam.uplink import HEADROOM, PROTOCOL_OVERHEAD
 
 TOKEN = "t"
 IP = "127.0.0.93"

@@ -19,7 +19,8 @@ from kitchencam.errors import (
     Unreachable,
     UsageError,
 )
-from kitchencam.render import ErrorItem, envelope, exit_code_for
+from kitchencam.models import ErrorItem
+from kitchencam.render import envelope, exit_code_for
 from tests.conftest import SITE_ARGS
 
 ENVELOPE_KEYS = {"kitchencam_result_version", "command", "status", "data", "errors"}
