@@ -324,7 +324,7 @@ def test_every_json_command_is_pinned():
 
     pinned = {name.replace("-", " ") for name in EXIT_CODES}
     found = list(commands(group))
-    assert len(found) >= 20, found  # the walk itself works
+    assert len(found) >= 17, found  # the walk itself works (17 commands take --json today)
     missing = [c for c in found if not any(p == c or p.startswith(c + " ") for p in pinned)]
     assert missing == [], f"commands with --json and no contract snapshot: {missing}"
 
