@@ -574,7 +574,10 @@ app.add_typer(profile_app, name="profile")
 
 @profile_app.command("list")
 def profile_list(as_json: JsonOpt = False) -> None:
-    """The profiles shipped with kitchencam. Example: kitchencam profile list"""
+    """The spec profiles: those shipped with kitchencam and the site's own (user profiles folder).
+
+    Example: kitchencam profile list
+    """
 
     def produce() -> Any:
         from kitchencam.profile import list_profiles

@@ -1,8 +1,9 @@
 """Spec profiles, the model catalogue and technicians' attestations: schemas and loading.
 
-A profile (``kitchencam/profiles/<id>.yaml``) turns a district's letter into rules; the model
-catalogue (``kitchencam/profiles/models/*.yaml``) holds the datasheet facts ONVIF cannot show,
-each with its source. Both are edited by hand, so every load goes through
+A profile (``profiles/<id>.yaml`` at the repository's top level, shipped in the package as
+``kitchencam.profiles``; a site's own in ``<user config dir>/profiles/``) turns a district's letter
+into rules; the model catalogue (``profiles/models/*.yaml``) holds the datasheet facts ONVIF
+cannot show, each with its source. Both are edited by hand, so every load goes through
 :func:`kitchencam.yamlfile.load_model` (errors name file, line and key) and then through the
 semantic checks below (duplicate ids, a check given the wrong kind, a catalogue fact that does
 not exist...), which name the line too. Nothing about kitchens lives in this module: it is all
@@ -15,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
@@ -24,10 +26,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kitchencam.errors import ConfigError, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import Attestation, RuleKind, Severity
+from kitchencam.settings import Paths
 from kitchencam.yamlfile import load_model
 
-PROFILES_DIR = Path(__file__).parent / "profiles"
+
+def _packaged_profiles_dir() -> Path:
+    """The repository's top-level profiles/, which pyproject.toml maps into the package as
+    kitchencam.profiles: asking the import system (not this file's folder) finds it in a wheel and
+    in an editable install alike. A source checkout put on sys.path without installing has no
+    mapping: there it is the folder beside the package."""
+    try:
+        return Path(str(resources.files("kitchencam.profiles")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "profiles"
+
+
+PROFILES_DIR = _packaged_profiles_dir()
 MODELS_DIR = PROFILES_DIR / "models"
+
+ProfileSource = Literal["packaged", "user"]
 
 T = TypeVar("T")
 
@@ -253,6 +270,8 @@ class ProfileSummary(_Model):
     rules: int
     path: str
     packaged: bool
+    source: ProfileSource  # "packaged" (shipped with kitchencam) or "user" (the user profiles folder)
+    overrides: bool = False  # a user profile with a packaged profile's id: it is the one used
 
 
 # --- the model catalogue -------------------------------------------------------------------
@@ -577,17 +596,33 @@ def _param_problems(rule: Rule, profile: Profile, loc: tuple[int | str, ...],
             value=rule.fact, choices=", ".join(CATALOGUE_FACTS)))
 
 
+def user_profiles_dir() -> Path:
+    """The site's own profiles: ``<user config dir>/profiles`` (``KITCHENCAM_CONFIG_DIR`` moves it)."""
+    return Paths.from_env().profiles_dir
+
+
+def _by_id(text: str) -> Path | None:
+    """The file a profile id names: the user folder's first (it overrides), then the packaged one."""
+    if "/" in text or "\\" in text or text.endswith((".yaml", ".yml")):
+        return None
+    for folder in (user_profiles_dir(), PROFILES_DIR):
+        candidate = folder / f"{text}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
-    candidate = PROFILES_DIR / f"{text}.yaml"
-    if "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml")) and candidate.exists():
-        return candidate
+    found = _by_id(text)
+    if found is not None:
+        return found
     path = Path(text).expanduser()
     if path.exists():
         return path
     known = ", ".join(p.id for p in list_profiles()) or _("none")
-    raise ConfigError(_("No profile {name!r}: not a packaged profile (known: {known}) and no such file.")
-                      .format(name=text, known=known))
+    raise ConfigError(_("No profile {name!r}: not a packaged profile nor one in {folder} (known: {known}), "
+                        "and no such file.").format(name=text, folder=user_profiles_dir(), known=known))
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -611,15 +646,27 @@ def validate_profile(path: str | Path) -> list[str]:
 
 
 def list_profiles() -> list[ProfileSummary]:
-    """The profiles shipped in the package."""
-    out = []
-    for path in sorted(PROFILES_DIR.glob("*.yaml")):
-        profile = load_model(path, Profile)
-        out.append(ProfileSummary(
-            id=profile.id, title=profile.title, title_vi=profile.title_vi,
-            letter=f"{profile.source.number}, {profile.source.date.isoformat()}", deadline=profile.deadline,
-            rules=len(profile.rules), path=str(path), packaged=True))
-    return out
+    """Every profile a name can pick: the packaged ones and the user folder's, by id.
+
+    A user profile with a packaged profile's id replaces it (``overrides``), as it does for
+    ``--profile ID``. A user profile must be named ``<its id>.yaml``, since that is how an id finds it.
+    """
+    found: dict[str, ProfileSummary] = {}
+    user_dir = user_profiles_dir()
+    folders: tuple[tuple[ProfileSource, Path], ...] = (("packaged", PROFILES_DIR), ("user", user_dir))
+    for source, folder in folders:
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            profile = load_model(path, Profile)
+            if source == "user" and profile.id != path.stem:
+                raise ConfigError(_("{path}: the profile's id is {id!r} but the file is named {name}; "
+                                    "rename the file to {id}.yaml so that --profile {id} finds it.")
+                                  .format(path=path, id=profile.id, name=path.name))
+            found[profile.id] = ProfileSummary(
+                id=profile.id, title=profile.title, title_vi=profile.title_vi,
+                letter=f"{profile.source.number}, {profile.source.date.isoformat()}", deadline=profile.deadline,
+                rules=len(profile.rules), path=str(path), packaged=source == "packaged", source=source,
+                overrides=source == "user" and profile.id in found)
+    return sorted(found.values(), key=lambda s: (s.source != "packaged", s.id))
 
 
 def _catalogue_problems(entry: CatalogueModel, path: Path) -> list[str]:

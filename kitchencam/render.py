@@ -270,8 +270,14 @@ def render_profile_list(console: Console, result: ProfileList) -> None:
     table = Table(title=_("Profiles"), title_justify="left")
     table.add_column("ID")
     table.add_column(_("Title"))
+    table.add_column(_("From"), overflow="fold")
     for p in result.profiles:
-        table.add_row(p.id, p.title_vi if current_language() == "vi" and p.title_vi else p.title)
+        if p.source == "packaged":
+            source = _("packaged")
+        else:
+            source = _("user folder, overrides the packaged one") if p.overrides else _("user folder")
+        table.add_row(p.id, p.title_vi if current_language() == "vi" and p.title_vi else p.title,
+                      f"{source}\n{escape(p.path)}")
     console.print(table)
 
 

@@ -42,6 +42,11 @@ class Paths:
         return Path(os.environ.get("KITCHENCAM_STORE", self.data_dir / "kitchencam.db"))
 
     @property
+    def profiles_dir(self) -> Path:
+        """A site's own spec profiles (``<id>.yaml``), beside the packaged ones; one here wins."""
+        return self.config_dir / "profiles"
+
+    @property
     def secrets_file(self) -> Path:
         """Fallback credential file where no OS keyring exists (headless Linux)."""
         return self.data_dir / "secrets.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,6 +113,77 @@ def test_list_profiles():
     assert summary.letter == "1115/GD&ĐT, 2024-10-28"
     assert summary.rules == 19
     assert summary.packaged
+    assert (summary.source, summary.overrides) == ("packaged", False)
+    assert Path(summary.path) == PROFILES_DIR / "thanhtri-2024.yaml"
+
+
+def test_packaged_profiles_are_the_top_level_folder():
+    # profiles/ at the repository's top level is what the (editable) install maps into the package.
+    assert PROFILES_DIR.resolve() == (ROOT / "profiles").resolve()
+    assert (PROFILES_DIR / "models").is_dir()
+    assert not (ROOT / "kitchencam" / "profiles").exists()
+
+
+def _user_profile(folder: Path, file_id: str, profile_id: str, title: str) -> Path:
+    """A copy of the packaged profile, re-titled and re-numbered, saved as ``folder/<file_id>.yaml``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (PROFILES_DIR / "thanhtri-2024.yaml").read_text(encoding="utf-8")
+    assert text.count("id: thanhtri-2024\n") == 1
+    assert "\ntitle: " in text
+    text = text.replace("id: thanhtri-2024\n", f"id: {profile_id}\n", 1)
+    text = re.sub(r"(?m)^title: .*$", f"title: {title}", text, count=1)
+    path = folder / f"{file_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_user_folder_profile_is_listed_with_its_source_and_found_by_id(isolated, run):
+    user_dir = isolated / "config" / "profiles"  # KITCHENCAM_CONFIG_DIR (tests/conftest.py) + profiles
+    path = _user_profile(user_dir, "classroom-2030", "classroom-2030", "Classrooms 2030")
+
+    by_id = {p.id: p for p in list_profiles()}
+    assert (by_id["classroom-2030"].source, by_id["classroom-2030"].packaged) == ("user", False)
+    assert by_id["classroom-2030"].path == str(path)
+    assert not by_id["classroom-2030"].overrides
+    assert by_id["thanhtri-2024"].source == "packaged"
+    assert load_profile("classroom-2030").title == "Classrooms 2030"
+
+    code, doc = run.json("profile", "list")
+    assert code == 0
+    rows = {p["id"]: p for p in doc["data"]["profiles"]}
+    assert (rows["classroom-2030"]["source"], rows["classroom-2030"]["overrides"]) == ("user", False)
+    assert (rows["thanhtri-2024"]["source"], rows["thanhtri-2024"]["packaged"]) == ("packaged", True)
+
+    text = run("profile", "list", env={"COLUMNS": "200"}).stdout
+    line = next(row for row in text.splitlines() if "classroom-2030" in row)
+    assert "user folder" in line
+    assert "overrides" not in line
+    assert "packaged" in next(row for row in text.splitlines() if "thanhtri-2024" in row)
+
+
+def test_a_user_profile_with_a_packaged_id_overrides_it(isolated, run):
+    user_dir = isolated / "config" / "profiles"
+    path = _user_profile(user_dir, "thanhtri-2024", "thanhtri-2024", "Our own Thanh Tri")
+
+    (summary,) = [p for p in list_profiles() if p.id == "thanhtri-2024"]  # one row per id: the one used
+    assert (summary.source, summary.overrides, summary.path) == ("user", True, str(path))
+    assert load_profile("thanhtri-2024").title == "Our own Thanh Tri"
+    assert run.json("profile", "show", "thanhtri-2024")[1]["data"]["title"] == "Our own Thanh Tri"
+
+    text = run("profile", "list", env={"COLUMNS": "200"}).stdout
+    assert "user folder, overrides the packaged one" in text
+
+
+def test_a_user_profile_named_unlike_its_id_is_refused(isolated):
+    _user_profile(isolated / "config" / "profiles", "mine", "classroom-2030", "Classrooms")
+    with pytest.raises(ConfigError, match=r"mine\.yaml: the profile's id is 'classroom-2030'.*classroom-2030\.yaml"):
+        list_profiles()
+
+
+def test_an_unknown_name_says_where_profiles_are_looked_for(isolated):
+    with pytest.raises(ConfigError) as info:
+        load_profile("classroom-2030")
+    assert str(isolated / "config" / "profiles") in info.value.message
 
 
 def test_catalogue_has_the_real_models_each_fact_sourced():
