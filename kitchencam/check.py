@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kitchencam.audit import audit, credential_facts, has_failures, summarise, verdict_texts
+from kitchencam.rules import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
 from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, SiteFacts, Verdict

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, main_encoder, main_options, summarise, verdict_texts
+from kitchencam.rules import audit, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder

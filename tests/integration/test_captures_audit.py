@@ -20,7 +20,7 @@ from functools import cache
 import pytest
 from lxml import etree
 
-from kitchencam.audit import audit, credential_facts, summarise
+from kitchencam.rules import audit, credential_facts, summarise
 from kitchencam.models import Facts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from kitchencam.audit import audit
+from kitchencam.rules import audit
 from kitchencam.models import Facts
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from kitchencam.audit import audit, credential_facts, has_failures, summarise
+from kitchencam.rules import audit, credential_facts, has_failures, summarise
 from kitchencam.models import Attestation, Facts, ReadError, SiteFacts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
@@ -342,7 +342,7 @@ def test_credential_facts_never_keep_the_password(profile):
 
 
 def test_verdict_words_are_kept_in_both_languages(read_personas, profile, catalogue):
-    from kitchencam.audit import verdict_texts
+    from kitchencam.rules import verdict_texts
     from kitchencam.i18n import current_language, set_language
 
     set_language("en")
