@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kitchencam.audit import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.errors import KitchencamError, NonCompliant
 from kitchencam.i18n import _
 from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, SiteFacts, Verdict
 from kitchencam.profile import Catalogue, Profile
+from kitchencam.rules import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.store import AttestationRecord, CheckRecord, Store
 from kitchencam.targets import host_of
 

@@ -191,10 +191,10 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
     """
     from datetime import datetime, timezone
 
-    from kitchencam.audit import summarise
     from kitchencam.check import CheckOptions, CheckResult, check_one
     from kitchencam.profile import load_catalogue, load_profile, parse_attestations
     from kitchencam.provision import ProvisionOptions, SiteContext, provision
+    from kitchencam.rules import summarise
 
     profile = load_profile("thanhtri-2024")
     catalogue = load_catalogue()

@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.audit import audit, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
+from kitchencam.rules import audit, main_encoder, main_options, summarise, verdict_texts
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes
 
