@@ -1,0 +1,321 @@
+"""What a vendor's own HTTP API can read and set beyond ONVIF: the adapter interface and its models.
+
+ONVIF cannot see a smart codec ("H.265+"), P2P/cloud or the outbound registrations a platform
+uses (Dahua Auto Register, Hikvision ISUP and Hik-Connect, GB/T 28181), nor the login-lock
+policy; each vendor's own HTTP API can (issue 14). One ``VendorAdapter`` per API speaks it; the
+rest of kitchencam sees only the models below, never a vendor's paths (tests/unit/
+test_vendor_api_paths.py fails when a module outside ``kitchencam/vendors`` names them).
+
+The contract every adapter keeps:
+
+- It talks to one camera, ``VendorCamera``: host, port, the same account as ONVIF, and the same
+  login budget (``kitchencam.logins.BUDGET`` unless a test gives its own). Every request that
+  carries the password reserves a login there first (``budget.attempt(host, call)``) and ends it
+  with ``ok()``, ``refused()`` or ``cancel()``: the vendor API and ONVIF of one camera share its
+  account lockout, so together they get at most ``MAX_REFUSED`` refused logins per run.
+- ``probe()`` says whether this API answers on that port and whether it is this vendor's API;
+  ``read()`` returns ``VendorFacts``; ``plan()`` / ``apply()`` change settings, ``apply`` returns
+  the changes with the values found before them (the backup that ``rollback`` applies in
+  reverse); ``read_back()`` reads again and compares, because vendor APIs answer 200 and may
+  ignore a change.
+- Every reply is untrusted: at most ``MAX_REPLY_BYTES`` in ``VendorCamera.timeout_s`` seconds,
+  XML parsed without entities; a failure is a ``KitchencamError`` (the classes of errors.py),
+  a read that failed is a ``ReadError`` in ``VendorFacts.read_errors``, never a gap.
+- Each value carries the API call that told it (``Told.call``, e.g. "Dahua HTTP API
+  SmartEncode"), which the rules show as a verdict's source.
+
+Which adapter applies to a camera is ``kitchencam.vendors.registry``'s choice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kitchencam.errors import NotSupported
+from kitchencam.i18n import _
+from kitchencam.logins import BUDGET, LoginBudget
+from kitchencam.models import ReadError
+
+T = TypeVar("T")
+
+VendorName = Literal["dahua", "hikvision"]
+#: Outbound registrations a camera can make to a platform (it dials out; the platform never dials in).
+RegistrationKind = Literal["auto-register", "isup", "hik-connect", "gb28181"]
+#: The settings an adapter may plan and apply.
+SettingName = Literal["smart_codec", "ddns", "p2p", "registration", "login_lock"]
+SettingValue = bool | int | str | None
+
+#: Largest vendor API reply read (bytes); a longer one is a BadReply.
+MAX_REPLY_BYTES = 256 * 1024
+#: Seconds from connecting to a reply's last byte.
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Told(_Model, Generic[T]):
+    """One value and the API call that told it."""
+
+    value: T
+    call: str  # e.g. "Dahua HTTP API SmartEncode", "Hikvision ISAPI Streaming/channels/101"
+
+
+class Ddns(_Model):
+    enabled: bool | None = None
+    provider: str | None = None  # as the API names it, e.g. "Dyndns DDNS", "HiDDNS"
+    hostname: str | None = None
+
+
+class CloudP2p(_Model):
+    """The vendor's P2P/cloud service (Dahua P2P, Hikvision's EZVIZ/Hik-Connect cloud)."""
+
+    name: str  # the vendor's word
+    enabled: bool | None = None
+    status: str | None = None  # as the API reports it, e.g. "online", "offline"
+
+
+class Registration(_Model):
+    """One outbound registration setting and, where the API says it, its current state."""
+
+    kind: RegistrationKind
+    enabled: bool | None = None
+    server: str | None = None  # host or address the camera dials
+    port: int | None = None
+    device_id: str | None = None
+    protocol_version: str | None = None  # ISUP's version, GB28181's SIP server id
+    status: str | None = None  # as the API reports it, e.g. "online", "offline"
+    # Never a key or password: ISUP's key is write-only on the camera and never leaves it.
+
+
+class LoginLock(_Model):
+    """What the camera does after wrong passwords."""
+
+    enabled: bool | None = None
+    max_attempts: int | None = None
+    lock_minutes: float | None = None
+
+
+class ExposedService(_Model):
+    """A service the camera offers on the network (web, RTSP, SDK port, SSH, telnet, UPnP...)."""
+
+    name: str
+    enabled: bool | None = None
+    port: int | None = None
+
+
+class VendorFacts(_Model):
+    """What one vendor API told about one camera. Every field optional: ``None`` is "not told",
+    and a read that failed is in ``read_errors`` (its ``operation`` is the call)."""
+
+    vendor: VendorName
+    api: str  # "Dahua HTTP API", "Hikvision ISAPI"
+    target: str
+    read_at: datetime
+    model: Told[str] | None = None
+    firmware: Told[str] | None = None
+    serial: Told[str] | None = None
+    main_codec: Told[str] | None = None  # "H264", "H265" as the API says the main stream runs
+    smart_codec: Told[bool] | None = None  # the "+" of H.265+ (Smart Codec, SmartEncode)
+    ddns: Told[Ddns] | None = None
+    p2p: Told[CloudP2p] | None = None
+    registrations: list[Told[Registration]] = Field(default_factory=list)
+    login_lock: Told[LoginLock] | None = None
+    services: list[Told[ExposedService]] = Field(default_factory=list)
+    read_errors: list[ReadError] = Field(default_factory=list)
+
+    def registration(self, kind: RegistrationKind) -> Told[Registration] | None:
+        return next((r for r in self.registrations if r.value.kind == kind), None)
+
+    def setting(self, name: SettingName, kind: RegistrationKind | None = None) -> SettingValue:
+        """The current value of a plannable setting, in the form ``VendorChange`` carries."""
+        told: Told[bool] | Told[Ddns] | Told[CloudP2p] | Told[Registration] | Told[LoginLock] | None
+        if name == "smart_codec":
+            told = self.smart_codec
+            return told.value if told is not None else None
+        if name == "ddns":
+            told = self.ddns
+        elif name == "p2p":
+            told = self.p2p
+        elif name == "login_lock":
+            told = self.login_lock
+        else:
+            told = self.registration(kind) if kind is not None else None
+        return told.value.enabled if told is not None else None
+
+
+class Probe(_Model):
+    """One adapter's look at a camera's web port: does its API answer, and is it this vendor's?"""
+
+    vendor: VendorName
+    api: str
+    answered: bool  # something answered the API's identifying call
+    confirmed: bool  # the answer is this vendor's API (its realm, its reply form)
+    call: str  # the identifying call, e.g. "Dahua HTTP API getSystemInfo"
+    logins: int = 0  # logins it spent from the budget
+    model: str | None = None  # what the API says the camera is, when it said
+    error: ReadError | None = None  # why it did not answer or could not tell
+
+
+class VendorWanted(_Model):
+    """The settings a profile asks a vendor API for; ``None`` leaves a setting as it is."""
+
+    smart_codec: bool | None = None
+    ddns: bool | None = None
+    p2p: bool | None = None
+    registrations: dict[RegistrationKind, bool] = Field(default_factory=dict)
+    login_lock: bool | None = None
+
+
+class VendorChange(_Model):
+    """One setting to change: ``before`` is the backup that rollback restores."""
+
+    setting: SettingName
+    kind: RegistrationKind | None = None  # for ``registration``
+    before: SettingValue
+    after: SettingValue
+    call: str  # the set call, e.g. "Dahua HTTP API setConfig SmartEncode"
+
+    def reverse(self) -> VendorChange:
+        return self.model_copy(update={"before": self.after, "after": self.before})
+
+
+class ReadBack(_Model):
+    """A change read again after it was applied: vendor APIs answer 200 and may ignore a change."""
+
+    change: VendorChange
+    seen: SettingValue
+    ok: bool
+    call: str
+
+
+@dataclass(frozen=True)
+class VendorCamera:
+    """The one camera an adapter talks to, with ONVIF's account and the run's login budget."""
+
+    host: str
+    port: int = 80
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    budget: LoginBudget = field(default=BUDGET, repr=False)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    https: bool = False
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def plan_changes(facts: VendorFacts, wanted: VendorWanted, set_call: dict[SettingName, str]) -> list[VendorChange]:
+    """The changes from ``facts`` to ``wanted``: only what differs, nothing for an unknown setting.
+
+    ``set_call`` names each setting's set call in the adapter's API; a setting without one is not
+    settable through that API and is left out.
+    """
+    simple: list[tuple[SettingName, bool | None]] = [
+        ("smart_codec", wanted.smart_codec), ("ddns", wanted.ddns), ("p2p", wanted.p2p),
+        ("login_lock", wanted.login_lock)]
+    wishes: list[tuple[SettingName, RegistrationKind | None, bool]] = [
+        (name, None, value) for name, value in simple if value is not None]
+    wishes += [("registration", kind, value) for kind, value in wanted.registrations.items()]
+    changes = []
+    for name, kind, value in wishes:
+        if name not in set_call:
+            continue
+        before = facts.setting(name, kind)
+        if before is None or before == value:
+            continue
+        changes.append(VendorChange(setting=name, kind=kind, before=before, after=value, call=set_call[name]))
+    return changes
+
+
+class VendorAdapter(ABC):
+    """One vendor's HTTP API for one camera. Subclasses set the class attributes and the methods."""
+
+    vendor: ClassVar[VendorName]
+    api: ClassVar[str]  # shown in verdicts and the minutes: "Dahua HTTP API"
+    #: ONVIF manufacturer names (lower case, prefix match) that claim this API.
+    manufacturers: ClassVar[tuple[str, ...]] = ()
+    #: ONVIF model prefixes (upper case) that claim this API when the manufacturer is another word.
+    model_prefixes: ClassVar[tuple[str, ...]] = ()
+    #: OEM manufacturer names (lower case, prefix match) known to resell this vendor's cameras:
+    #: tried first, but only the API answering confirms them.
+    oem_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, camera: VendorCamera) -> None:
+        self.camera = camera
+
+    @classmethod
+    def claims(cls, manufacturer: str | None, model: str | None) -> Literal["manufacturer", "model"] | None:
+        """Whether the ONVIF identity names this vendor, and by which part."""
+        maker = (manufacturer or "").strip().lower()
+        if maker and maker.startswith(cls.manufacturers):
+            return "manufacturer"
+        name = (model or "").strip().upper()
+        if name and cls.model_prefixes and name.startswith(cls.model_prefixes):
+            return "model"
+        return None
+
+    @classmethod
+    def oem_hint(cls, manufacturer: str | None) -> bool:
+        maker = (manufacturer or "").strip().lower()
+        return bool(maker and cls.oem_names and maker.startswith(cls.oem_names))
+
+    @abstractmethod
+    def probe(self) -> Probe:
+        """Does this API answer on the camera's port, and is it this vendor's? Spends at most one login."""
+
+    @abstractmethod
+    def read(self) -> VendorFacts:
+        """Everything this API tells about the camera; failed reads are ``read_errors``."""
+
+    def plan(self, facts: VendorFacts, wanted: VendorWanted) -> list[VendorChange]:
+        """The changes that would bring the camera to ``wanted``; sends nothing."""
+        return plan_changes(facts, wanted, self.set_calls())
+
+    def set_calls(self) -> dict[SettingName, str]:
+        """Each settable setting's set call in this API (none: nothing settable)."""
+        return {}
+
+    @abstractmethod
+    def apply(self, changes: list[VendorChange]) -> list[VendorChange]:
+        """Send the changes; return them with ``before`` as found just before (the backup)."""
+
+    def read_back(self, changes: list[VendorChange]) -> list[ReadBack]:
+        """Read again and say, for each change, whether the camera now holds it."""
+        facts = self.read()
+        return [ReadBack(change=c, seen=(seen := facts.setting(c.setting, c.kind)), ok=seen == c.after,
+                         call=c.call) for c in changes]
+
+
+class NotYetAdapter(VendorAdapter):
+    """An adapter whose API kitchencam does not speak yet: every call raises ``NotSupported``
+    before anything is sent, so no login is spent and the rules fall back to the catalogue."""
+
+    def _not_yet(self) -> NotSupported:
+        return NotSupported(
+            _("{target}: kitchencam cannot read or set the camera through the {api} yet. The rules use the "
+              "model catalogue for what that API would tell; nothing was sent to the camera.").format(
+                target=self.camera.target, api=self.api),
+            target=self.camera.target)
+
+    def probe(self) -> Probe:
+        raise self._not_yet()
+
+    def read(self) -> VendorFacts:
+        raise self._not_yet()
+
+    def plan(self, facts: VendorFacts, wanted: VendorWanted) -> list[VendorChange]:
+        raise self._not_yet()
+
+    def apply(self, changes: list[VendorChange]) -> list[VendorChange]:
+        raise self._not_yet()
+
+    def read_back(self, changes: list[VendorChange]) -> list[ReadBack]:
+        raise self._not_yet()
