@@ -1,0 +1,101 @@
+"""``kitchencam discover``: find the cameras on the school LAN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kitchencam.cli import common
+from kitchencam.cli.common import (
+    JsonOpt,
+    ListOpt,
+    SiteOpt,
+    UserOpt,
+    finish,
+)
+from kitchencam.i18n import _
+
+if TYPE_CHECKING:
+
+    from kitchencam.models import ErrorItem
+
+
+def discover_cmd(
+    interface: Annotated[
+        ListOpt,
+        typer.Option("--interface", "-i", metavar="NAME",
+                     help=_("Search by multicast on this interface only (repeatable).")),
+    ] = None,
+    subnet: Annotated[
+        ListOpt,
+        typer.Option("--subnet", metavar="CIDR",
+                     help=_("Also probe every address of this subnet by unicast, up to a /22 (repeatable).")),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="S", help=_(
+            "Longest wait for answers, in seconds; a sweep ends sooner once every address has answered or refused.")),
+    ] = 3.0,
+    expect: Annotated[
+        int | None,
+        typer.Option("--expect", metavar="N", help=_("Stop as soon as N devices have answered.")),
+    ] = None,
+    http_port: Annotated[
+        int, typer.Option("--http-port", min=1, max=65535, help=_("Port of the HTTP check for silent hosts."))
+    ] = 80,
+    user: UserOpt = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the cameras on the school LAN and record them in the site's inventory.
+
+    Multicast WS-Discovery on every connected interface (or only --interface), plus a unicast
+    sweep of --subnet for networks that block multicast. With credentials (--user, or
+    KITCHENCAM_USER/KITCHENCAM_PASSWORD) it also reads model, serial, firmware and MAC.
+
+    \b
+    Examples:
+    kitchencam discover
+    kitchencam discover --subnet 192.168.1.0/24 --expect 6
+    """
+    import os
+
+    def produce() -> Any:
+        from kitchencam.discover import DiscoverOptions, discover, record
+        from kitchencam.settings import SecretStore, load_site, resolve_credentials
+        from kitchencam.store import Store
+
+        name = user or os.environ.get("KITCHENCAM_USER")
+        creds = None
+        if name:
+            creds = resolve_credentials(name, SecretStore(common.ENV.paths), interactive=common.ENV.interactive,
+                                        prompt=common.ENV.prompt)
+        options = DiscoverOptions(interfaces=interface or [], subnets=subnet or [], timeout_s=timeout,
+                                  expect=expect, http_port=http_port,
+                                  user=creds.user if creds else None, password=creds.password if creds else None)
+        site_file = site_path or common.ENV.paths.site_file
+        site = load_site(site_file) if site_file.exists() else None
+        if as_json or not common.ENV.err.is_terminal:
+            result = discover(options)
+        else:
+            with common.ENV.err.status(_("Searching...")) as status:
+
+                def show(counts: dict[str, int]) -> None:
+                    parts = ", ".join(f"{k}: {v}" for k, v in counts.items())
+                    status.update(_("Searching... found {parts}").format(parts=parts))
+
+                result = discover(options, progress=show)
+        with Store(common.ENV.paths.store_file) as store:
+            if site is not None:
+                return record(result, store, site.school.code, site.school.name)
+            return record(result, store, "local", _("(no site config)"))
+
+    def errors(result: Any) -> list[ErrorItem]:
+        from kitchencam.discover import errors_of
+
+        return errors_of(result, expect)
+
+    from kitchencam.render import render_discover
+
+    finish("discover", as_json, produce, render_discover, extra_errors=errors)
