@@ -44,39 +44,10 @@ def bandwidth_cmd(
     """
 
     def produce() -> Any:
-        from kitchencam import bandwidth as bw
-        from kitchencam.errors import UsageError
-        from kitchencam.profile import load_profile
-        from kitchencam.store import Store
+        from kitchencam import app as use_case
 
-        site, ctx = common.site_context(site_path)
-        if url is None and site is None:
-            raise UsageError(_("No site config to take the centre's address from: pass --url URL, or create one "
-                               "with kitchencam site init."))
-        target = url or str(site.centre.url).rstrip("/") + "/api/v1/bandwidth/upload"
-        profile = load_profile(site.profile if site else "thanhtri-2024")
-        with Store(common.ENV.paths.store_file) as store:
-            site_id = store.upsert_site(ctx.code, ctx.name).id
-            on_site = len(store.list_devices(site_id, kind="camera"))
-        from kitchencam.centre import centre_token
-        from kitchencam.settings import SecretStore
-
-        options: dict[str, Any] = {
-            "token": centre_token(ctx.code, SecretStore(common.ENV.paths).get), "duration_s": duration,
-            "warmup_s": bw.WARMUP_S, "streams": streams, "verify_tls": site.centre.verify_tls if site else True,
-            "cap_kbps": profile.main_stream.bitrate_kbps_max, "cameras_on_site": on_site,
-        }
-        if as_json or not common.ENV.err.is_terminal:
-            result = bw.measure(target, **options)
-        else:
-            from kitchencam.render import bandwidth_progress
-
-            with bandwidth_progress(common.ENV.err, duration + bw.WARMUP_S) as show:
-                result = bw.measure(target, progress=show, **options)
-        with Store(common.ENV.paths.store_file) as store:
-            store.save_bandwidth(site_id, mean_mbps=result.mean_mbps, p10_mbps=result.p10_mbps,
-                                 duration_s=result.duration_s, streams=result.streams, url=result.url)
-        return result
+        ctx = common.context(site_path, show_progress=not as_json and common.ENV.err.is_terminal)
+        return use_case.bandwidth(ctx, url=url, duration_s=duration, streams=streams)
 
     from kitchencam.render import render_bandwidth
 

@@ -52,30 +52,14 @@ def register_cmd(
     kitchencam register 192.168.1.64 --location "Bếp ăn, khu sơ chế"
     kitchencam register --status
     """
-    import os
 
     def produce() -> Any:
-        from kitchencam.centre import RegisterRequest, register, status
-        from kitchencam.check import CheckOptions, targets_or_all
-        from kitchencam.profile import load_catalogue, load_profile
-        from kitchencam.settings import SecretStore, resolve_credentials
-        from kitchencam.store import Store
+        from kitchencam import app as use_case
 
-        site, ctx = common.site_context(site_path)
-        client = common.centre_client(site, ctx)
-        with client, Store(common.ENV.paths.store_file) as store:
-            if show_status:
-                return status(store, ctx.code, client)
-            chosen = targets_or_all(targets or [], use_all, store, ctx.code)
-            profile = load_profile(profile_name or site.profile)
-            secrets = SecretStore(common.ENV.paths)
-            creds = resolve_credentials(user or os.environ.get("KITCHENCAM_USER"), secrets,
-                                        interactive=common.ENV.interactive, prompt=common.ENV.prompt)
-            account = profile.provision.centre_account if profile.provision else None
-            request = RegisterRequest(targets=chosen, school_code=ctx.code, school_name=ctx.name, force=force,
-                                      location=location, centre_user=account.user if account else None)
-            options = CheckOptions(targets=chosen, user=creds.user, password=creds.password)
-            return register(request, profile, load_catalogue(), options, store, client, secrets.get)
+        ctx = common.context(site_path, profile_name=profile_name, user=user)
+        if show_status:
+            return use_case.register_status(ctx)
+        return use_case.register(ctx, targets=targets or [], use_all=use_all, force=force, location=location)
 
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.centre import errors_of
@@ -111,14 +95,9 @@ def sync_cmd(
     """
 
     def produce() -> Any:
-        from kitchencam.centre import sync
-        from kitchencam.settings import SecretStore
-        from kitchencam.store import Store
+        from kitchencam import app as use_case
 
-        site, ctx = common.site_context(site_path)
-        with common.centre_client(site, ctx) as client, Store(common.ENV.paths.store_file) as store:
-            site_id = store.upsert_site(ctx.code, ctx.name).id
-            return sync(store, site_id, client, SecretStore(common.ENV.paths).get, due_only=due)
+        return use_case.sync(common.context(site_path), due_only=due)
 
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.centre import errors_of

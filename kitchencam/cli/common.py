@@ -9,7 +9,8 @@ pydantic models, the simulator, rich) stay inside the functions that use them, s
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +23,7 @@ from kitchencam.i18n import _, pick_language, set_language
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from kitchencam.app import Context
     from kitchencam.models import ErrorItem
     from kitchencam.settings import Paths
 
@@ -143,29 +145,37 @@ CentreTokenOpt = Annotated[
 ]
 
 
+def context(site_path: Path | None = None, *, profile_name: str | None = None, user: str | None = None,
+            show_progress: bool = False) -> Context:
+    """The one context of this run (kitchencam/app.py), from the environment and the command's options.
 
-def site_context(site_path: Path | None) -> tuple[Any, Any]:
-    """(site config or None, SiteContext) for commands that act for a site."""
-    from kitchencam.provision import SiteContext
-    from kitchencam.settings import load_site
+    This is the lazy seam: the application layer, and the core under it, load here, when a command
+    runs, never for ``--help``. With ``show_progress`` (a person watching a terminal) the stages
+    report their progress on stderr.
+    """
+    from kitchencam.app import Context
 
-    site_file = site_path or ENV.paths.site_file
-    site = load_site(site_file) if site_file.exists() else None
-    if site is None:
-        return None, SiteContext(code="local", name=_("(no site config)"), ntp_servers=[])
-    return site, SiteContext(code=site.school.code, name=site.school.name, ntp_servers=list(site.ntp_servers))
-
+    return Context.from_paths(ENV.paths, site_path, profile_name=profile_name, user=user,
+                              interactive=ENV.interactive, prompt=ENV.prompt,
+                              progress=_progress if show_progress else None)
 
 
-def centre_client(site: Any, ctx: Any) -> Any:
-    """A client for the site's centre, with the token from the environment or the keyring."""
-    from kitchencam.centre import CentreClient, centre_token, require_token
-    from kitchencam.errors import UsageError
-    from kitchencam.settings import SecretStore
+@contextmanager
+def _progress(stage: str, total: float) -> Iterator[Callable[..., None]]:
+    """A stage's progress on stderr: discovery's counts in a status line, bars for check and bandwidth."""
+    from kitchencam.render import bandwidth_progress, check_progress
 
-    if site is None:
-        raise UsageError(_("No site config: the centre's address comes from it. Create one with kitchencam site init, "
-                           "or pass --site FILE."))
-    token = require_token(centre_token(ctx.code, SecretStore(ENV.paths).get))
-    return CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls)
+    if stage == "check":
+        with check_progress(ENV.err, int(total)) as advance:
+            yield advance
+    elif stage == "bandwidth":
+        with bandwidth_progress(ENV.err, total) as show:
+            yield show
+    else:
+        with ENV.err.status(_("Searching...")) as status:
 
+            def show_counts(counts: dict[str, int]) -> None:
+                parts = ", ".join(f"{k}: {v}" for k, v in counts.items())
+                status.update(_("Searching... found {parts}").format(parts=parts))
+
+            yield show_counts

@@ -46,7 +46,7 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
                 raise UsageError(_("No terminal to ask for the token. Set KITCHENCAM_CENTRE_TOKEN instead."))
             if token is None:
                 token = common.ENV.prompt(_("Centre token"), True)
-            code = common.site_context(site_path)[1].code
+            code = common.context(site_path).school.code
             secrets = SecretStore(common.ENV.paths)
             secrets.set(token_key(code), token.strip())
             return CredentialsResult(user=token_key(code), backend=secrets.backend_name,
@@ -81,7 +81,7 @@ def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, sit
         if centre:
             from kitchencam.centre import token_key
 
-            key = token_key(common.site_context(site_path)[1].code)
+            key = token_key(common.context(site_path).school.code)
         elif user:
             key = camera_key(user)
         else:

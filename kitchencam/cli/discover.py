@@ -59,37 +59,13 @@ def discover_cmd(
     kitchencam discover
     kitchencam discover --subnet 192.168.1.0/24 --expect 6
     """
-    import os
 
     def produce() -> Any:
-        from kitchencam.discover import DiscoverOptions, discover, record
-        from kitchencam.settings import SecretStore, load_site, resolve_credentials
-        from kitchencam.store import Store
+        from kitchencam import app as use_case
 
-        name = user or os.environ.get("KITCHENCAM_USER")
-        creds = None
-        if name:
-            creds = resolve_credentials(name, SecretStore(common.ENV.paths), interactive=common.ENV.interactive,
-                                        prompt=common.ENV.prompt)
-        options = DiscoverOptions(interfaces=interface or [], subnets=subnet or [], timeout_s=timeout,
-                                  expect=expect, http_port=http_port,
-                                  user=creds.user if creds else None, password=creds.password if creds else None)
-        site_file = site_path or common.ENV.paths.site_file
-        site = load_site(site_file) if site_file.exists() else None
-        if as_json or not common.ENV.err.is_terminal:
-            result = discover(options)
-        else:
-            with common.ENV.err.status(_("Searching...")) as status:
-
-                def show(counts: dict[str, int]) -> None:
-                    parts = ", ".join(f"{k}: {v}" for k, v in counts.items())
-                    status.update(_("Searching... found {parts}").format(parts=parts))
-
-                result = discover(options, progress=show)
-        with Store(common.ENV.paths.store_file) as store:
-            if site is not None:
-                return record(result, store, site.school.code, site.school.name)
-            return record(result, store, "local", _("(no site config)"))
+        ctx = common.context(site_path, user=user, show_progress=not as_json and common.ENV.err.is_terminal)
+        return use_case.discover(ctx, interfaces=interface or [], subnets=subnet or [], timeout_s=timeout,
+                                 expect=expect, http_port=http_port)
 
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.discover import errors_of

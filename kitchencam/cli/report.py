@@ -57,19 +57,10 @@ def report_cmd(
         raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
 
     def produce() -> Any:
-        from datetime import datetime, timezone
+        from kitchencam import app as use_case
 
-        from kitchencam import __version__
-        from kitchencam.profile import load_profile
-        from kitchencam.report import ReportInput, write_report
-        from kitchencam.store import Store
-
-        site, ctx = common.site_context(site_path)
-        profile = load_profile(site.profile if site else "thanhtri-2024")
-        given = ReportInput(site_code=ctx.code, site_name=ctx.name, config=site, profile=profile,
-                            lang=report_lang.lower(), now=datetime.now(timezone.utc), version=__version__)
-        with Store(common.ENV.paths.store_file) as store:
-            return write_report(store, given, fmt=fmt, output=output)  # type: ignore[arg-type]
+        return use_case.report(common.context(site_path), fmt=fmt, lang=report_lang.lower(),  # type: ignore[arg-type]
+                               output=output)
 
     from kitchencam.render import render_report
 

@@ -12,13 +12,15 @@ module only, not to the package `kitchencam.pkg` that Python also initialises on
 package's `__init__` re-exporting its own submodules would otherwise be a cycle by construction.
 
 Layers (DESIGN.md: cli on top, models/errors at the bottom):
-- applications: `kitchencam.cli` (the Typer app) and its command modules `kitchencam.cli.*`, `kitchencam.__main__` (`python -m kitchencam`)
+- applications: `kitchencam.cli` (the Typer app) and its command modules `kitchencam.cli.*`,
+  `kitchencam.__main__` (`python -m kitchencam`)
   and `kitchencam.demo` (a scripted run of the same use cases against the simulator, an
   application like cli); they may import anything.
 - renderer: `kitchencam.render` (rich tables and the `--json` envelope); it may import the core.
 - peers: everything under `kitchencam.sim` (the camera/centre simulator, a test peer, with its
   asset script); not part of a technician's run, so outside these rules (it may import the core).
-- core: everything else, including `kitchencam.report` and its parts. No core module imports an
+- core: everything else, including `kitchencam.report` and its parts, and `kitchencam.app` (the use
+  cases cli and demo call: it returns models and never renders). No core module imports an
   application or the renderer, not even for typing. The report's file renderers
   `kitchencam.report.html` and `kitchencam.report.pdf` are core (they return bytes and print
   nothing), but only `kitchencam.report` (the stage that writes the files) and the applications
