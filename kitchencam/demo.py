@@ -24,6 +24,7 @@ from kitchencam.errors import KitchencamError
 from kitchencam.models import ErrorItem, Facts
 
 if TYPE_CHECKING:
+    from kitchencam.app import Context
     from kitchencam.settings import SiteConfig
     from kitchencam.sim.centre import CentreServer
 
@@ -167,37 +168,48 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
             if member.camera.ip not in {d.address for d in found.devices} and member.camera.persona.streams:
                 rows.append(read_one(member.camera.persona.name, member.camera.device_xaddr, "admin", password))
         progress("checking against the thanhtri-2024 profile, provisioning, checking again")
-        saved = _check_and_provision(rows, "admin", password, store_path)
         centre_url = school.centre_server.base_url if school.centre_server else None
+        ctx = demo_context(store_path, centre_url, "admin", password)
+        _check_and_provision(rows, ctx)
         uplink = None
         if store_path is not None and school.centre_server is not None:
             progress("measuring the upload to the centre, registering the compliant cameras")
-            uplink = _bandwidth_and_register(rows, "admin", password, store_path, school.centre_server, saved)
+            uplink = _bandwidth_and_register(rows, ctx, school.centre_server)
     report: dict[str, str] = {}
     if store_path is not None and out_dir is not None:
         progress("writing the handover minutes (PDF and HTML)")
-        report = write_demo_report(store_path, out_dir, centre_url)
+        report = write_demo_report(ctx, out_dir)
     rows.sort(key=lambda r: DEMO_PERSONAS.index(r.persona) if r.persona in DEMO_PERSONAS else 99)
     return DemoResult(bind_base=base, centre_url=centre_url, subnet=subnet, discovered_cameras=found.cameras,
                       discovered_others=found.others, cameras=rows, elapsed_s=round(time.monotonic() - started, 2),
                       store=str(store_path) if store_path else None, report=report, uplink_mbps=uplink)
 
 
-def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
-                         store_path: Path | None = None) -> dict[str, str]:
-    """check -> provision -> check again; recorded in the demo's own store (never yours) when given.
+def demo_context(store_path: Path | None, centre_url: str | None, user: str, password: str) -> Context:
+    """The demo's one context (kitchencam/app.py): its own site, store and in-memory keyring, never yours."""
+    from kitchencam.app import Context, MemorySecrets
+    from kitchencam.settings import Credentials
 
-    Returns the demo's in-memory keyring (the centre accounts' passwords), for the register stage.
-    """
+    ctx = Context(paths=None, site_file=None, store_file=store_path, profile_name="thanhtri-2024", lang="vi")
+    ctx.site = demo_site(centre_url)
+    ctx.credentials = Credentials(user, password, "demo")
+    ctx.secrets = MemorySecrets()  # the centre accounts' passwords, set by provision, read by register
+    return ctx
+
+
+def _check_and_provision(rows: list[CameraSummary], ctx: Context) -> None:
+    """check -> provision -> check again; recorded in the demo's own store (never yours) when it has one."""
     from datetime import datetime, timezone
 
     from kitchencam.check import CheckOptions, CheckResult, check_one
-    from kitchencam.profile import load_catalogue, load_profile, parse_attestations
+    from kitchencam.profile import parse_attestations
     from kitchencam.provision import ProvisionOptions, SiteContext, provision
     from kitchencam.rules import summarise
 
-    profile = load_profile("thanhtri-2024")
-    catalogue = load_catalogue()
+    profile = ctx.profile
+    catalogue = ctx.catalogue
+    user, password, saved = ctx.credentials.user, ctx.credentials.password, ctx.secrets
+    store_path = ctx.store_file
     readable = [r for r in rows if r.error is None and r.media is not None]
     started = datetime.now(timezone.utc)
     # What the technician answers on site for the rules no device can show (recorded with name and time).
@@ -209,7 +221,6 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
         checks = list(pool.map(lambda target: check_one(target, profile, catalogue, options), options.targets))
     before = [done.overall if done.error else summarise(done.verdicts, kinds={"device", "catalogue"})[1]
               for done in checks]
-    saved: dict[str, str] = {}
 
     def store_backup(target: str, facts: Facts, settings: dict[str, object]) -> int:
         if store_path is None:
@@ -230,7 +241,7 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
 
     result = provision(
         ProvisionOptions(targets=options.targets, user=user, password=password, secrets_get=saved.get,
-                         secrets_set=saved.__setitem__),
+                         secrets_set=saved.set),
         profile, catalogue, SiteContext(code=DEMO_SITE, name=DEMO_SCHOOL, ntp_servers=["0.vn.pool.ntp.org"]),
         store_backup, record_step,
     )
@@ -249,7 +260,6 @@ def _check_and_provision(rows: list[CameraSummary], user: str, password: str,
         row.check_before = was
         row.provision_state = cam.state
         row.check_after = cam.overall
-    return saved
 
 
 #: Where the demo's technician says each camera hangs (register --location on site).
@@ -257,19 +267,16 @@ DEMO_PLACES = ["Bếp ăn - khu sơ chế", "Bếp ăn - khu nấu", "Bếp ăn 
                "Bếp ăn - cửa nhập hàng", "Nhà ăn"]
 
 
-def _bandwidth_and_register(rows: list[CameraSummary], user: str, password: str, store_path: Path,
-                            centre: CentreServer, saved: dict[str, str]) -> float:
+def _bandwidth_and_register(rows: list[CameraSummary], ctx: Context, centre: CentreServer) -> float:
     """A short upload test and the registration of every readable camera, as on site, into the demo's store."""
+    from kitchencam import app
     from kitchencam.bandwidth import measure
-    from kitchencam.centre import CentreClient, RegisterRequest, register
-    from kitchencam.check import CheckOptions
-    from kitchencam.profile import load_catalogue, load_profile
-    from kitchencam.store import Store
+    from kitchencam.centre import CentreClient
     from kitchencam.targets import host_of
 
-    profile = load_profile("thanhtri-2024")
+    profile = ctx.profile
     readable = [r for r in rows if r.error is None and r.media is not None]
-    with Store(store_path) as store:
+    with ctx.store() as store:
         site_id = store.upsert_site(DEMO_SITE, DEMO_SCHOOL).id
         # The loopback "line" is fast and short here: 1 s counted after 0.5 s of warm-up.
         uplink = measure(centre.base_url + "/api/v1/bandwidth/upload", token=centre.token, duration_s=1.0,
@@ -281,13 +288,10 @@ def _bandwidth_and_register(rows: list[CameraSummary], user: str, password: str,
             device = store.find_device(site_id, serial=row.serial, address=host_of(row.target))
             if device is not None:
                 store.upsert_device(site_id, device.endpoint, address=device.address, install_location=place)
-        account = profile.provision.centre_account if profile.provision else None
-        request = RegisterRequest(targets=[r.target for r in readable], school_code=DEMO_SITE, school_name=DEMO_SCHOOL,
-                                  centre_user=account.user if account else None)
-        with CentreClient(centre.base_url, centre.token) as client:
-            result = register(request, profile, load_catalogue(),
-                              CheckOptions(targets=request.targets, user=user, password=password), store, client,
-                              saved.get)
+    if not readable:
+        return uplink.p10_mbps
+    ctx.centre = CentreClient(centre.base_url, centre.token)
+    result = app.register(ctx, targets=[r.target for r in readable], use_all=False)
     by_serial = {d.serial: d for d in result.cameras}
     for row in readable:
         done = by_serial.get(row.serial or "")
@@ -338,17 +342,8 @@ def demo_site(centre_url: str | None) -> SiteConfig:
     )
 
 
-def write_demo_report(store_path: Path, out_dir: Path, centre_url: str | None) -> dict[str, str]:
+def write_demo_report(ctx: Context, out_dir: Path) -> dict[str, str]:
     """The simulated school's handover minutes, PDF and HTML, in Vietnamese; the paths written."""
-    from datetime import datetime, timezone
+    from kitchencam import app
 
-    from kitchencam import __version__
-    from kitchencam.profile import load_profile
-    from kitchencam.report import ReportInput, write_report
-    from kitchencam.store import Store
-
-    given = ReportInput(site_code=DEMO_SITE, site_name=DEMO_SCHOOL, config=demo_site(centre_url),
-                        profile=load_profile("thanhtri-2024"), lang="vi", now=datetime.now(timezone.utc),
-                        version=__version__)
-    with Store(store_path) as store:
-        return write_report(store, given, fmt="both", output=out_dir).paths
+    return app.report(ctx, fmt="both", lang="vi", output=out_dir).paths

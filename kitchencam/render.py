@@ -1,5 +1,5 @@
 """Two renderers of the same result models: rich tables for people, a versioned JSON envelope
-for scripts. Only this module and cli.py write to the terminal.
+for scripts. Only this module and the cli package write to the terminal.
 """
 
 from __future__ import annotations

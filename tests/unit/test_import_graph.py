@@ -12,13 +12,15 @@ module only, not to the package `kitchencam.pkg` that Python also initialises on
 package's `__init__` re-exporting its own submodules would otherwise be a cycle by construction.
 
 Layers (DESIGN.md: cli on top, models/errors at the bottom):
-- applications: `kitchencam.cli` (the Typer app), `kitchencam.__main__` (`python -m kitchencam`)
+- applications: `kitchencam.cli` (the Typer app) and its command modules `kitchencam.cli.*`,
+  `kitchencam.__main__` (`python -m kitchencam`)
   and `kitchencam.demo` (a scripted run of the same use cases against the simulator, an
   application like cli); they may import anything.
 - renderer: `kitchencam.render` (rich tables and the `--json` envelope); it may import the core.
 - peers: everything under `kitchencam.sim` (the camera/centre simulator, a test peer, with its
   asset script); not part of a technician's run, so outside these rules (it may import the core).
-- core: everything else, including `kitchencam.report` and its parts. No core module imports an
+- core: everything else, including `kitchencam.report` and its parts, and `kitchencam.app` (the use
+  cases cli and demo call: it returns models and never renders). No core module imports an
   application or the renderer, not even for typing. The report's file renderers
   `kitchencam.report.html` and `kitchencam.report.pdf` are core (they return bytes and print
   nothing), but only `kitchencam.report` (the stage that writes the files) and the applications
@@ -42,6 +44,7 @@ PACKAGE = "kitchencam"
 ROOT = Path(__file__).resolve().parents[2] / PACKAGE
 
 APPLICATIONS = frozenset({"kitchencam.cli", "kitchencam.__main__", "kitchencam.demo"})
+APPLICATION_PREFIXES = ("kitchencam.cli.",)  # the command modules of the cli package
 RENDERERS = frozenset({"kitchencam.render"})
 REPORT_LAYOUTS = frozenset({"kitchencam.report.html", "kitchencam.report.pdf"})
 REPORT_STAGE = "kitchencam.report"
@@ -205,7 +208,11 @@ def describe(graph: Graph, component: list[str]) -> str:
 
 
 def is_core(name: str) -> bool:
-    return name not in APPLICATIONS and name not in RENDERERS and not name.startswith(PEER_PREFIXES)
+    return not is_application(name) and name not in RENDERERS and not name.startswith(PEER_PREFIXES)
+
+
+def is_application(name: str) -> bool:
+    return name in APPLICATIONS or name.startswith(APPLICATION_PREFIXES)
 
 
 def upward_imports(graph: Graph) -> list[str]:
@@ -217,7 +224,7 @@ def upward_imports(graph: Graph) -> list[str]:
             continue
         allowed_layouts = REPORT_LAYOUTS if name == REPORT_STAGE or name in REPORT_LAYOUTS else frozenset()
         found += [f"{name} imports {target}" for target in targets
-                  if target in APPLICATIONS | RENDERERS or (target in REPORT_LAYOUTS - allowed_layouts)]
+                  if is_application(target) or target in RENDERERS or (target in REPORT_LAYOUTS - allowed_layouts)]
     return sorted(found)
 
 
@@ -254,9 +261,11 @@ def test_the_rules_catch_an_upward_import() -> None:
         "kitchencam.check": {"kitchencam.render"}, "kitchencam.report": {"kitchencam.report.pdf"},
         "kitchencam.report.build": {"kitchencam.report.html"}, "kitchencam.cli": {"kitchencam.report.pdf"},
         "kitchencam.sim.camera": {"kitchencam.render"}, "kitchencam.render": {"kitchencam.check"},
+        "kitchencam.cli.cameras": {"kitchencam.render"}, "kitchencam.store": {"kitchencam.cli.common"},
     })
     assert upward_imports(graph) == ["kitchencam.check imports kitchencam.render",
-                                     "kitchencam.report.build imports kitchencam.report.html"]
+                                     "kitchencam.report.build imports kitchencam.report.html",
+                                     "kitchencam.store imports kitchencam.cli.common"]
 
 
 def test_the_scan_sees_every_kind_of_import(tmp_path: Path) -> None:

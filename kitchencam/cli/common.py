@@ -1,0 +1,181 @@
+"""What every command shares: the outside world (``Env``), the options, and ``finish``, which runs
+a command's work and renders its result with the contract's exit code.
+
+With render.py, the cli package is the only code that prints or exits. Heavy imports (zeep,
+pydantic models, the simulator, rich) stay inside the functions that use them, so
+``kitchencam --help`` stays fast (benchmarks/cli_startup.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kitchencam.errors import ExitCode, KitchencamError
+from kitchencam.i18n import _, pick_language, set_language
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kitchencam.app import Context
+    from kitchencam.models import ErrorItem
+    from kitchencam.settings import Paths
+
+# Help texts are translated when the command modules are imported, so pick the language from argv now.
+set_language(pick_language(sys.argv[1:]))
+
+JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print one JSON document (see docs/reference/json.md)."))]
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", "-u", help=_("Camera user name (else KITCHENCAM_USER). The password is never an option.")),
+]
+SiteOpt = Annotated[
+    Path | None,
+    typer.Option("--site", help=_("Site config file (default: the user config folder).")),
+]
+
+
+@dataclass
+class Env:
+    """What a command needs from the outside world; tests replace pieces of it."""
+
+    debug: bool = False
+    _paths: Paths | None = None
+    _out: Console | None = None
+    _err: Console | None = None
+    interactive: bool = field(default_factory=sys.stdin.isatty)
+
+    @property
+    def paths(self) -> Paths:
+        if self._paths is None:
+            from kitchencam.settings import Paths
+
+            self._paths = Paths.from_env()
+        return self._paths
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            from rich.console import Console
+
+            self._out = Console(highlight=False)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, highlight=False)
+        return self._err
+
+    def prompt(self, label: str, hide: bool) -> str:
+        return str(typer.prompt(label, hide_input=hide))
+
+
+ENV = Env()
+
+
+def finish(
+    command: str,
+    as_json: bool,
+    produce: Callable[[], Any],
+    human: Callable[[Console, Any], None],
+    *,
+    extra_errors: Callable[[Any], list[ErrorItem]] | None = None,
+) -> None:
+    """Run ``produce`` (core work returning a model), render it, exit with the contract's code.
+
+    Expected failures (KitchencamError) become a message and their exit code; anything else is a
+    bug and keeps its traceback.
+    """
+    from kitchencam.models import ErrorItem
+    from kitchencam.render import envelope, error_line, exit_code_for, print_json
+
+    try:
+        try:
+            result = produce()
+        except Exception as exc:
+            # An SQLite failure outside the store's own mapping (a file damaged under a running
+            # command) still gets the technician's words, not a traceback.
+            if type(exc).__module__ != "sqlite3":
+                raise
+            from kitchencam.store import store_error
+
+            raise store_error(ENV.paths.store_file, exc) from exc
+    except KitchencamError as exc:
+        item = ErrorItem.from_error(exc)
+        if as_json:
+            print_json(ENV.out, envelope(command, None, [item], status="error"))
+        else:
+            ENV.err.print(error_line(item), soft_wrap=True)
+        if ENV.debug:
+            raise
+        raise typer.Exit(int(exc.exit_code)) from None
+    errors = extra_errors(result) if extra_errors else []
+    if as_json:
+        print_json(ENV.out, envelope(command, result, errors))
+    else:
+        human(ENV.out, result)
+        for item in errors:
+            ENV.err.print(error_line(item), soft_wrap=True)
+    code = exit_code_for(errors)
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
+
+
+ListOpt = list[str] | None
+TargetsArg = Annotated[
+    list[str] | None, typer.Argument(metavar="TARGET...", help=_("HOST, HOST:PORT or an XAddr URL."))
+]
+AllOpt = Annotated[bool, typer.Option("--all", help=_("Every camera in the site's inventory."))]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", metavar="NAME|PATH", help=_("Spec profile (default: the site's)."))
+]
+
+
+CentreTokenOpt = Annotated[
+    bool, typer.Option("--centre-token", help=_("The district centre's bearer token for the site, not a camera's."))
+]
+
+
+def context(site_path: Path | None = None, *, profile_name: str | None = None, user: str | None = None,
+            show_progress: bool = False) -> Context:
+    """The one context of this run (kitchencam/app.py), from the environment and the command's options.
+
+    This is the lazy seam: the application layer, and the core under it, load here, when a command
+    runs, never for ``--help``. With ``show_progress`` (a person watching a terminal) the stages
+    report their progress on stderr.
+    """
+    from kitchencam.app import Context
+
+    return Context.from_paths(ENV.paths, site_path, profile_name=profile_name, user=user,
+                              interactive=ENV.interactive, prompt=ENV.prompt,
+                              progress=_progress if show_progress else None)
+
+
+@contextmanager
+def _progress(stage: str, total: float) -> Iterator[Callable[..., None]]:
+    """A stage's progress on stderr: discovery's counts in a status line, bars for check and bandwidth."""
+    from kitchencam.render import bandwidth_progress, check_progress
+
+    if stage == "check":
+        with check_progress(ENV.err, int(total)) as advance:
+            yield advance
+    elif stage == "bandwidth":
+        with bandwidth_progress(ENV.err, total) as show:
+            yield show
+    else:
+        with ENV.err.status(_("Searching...")) as status:
+
+            def show_counts(counts: dict[str, int]) -> None:
+                parts = ", ".join(f"{k}: {v}" for k, v in counts.items())
+                status.update(_("Searching... found {parts}").format(parts=parts))
+
+            yield show_counts

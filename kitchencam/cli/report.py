@@ -1,0 +1,67 @@
+"""``kitchencam report``: the handover minutes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kitchencam.cli import common
+from kitchencam.cli.common import (
+    JsonOpt,
+    SiteOpt,
+    finish,
+)
+from kitchencam.i18n import _
+
+if TYPE_CHECKING:
+
+    pass
+
+
+def report_cmd(
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="pdf|html|both",
+                     help=_("The PDF to print, one self-contained HTML file, or both.")),
+    ] = "pdf",
+    report_lang: Annotated[
+        str,
+        typer.Option("--lang", metavar="vi|en",
+                     help=_("Language of the minutes (default vi), whatever the language of messages.")),
+    ] = "vi",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="PATH",
+                     help=_("A .pdf or .html file, or a folder for the usual file names (default: the current "
+                            "folder).")),
+    ] = None,
+    site_path: SiteOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the handover minutes (biên bản bàn giao) from what the store holds for the site.
+
+    Every camera with its equipment row, the settings applied, the verdicts with their evidence,
+    the technician's attestations, the snapshot taken at provisioning, the RTSP check and the
+    centre's registration; where a stage has not run, the minutes say so.
+
+    \b
+    Examples:
+    kitchencam report
+    kitchencam report --format both --lang en -o reports/
+    """
+    if fmt not in ("pdf", "html", "both"):
+        raise typer.BadParameter(_("choose pdf, html or both"), param_hint="--format")
+    if report_lang.lower() not in ("vi", "en"):
+        raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
+
+    def produce() -> Any:
+        from kitchencam import app as use_case
+
+        return use_case.report(common.context(site_path), fmt=fmt, lang=report_lang.lower(),  # type: ignore[arg-type]
+                               output=output)
+
+    from kitchencam.render import render_report
+
+    finish("report", as_json, produce, render_report)
