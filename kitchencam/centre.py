@@ -15,7 +15,7 @@ the record, so sending it twice (a reply lost, a process killed after the centre
 harmless: the centre replays its first answer. The camera's centre password never enters the
 store: the item names its keyring entry, read just before sending.
 
-Prints nothing; cli.py renders the models returned here.
+Prints nothing; kitchencam/cli/ renders the models returned here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One exit-code enum and one error tree: the boundary where failures become messages.
 
 Every expected failure is a ``KitchencamError`` subclass carrying the exit code it maps to and
-a message that tells the technician what to do next. ``cli.py`` is the only place that turns
+a message that tells the technician what to do next. ``kitchencam/cli/`` is the only place that turns
 them into output and an exit status; ``--debug`` shows the traceback as well.
 """
 

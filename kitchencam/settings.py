@@ -289,7 +289,7 @@ def resolve_credentials(
 ) -> Credentials:
     """Environment first, then the keyring/file, then a hidden prompt (TTY only).
 
-    ``prompt`` is a callable ``(label, hide) -> str`` supplied by the CLI (only cli.py talks to
+    ``prompt`` is a callable ``(label, hide) -> str`` supplied by the CLI (only kitchencam/cli/ talks to
     the terminal).
     """
     env_user = os.environ.get("KITCHENCAM_USER")
