@@ -23,17 +23,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
+import requests
+import urllib3
 from pydantic import BaseModel
 
+from kitchencam.check import CheckResult, inspect, judge, record, site_facts_from_store
 from kitchencam.errors import CentreAuthFailed, CentreRejected, CentreUnreachable, KitchencamError, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import ErrorItem, Facts
+from kitchencam.store import registered_endpoint
 from kitchencam.targets import centre_secret_key, host_of
 
 if TYPE_CHECKING:
@@ -97,8 +103,6 @@ class CentreClient:
 
     def __init__(self, base_url: str, token: str | None, *, verify_tls: bool = True,
                  timeouts: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> None:
-        import requests
-
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts
         self.session = requests.Session()
@@ -106,8 +110,6 @@ class CentreClient:
         if not verify_tls:
             # The site config turned verification off on purpose (doctor says so once); not a
             # warning on stderr for each of 200 registrations.
-            import urllib3
-
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.session.trust_env = False  # a school's proxy settings must not re-route the token
         self.session.headers["User-Agent"] = "kitchencam"
@@ -124,8 +126,6 @@ class CentreClient:
         self.close()
 
     def request(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
-        import requests
-
         url = self.base_url + path
         try:
             response = self.session.request(method, url, json=body, headers=headers, timeout=self.timeouts,
@@ -172,7 +172,6 @@ class CentreClient:
 
 def _short(exc: Exception) -> str:
     """The operating system's words ("Connection refused") rather than urllib3's wrapping of them."""
-    import re
 
     text = str(exc)
     found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
@@ -431,11 +430,6 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     The check made here is stored as a run of its own (command ``register``): the compliance the
     centre receives is the evidence the report shows.
     """
-    from concurrent.futures import ThreadPoolExecutor
-    from datetime import datetime
-
-    from kitchencam.check import CheckResult, inspect, judge, record, site_facts_from_store
-    from kitchencam.store import registered_endpoint
 
     started = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -16,9 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kitchencam.errors import KitchencamError, NonCompliant
+from kitchencam.errors import KitchencamError, NonCompliant, UsageError
 from kitchencam.i18n import _
+from kitchencam.logins import login_evidence
 from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, SiteFacts, Verdict
+from kitchencam.onvif.client import OnvifCamera, Timeouts
+from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.rules import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.store import AttestationRecord, CheckRecord, Store
@@ -102,9 +105,6 @@ def check_one(target: str, profile: Profile, catalogue: Catalogue, options: Chec
 def inspect(target: str, profile: Profile, catalogue: Catalogue,
             options: CheckOptions) -> tuple[DeviceCheck, Facts | None]:
     """Read one camera and audit it: the check, and the facts it was made from (None if unread)."""
-    from kitchencam.logins import login_evidence
-    from kitchencam.onvif.client import OnvifCamera, Timeouts
-    from kitchencam.onvif.read import read_facts
 
     now = datetime.now(timezone.utc)
     timeouts = Timeouts(connect=options.connect_timeout_s, read=options.read_timeout_s)
@@ -220,8 +220,6 @@ def inventory_targets(store: Store, site_code: str) -> list[str]:
 
 
 def targets_or_all(targets: Sequence[str], use_all: bool, store: Store, site_code: str) -> list[str]:
-    from kitchencam.errors import UsageError
-
     if targets and use_all:
         raise UsageError(_("Give camera addresses or --all, not both."))
     if use_all:

@@ -19,9 +19,18 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
+from kitchencam.discovery import (
+    ALL_DEVICES_TYPE_SETS,
+    Prober,
+    expand_subnets,
+    http_onvif_check,
+    select_interfaces,
+)
 from kitchencam.errors import KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import ErrorItem
+from kitchencam.onvif.client import DEVICE, Timeouts, wsdl_document
+from kitchencam.onvif.read import read_identity
 from kitchencam.store import Store
 
 if TYPE_CHECKING:
@@ -255,8 +264,6 @@ def add_http_findings(devices: list[DiscoveredDevice], findings: Sequence[HttpFi
 def fetch_identity(xaddr: str, *, user: str | None, password: str | None,
                    timeout_s: float) -> Identity | KitchencamError:
     """Clock (no credentials needed), then identity and MAC with credentials (I/O, any thread)."""
-    from kitchencam.onvif.client import Timeouts
-    from kitchencam.onvif.read import read_identity
 
     try:
         return read_identity(xaddr, user=user, password=password,
@@ -294,7 +301,6 @@ def _readable(device: DiscoveredDevice) -> bool:
 
 def _warm_wsdl() -> None:
     """Parse the device WSDL while the probes are out (the first identity read would wait for it)."""
-    from kitchencam.onvif.client import DEVICE, wsdl_document
 
     wsdl_document(DEVICE)
 
@@ -308,13 +314,6 @@ Progress = Callable[[dict[str, int]], None]  # distinct devices so far, per inte
 
 def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> DiscoverResult:
     """Probe, merge, check HTTP, enrich. Records nothing (see ``record``)."""
-    from kitchencam.discovery import (
-        ALL_DEVICES_TYPE_SETS,
-        Prober,
-        expand_subnets,
-        http_onvif_check,
-        select_interfaces,
-    )
 
     if options.timeout_s <= 0 or options.timeout_s > 60:
         raise UsageError(_("--timeout must be between 0 and 60 seconds."))

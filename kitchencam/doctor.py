@@ -12,9 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from kitchencam.centre import CentreClient, centre_token
 from kitchencam.errors import KitchencamError
 from kitchencam.i18n import _
-from kitchencam.settings import Paths
+from kitchencam.profile import load_profile
+from kitchencam.settings import Paths, SecretStore, load_site
+from kitchencam.store import MIGRATIONS, Store
 
 Status = Literal["ok", "warn", "fail", "skipped"]
 
@@ -35,8 +38,6 @@ class DoctorResult(BaseModel):
 
 
 def _store(paths: Paths) -> list[DoctorCheck]:
-    from kitchencam.store import MIGRATIONS, Store
-
     out = []
     try:
         with Store(paths.store_file) as store:
@@ -64,8 +65,6 @@ def _store(paths: Paths) -> list[DoctorCheck]:
 
 
 def _keyring(paths: Paths) -> DoctorCheck:
-    from kitchencam.settings import SecretStore
-
     secrets = SecretStore(paths)
     if secrets.fallback_reason:
         return DoctorCheck(name="keyring", status="warn", detail=secrets.backend_name,
@@ -84,9 +83,6 @@ def _keyring(paths: Paths) -> DoctorCheck:
 def doctor(paths: Paths, site_file: Path, *, profile_name: str | None = None,
            centre_factory: Callable[[Any, str | None], Any] | None = None) -> DoctorResult:
     """Run every check; ``centre_factory(site, token)`` gives a CentreClient (tests swap it)."""
-    from kitchencam.centre import CentreClient, centre_token
-    from kitchencam.profile import load_profile
-    from kitchencam.settings import SecretStore, load_site
 
     checks = _store(paths)
     checks.append(_keyring(paths))

@@ -19,11 +19,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from kitchencam.check import credentials_of, stored_verdicts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
+from kitchencam.logins import login_evidence
 from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder
+from kitchencam.onvif import write
+from kitchencam.onvif.client import OnvifCamera, Timeouts
+from kitchencam.onvif.read import read_facts, read_time
+from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
+from kitchencam.rtsp import describe
 from kitchencam.rules import audit, main_encoder, main_options, summarise, verdict_texts
+from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes
 
@@ -369,8 +377,6 @@ class _Camera:
         self.session: Any = None
 
     def open(self) -> Any:
-        from kitchencam.onvif.client import OnvifCamera, Timeouts
-
         self.close()
         self.session = OnvifCamera(
             self.target,
@@ -381,13 +387,10 @@ class _Camera:
         return self.session
 
     def read(self) -> Facts:
-        from kitchencam.onvif.read import read_facts
-
         return read_facts(self.open())
 
     def wait_back(self) -> bool:
         """After a Set the camera may reboot: poll its clock (bounded) until it answers again."""
-        from kitchencam.onvif.read import read_time
 
         deadline = time.monotonic() + self.options.reboot_wait_s
         host, _sep, port = self.session.target.rpartition(":")
@@ -415,8 +418,6 @@ def _apply_step(
     options: ProvisionOptions,
     outcome: CameraProvision,
 ) -> None:
-    from kitchencam.onvif import write
-
     target = profile.provision or ProvisionTarget()
     if step.name == "time":
         servers = ntp_servers_for(facts, target, site) if target.ntp else []
@@ -584,7 +585,6 @@ def _verify(
         if not c.cannot and (outcome.state != "no-op" or s.name != "centre-account")
     ]
     if options.verify_stream and facts.profiles and facts.profiles[0].stream_uri:
-        from kitchencam.rtsp import describe
 
         try:
             # read_facts moved a stream URI naming another host onto the camera; describe() checks again.
@@ -603,8 +603,6 @@ def _verify(
                 )
         except KitchencamError as exc:
             outcome.verify_problems.append(_("RTSP check failed: {message}").format(message=exc.message))
-    from kitchencam.check import credentials_of
-    from kitchencam.logins import login_evidence
 
     facts.login = login_evidence(cam.session)
     creds = credentials_of(facts, options.user, options.password, profile)
@@ -663,8 +661,6 @@ def _snapshot(cam: _Camera, facts: Facts, outcome: CameraProvision, options: Pro
     """
     if not options.take_snapshot:
         return
-    from kitchencam.onvif.client import Timeouts
-    from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 
     now = datetime.now(timezone.utc)
     main = facts.profiles[0] if facts.profiles else None
@@ -755,8 +751,6 @@ def errors_of(result: ProvisionResult) -> list[ErrorItem]:
 
 def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, started_at: str) -> None:
     """The verdicts after provisioning, stored as a run of its own (the report shows them)."""
-    from kitchencam.check import stored_verdicts
-    from kitchencam.store import CheckRecord
 
     site = store.upsert_site(site_code, site_name)
     records = []
@@ -808,7 +802,6 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
              find_backup: Callable[[str], tuple[int, dict[str, Any]] | None],
              mark_restored: Callable[[str], None]) -> RollbackResult:
     """Put back every setting saved before kitchencam first provisioned ``target``, then verify."""
-    from kitchencam.onvif import write
 
     cam = _Camera(target, options)
     result = RollbackResult(target=target)

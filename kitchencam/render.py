@@ -502,7 +502,7 @@ def render_bandwidth(console: Console, result: BandwidthResult) -> None:
 
 
 def render_report(console: Console, result: ReportResult) -> None:
-    from kitchencam.report.texts import texts
+    from kitchencam.report.texts import texts  # the report package, only for the report command
 
     words = texts(current_language())
     for path in result.paths.values():

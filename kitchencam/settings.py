@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import platformdirs
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from kitchencam.errors import ConfigError, CredentialError
@@ -53,7 +54,6 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        import platformdirs
 
         config = os.environ.get("KITCHENCAM_CONFIG_DIR") or platformdirs.user_config_dir(APP, False)
         data = os.environ.get("KITCHENCAM_DATA_DIR") or platformdirs.user_data_dir(APP, False)
@@ -203,7 +203,7 @@ class SecretStore:
         if os.environ.get("KITCHENCAM_KEYRING") == "file":
             self.fallback_reason = _("KITCHENCAM_KEYRING=file is set")
             return None
-        try:
+        try:  # here, not at the top: a keyring that fails even to import means "no keyring"
             import keyring
             from keyring.backends import fail
 

@@ -15,6 +15,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+import psutil
 from pydantic import BaseModel, ConfigDict, Field
 
 from kitchencam.errors import UsageError
@@ -47,7 +48,6 @@ def _flags(stats: object) -> set[str] | None:
 
 def list_interfaces() -> list[Interface]:
     """Every interface psutil reports, in its order, with its IPv4 addresses."""
-    import psutil
 
     addrs = psutil.net_if_addrs()
     stats = psutil.net_if_stats()

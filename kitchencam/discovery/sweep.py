@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
+import requests
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
@@ -120,8 +121,6 @@ def _title(body: bytes) -> str | None:
 
 
 def _check_one(host: str, port: int, timeout: float) -> HttpFinding | None:
-    import requests
-
     url = f"http://{host}:{port}{DEVICE_SERVICE_PATH}"
     give_up = time.monotonic() + 2 * timeout  # a server dripping bytes must not hold us
     with requests.Session() as session:

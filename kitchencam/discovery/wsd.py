@@ -49,7 +49,7 @@ from urllib.parse import unquote
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
-from kitchencam.discovery.interfaces import Interface
+from kitchencam.discovery.interfaces import Interface, list_interfaces
 
 logger = logging.getLogger(__name__)
 
@@ -616,7 +616,6 @@ class Prober:
         return result
 
     # ------------------------------------------------------------------------------ sockets
-
     def _multicast_channel(self, iface: Interface, address: ipaddress.IPv4Interface, stats: ProbeStats,
                            result: ProbeResult) -> _Channel | None:
         ip = str(address.ip)
@@ -689,7 +688,6 @@ class Prober:
         return out
 
     # ------------------------------------------------------------------------------ loop
-
     def _run(self, selector: selectors.BaseSelector, schedule: list[_Due], ours: dict[str, list[str]],
              deadline: float, expect: int | None, on_match: Callable[[ProbeMatch], None] | None,
              result: ProbeResult, interfaces: Sequence[Interface], ends_early: _Sweep | None,
@@ -922,7 +920,6 @@ def _route_to(ip: str, interfaces: Sequence[Interface]) -> tuple[str | None, str
                 if str(address.ip) == local_ip:
                     return iface.name, local_ip, str(address)
         if attempt == 0:
-            from kitchencam.discovery.interfaces import list_interfaces
 
             try:
                 pool = list_interfaces()

@@ -25,6 +25,7 @@ from kitchencam.errors import AuthFailed, BadReply, DeviceTimeout, KitchencamErr
 from kitchencam.i18n import _
 from kitchencam.logins import BUDGET, refusal_hint
 from kitchencam.onvif.client import DEFAULT_TIMEOUTS, MEDIA, MEDIA2, OnvifCamera, Timeouts
+from kitchencam.rtsp import digest_response, parse_challenges
 from kitchencam.uriscope import confine, refuse_foreign, same_host
 
 #: A 2 MP JPEG is 100-600 kB, a 4K one a few MB; anything past this is not a snapshot.
@@ -277,7 +278,6 @@ def fetch_snapshot(uri: str, *, user: str | None, password: str | None, timeouts
 def _log_in(parts: SplitResult, user: str, password: str, challenge: _Answer, timeouts: Timeouts,
             deadline: _Deadline, max_bytes: int, shown: str, host: str) -> _Answer:
     """Answer the camera's 401: Digest if offered (never Basic then), else Basic; one login, budgeted."""
-    from kitchencam.rtsp import digest_response, parse_challenges
 
     offered = parse_challenges(challenge.challenges)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

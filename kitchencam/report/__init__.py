@@ -8,6 +8,7 @@ docs/reference/report.md. Prints nothing.
 from __future__ import annotations
 
 import os
+import string
 from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -79,6 +80,8 @@ def write_report(store: Store, given: ReportInput, *, fmt: Format = "pdf", outpu
     creator = f"kitchencam {given.version}"
     paths = output_paths(output, fmt, default_stem(given.site_code, report.lang, given), cwd or Path.cwd())
     created = given.now if given.now.tzinfo else given.now.replace(tzinfo=timezone.utc)
+    # Each format's layout (fpdf2, fontTools) loads only when that format is written: the renderer
+    # imports this package for every report it prints.
     if "pdf" in paths:
         from kitchencam.report.pdf import render_pdf
 
@@ -95,9 +98,7 @@ def write_report(store: Store, given: ReportInput, *, fmt: Format = "pdf", outpu
 
 def _html_fonts(report: HandoverReport) -> dict[str, str]:
     """Be Vietnam Pro reduced to the characters the report uses (a few tens of kB per style)."""
-    import string
-
-    from kitchencam.report.fonts import subset_data_uri
+    from kitchencam.report.fonts import subset_data_uri  # with the HTML's fonts only (see write_report)
 
     chars: set[str] = set(string.printable)
 

@@ -13,6 +13,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from fontTools import subset
+
 from kitchencam.errors import ConfigError
 from kitchencam.i18n import _
 
@@ -25,7 +27,7 @@ STYLES = {"": (400, "normal"), "B": (700, "normal"), "I": (400, "italic"), "BI":
 def font_files() -> dict[str, Path]:
     """fpdf2 style ("", "B", "I", "BI") -> the TTF file."""
     try:
-        import fontpkg
+        import fontpkg  # here, not at the top: a missing font package is a ConfigError with advice
 
         files = {style: Path(fontpkg.path(FAMILY, weight=weight, style=kind))
                  for style, (weight, kind) in STYLES.items()}
@@ -51,8 +53,6 @@ def licence_text() -> str:
 
 def subset_data_uri(style: str, text: str) -> str:
     """A data: URI of the font reduced to the characters of ``text`` (for the self-contained HTML)."""
-    from fontTools import subset
-
     options = subset.Options()
     # Names, copyright (0) and the licence and its URL (13, 14) stay with the glyphs (OFL 1.1).
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]

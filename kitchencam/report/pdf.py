@@ -11,6 +11,10 @@ import io
 from datetime import datetime
 from typing import Any
 
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from PIL import Image
+
 from kitchencam.report.fonts import font_files
 from kitchencam.report.model import HandoverReport, PartyBlock, Picture, Subsection, Table
 
@@ -23,8 +27,6 @@ GREY = (235, 235, 235)
 
 
 def _pdf_class() -> Any:
-    from fpdf import FPDF
-
     class _Minutes(FPDF):
         """FPDF with the report's footer: who made it, and "page n of N"."""
 
@@ -49,7 +51,6 @@ def _pdf_class() -> Any:
 
 def render_pdf(report: HandoverReport, *, created: datetime, creator: str) -> bytes:
     """The PDF file's bytes."""
-    from fpdf.enums import XPos, YPos
 
     pdf = _pdf_class()(orientation="P", unit="mm", format="A4")
     for style, path in font_files().items():
@@ -365,7 +366,6 @@ class _Metrics:
 
 
 def _pixel_size(data: bytes) -> tuple[int, int]:
-    from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
         return image.size
