@@ -23,7 +23,7 @@ from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, Si
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, Profile
-from kitchencam.rules import audit, credential_facts, has_failures, summarise, verdict_texts
+from kitchencam.rules.engine import audit, credential_facts, has_failures, summarise, verdict_texts
 from kitchencam.store import AttestationRecord, CheckRecord, Store
 from kitchencam.targets import host_of
 

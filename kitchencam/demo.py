@@ -204,7 +204,7 @@ def _check_and_provision(rows: list[CameraSummary], ctx: Context) -> None:
     from kitchencam.check import CheckOptions, CheckResult, check_one
     from kitchencam.profile import parse_attestations
     from kitchencam.provision import ProvisionOptions, SiteContext, provision
-    from kitchencam.rules import summarise
+    from kitchencam.rules.engine import summarise
 
     profile = ctx.profile
     catalogue = ctx.catalogue

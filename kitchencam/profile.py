@@ -22,10 +22,12 @@ from typing import Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from kitchencam.errors import ConfigError, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import Attestation, RuleKind, Severity
+from kitchencam.rules import registry
 from kitchencam.settings import Paths
 from kitchencam.yamlfile import load_model
 
@@ -121,46 +123,26 @@ class KnownDefault(_Model):
         return f"{self.user} / {shown}{who}"
 
 
-CheckName = Literal[
-    "resolution", "codec", "main_stream", "lens", "ir", "wdr", "onvif", "ip_rating", "platform",
-    "series", "catalogue_fact", "clock", "ntp", "timezone", "default_credentials", "attestation",
-    "uplink", "power", "centre_registration", "installed_by_deadline",
-]
+def _expected(names: Iterable[str]) -> str:
+    """``'a', 'b' or 'c'``: how pydantic lists a Literal's choices (the error text stays the same)."""
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
-# Which kinds a check may be declared as (evidence it can use), and its parameters:
-# (required, optional). Everything else given on the rule is a mistake worth reporting.
-CHECKS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
-    "resolution": (frozenset({"device"}), frozenset({"min_resolution"}), frozenset()),
-    "codec": (frozenset({"device"}), frozenset({"codec"}), frozenset({"smart_codec"})),
-    "main_stream": (frozenset({"device"}), frozenset(), frozenset({"stream"})),
-    "lens": (frozenset({"catalogue"}), frozenset({"lens_mm"}), frozenset({"lens_tolerance_mm"})),
-    "ir": (frozenset({"device"}), frozenset({"ir_range_m"}), frozenset({"ir_cut_auto"})),
-    "wdr": (frozenset({"device"}), frozenset({"wdr_db"}), frozenset({"true_wdr"})),
-    "onvif": (frozenset({"device"}), frozenset({"onvif_profiles"}), frozenset()),
-    "ip_rating": (frozenset({"catalogue"}), frozenset({"ip_rating"}), frozenset()),
-    "platform": (frozenset({"catalogue"}), frozenset({"platform_features"}), frozenset()),
-    "series": (frozenset({"catalogue"}), frozenset({"series"}), frozenset({"equivalent_series"})),
-    "catalogue_fact": (frozenset({"catalogue"}), frozenset({"fact", "equals"}), frozenset()),
-    "clock": (frozenset({"device"}), frozenset({"max_clock_offset_s"}), frozenset()),
-    "ntp": (frozenset({"device"}), frozenset(), frozenset()),
-    "timezone": (frozenset({"device"}), frozenset({"timezone_offset_minutes"}), frozenset({"allow_dst"})),
-    "default_credentials": (frozenset({"device"}), frozenset({"known_defaults"}), frozenset()),
-    "attestation": (frozenset({"manual"}), frozenset({"question"}), frozenset({"question_vi"})),
-    "uplink": (frozenset({"site"}), frozenset(), frozenset({"stream", "overhead", "headroom"})),
-    "power": (frozenset({"site", "manual"}), frozenset(), frozenset()),
-    "centre_registration": (frozenset({"site"}), frozenset(), frozenset()),
-    "installed_by_deadline": (frozenset({"site"}), frozenset(), frozenset()),
-}
 
 _COMMON = frozenset({"id", "check", "title", "title_vi", "letter", "why", "severity", "kind"})
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class Rule(_Model):
-    """One requirement. Common keys, then the parameters its ``check`` takes (see CHECKS)."""
+    """One requirement. Common keys, then the parameters its ``check`` takes.
+
+    ``check`` is the id of a check registered in :mod:`kitchencam.rules` (``@register(...)``,
+    which also says which of the parameter fields below that check needs and allows); the fields
+    are the profile's YAML schema, shared by every check.
+    """
 
     id: str
-    check: CheckName
+    check: str
     title: str
     title_vi: str
     letter: str | None = None  # the letter's own words for this requirement (None: beyond the letter)
@@ -194,6 +176,15 @@ class Rule(_Model):
     question_vi: str | None = None
     overhead: float | None = Field(default=None, ge=1)
     headroom: float | None = Field(default=None, ge=1)
+
+    @field_validator("check")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        known = registry.specs()
+        if value not in known:
+            raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                      {"expected": _expected(known)})
+        return value
 
     @field_validator("min_resolution")
     @classmethod
@@ -558,7 +549,8 @@ def _semantic_problems(profile: Profile, path: Path) -> list[str]:
                                 "unique: reports and scripts depend on them.").format(id=rule.id, first=seen[rule.id]))
         else:
             seen[rule.id] = i
-        kinds, required, optional = CHECKS[rule.check]
+        spec = registry.specs()[rule.check]
+        kinds, required, optional = spec.evidence, spec.needs, spec.allows
         if rule.kind not in kinds:
             add((*loc, "kind"), _("check {check} takes its evidence from {kinds}, not {kind}.").format(
                 check=rule.check, kinds=" or ".join(sorted(kinds)), kind=rule.kind))

@@ -30,7 +30,8 @@ from kitchencam.onvif.read import read_facts, read_time
 from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
 from kitchencam.rtsp import describe
-from kitchencam.rules import audit, main_encoder, main_options, summarise, verdict_texts
+from kitchencam.rules.context import main_encoder, main_options
+from kitchencam.rules.engine import audit, summarise, verdict_texts
 from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes

@@ -1,32 +1,11 @@
-"""The audit by rules: the engine (:mod:`.engine`), the registry of checks (:mod:`.registry`) and
-one module per family of checks (media, imaging, timekeeping, identity, hardware, platform, site),
-each check registered under the name a profile rule gives as ``check:``.
+"""The audit by rules: the engine (:mod:`.engine`), the evidence a check reads (:mod:`.context`),
+the registry of checks (:mod:`.registry`) and one module per family of checks (media, imaging,
+timekeeping, identity, hardware, platform, site), each check registered under the name a profile
+rule gives as ``check:``, with the parameters it takes.
 
-Importing this package loads the engine only; the families load when the first audit asks for a
-check (``kitchencam --help`` never loads them).
+This package's ``__init__`` imports nothing: the profile schema (:mod:`kitchencam.profile`) reads
+the registry, and the engine reads the profile, so re-exporting the engine here would tie the
+two into a loop. Import from the modules: ``from kitchencam.rules.engine import audit``. The
+families load when a profile is validated or an audit asks for a check (``kitchencam --help``
+never loads them).
 """
-
-from __future__ import annotations
-
-from kitchencam.rules.context import main_encoder, main_options
-from kitchencam.rules.engine import (
-    STATUSES,
-    TEXT_FIELDS,
-    audit,
-    credential_facts,
-    has_failures,
-    summarise,
-    verdict_texts,
-)
-
-__all__ = [
-    "STATUSES",
-    "TEXT_FIELDS",
-    "audit",
-    "credential_facts",
-    "has_failures",
-    "main_encoder",
-    "main_options",
-    "summarise",
-    "verdict_texts",
-]

@@ -15,7 +15,7 @@ from kitchencam.rules.context import (
 from kitchencam.rules.registry import register
 
 
-@register("lens")
+@register("lens", evidence={"catalogue"}, needs={"lens_mm"}, allows={"lens_tolerance_mm"})
 def check_lens(ctx: Context, rule: Rule) -> Verdict:
     """The fitted lens is not the profile's focal length (within the tolerance).
 
@@ -70,7 +70,7 @@ def _ip_digits(code: str) -> tuple[int, int]:
     return solid, liquid
 
 
-@register("ip_rating")
+@register("ip_rating", evidence={"catalogue"}, needs={"ip_rating"})
 def check_ip_rating(ctx: Context, rule: Rule) -> Verdict:
     """The housing's IP rating is below the profile's, on either digit.
 
@@ -92,7 +92,7 @@ def check_ip_rating(ctx: Context, rule: Rule) -> Verdict:
                              "camera.").format(seen=fact.value, want=want))
 
 
-@register("catalogue_fact")
+@register("catalogue_fact", evidence={"catalogue"}, needs={"equals", "fact"})
 def check_catalogue_fact(ctx: Context, rule: Rule) -> Verdict:
     """A datasheet fact of the model catalogue does not equal the profile's value.
 

@@ -15,7 +15,7 @@ from kitchencam.rules.context import (
 from kitchencam.rules.registry import register
 
 
-@register("default_credentials")
+@register("default_credentials", evidence={"device"}, needs={"known_defaults"})
 def check_default_credentials(ctx: Context, rule: Rule) -> Verdict:
     """The camera keeps a factory login, or lets in any password at all.
 
@@ -61,7 +61,7 @@ def check_default_credentials(ctx: Context, rule: Rule) -> Verdict:
                     required=required, evidence="device", source=source)
 
 
-@register("series")
+@register("series", evidence={"catalogue"}, needs={"series"}, allows={"equivalent_series"})
 def check_series(ctx: Context, rule: Rule) -> Verdict:
     """The camera is not of the product line the letter names (an equivalent line: WARN).
 

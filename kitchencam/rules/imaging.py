@@ -20,7 +20,7 @@ from kitchencam.rules.context import (
 from kitchencam.rules.registry import register
 
 
-@register("ir")
+@register("ir", evidence={"device"}, needs={"ir_range_m"}, allows={"ir_cut_auto"})
 def check_ir(ctx: Context, rule: Rule) -> Verdict:
     """The camera cannot switch day/night by itself, or its infrared reaches too short.
 
@@ -80,7 +80,7 @@ def check_ir(ctx: Context, rule: Rule) -> Verdict:
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
 
 
-@register("wdr")
+@register("wdr", evidence={"device"}, needs={"wdr_db"}, allows={"true_wdr"})
 def check_wdr(ctx: Context, rule: Rule) -> Verdict:
     """The camera has no true wide dynamic range of the profile's dB.
 

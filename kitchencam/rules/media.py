@@ -25,7 +25,7 @@ from kitchencam.rules.context import (
 from kitchencam.rules.registry import register
 
 
-@register("resolution")
+@register("resolution", evidence={"device"}, needs={"min_resolution"})
 def check_resolution(ctx: Context, rule: Rule) -> Verdict:
     """The main stream cannot reach the profile's ``min_resolution``.
 
@@ -93,7 +93,7 @@ def _running_resolution(ctx: Context, rule: Rule, enc: VideoEncoder | None, requ
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
 
 
-@register("codec")
+@register("codec", evidence={"device"}, needs={"codec"}, allows={"smart_codec"})
 def check_codec(ctx: Context, rule: Rule) -> Verdict:
     """The main stream does not offer or run the profile's codec (and smart codec).
 
@@ -175,7 +175,7 @@ def check_codec(ctx: Context, rule: Rule) -> Verdict:
                     source=f"{source}; {smart_src}")
 
 
-@register("main_stream")
+@register("main_stream", evidence={"device"}, allows={"stream"})
 def check_main_stream(ctx: Context, rule: Rule) -> Verdict:
     """The main stream's codec, size, frame rate or bitrate is off the profile's stream target.
 

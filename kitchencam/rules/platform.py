@@ -20,7 +20,7 @@ from kitchencam.rules.registry import register
 _PROFILE_NAMES = {"STREAMING": "S"}
 
 
-@register("onvif")
+@register("onvif", evidence={"device"}, needs={"onvif_profiles"})
 def check_onvif(ctx: Context, rule: Rule) -> Verdict:
     """The camera does not announce the ONVIF profiles the profile asks for.
 
@@ -61,7 +61,7 @@ def check_onvif(ctx: Context, rule: Rule) -> Verdict:
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=_SRC_SCOPES)
 
 
-@register("platform")
+@register("platform", evidence={"catalogue"}, needs={"platform_features"})
 def check_platform(ctx: Context, rule: Rule) -> Verdict:
     """The datasheet lacks a capability behind the letter's vendor platform words.
 

@@ -14,7 +14,7 @@ from kitchencam.rules.context import (
 from kitchencam.rules.registry import register
 
 
-@register("uplink")
+@register("uplink", evidence={"site"}, allows={"headroom", "overhead", "stream"})
 def check_uplink(ctx: Context, rule: Rule) -> Verdict:
     """The school's measured upload cannot carry its cameras' main streams.
 
@@ -42,7 +42,7 @@ def check_uplink(ctx: Context, rule: Rule) -> Verdict:
                              "internet provider for more upload, or put fewer cameras on this line.").format(n=cameras))
 
 
-@register("power")
+@register("power", evidence={"manual", "site"})
 def check_power(ctx: Context, rule: Rule) -> Verdict:
     """Power at the camera's spot: PASS when PoE was seen on the switch port, else MANUAL.
 
@@ -57,7 +57,7 @@ def check_power(ctx: Context, rule: Rule) -> Verdict:
                     detail=_("Needs the technician's answer: --attest {rule}=yes|no --by NAME.").format(rule=rule.id))
 
 
-@register("centre_registration")
+@register("centre_registration", evidence={"site"})
 def check_centre_registration(ctx: Context, rule: Rule) -> Verdict:
     """The district centre has not confirmed the camera's registration.
 
@@ -79,7 +79,7 @@ def check_centre_registration(ctx: Context, rule: Rule) -> Verdict:
                              "sync."))
 
 
-@register("installed_by_deadline")
+@register("installed_by_deadline", evidence={"site"})
 def check_installed_by_deadline(ctx: Context, rule: Rule) -> Verdict:
     """The camera was installed after the profile's deadline.
 
@@ -100,7 +100,7 @@ def check_installed_by_deadline(ctx: Context, rule: Rule) -> Verdict:
                     detail=_("Installed {days} day(s) after the letter's deadline.").format(days=days))
 
 
-@register("attestation")
+@register("attestation", evidence={"manual"}, needs={"question"}, allows={"question_vi"})
 def check_attestation(ctx: Context, rule: Rule) -> Verdict:
     """A question only the technician on site can answer: always MANUAL until attested.
 

@@ -20,7 +20,7 @@ from kitchencam.rules.registry import register
 from kitchencam.timezones import format_offset, posix_tz, read_timezone
 
 
-@register("clock")
+@register("clock", evidence={"device"}, needs={"max_clock_offset_s"})
 def check_clock(ctx: Context, rule: Rule) -> Verdict:
     """The camera's clock is more than ``max_clock_offset_s`` away from true time.
 
@@ -54,7 +54,7 @@ def check_clock(ctx: Context, rule: Rule) -> Verdict:
                     detail=_fixable(text))
 
 
-@register("ntp")
+@register("ntp", evidence={"device"})
 def check_ntp(ctx: Context, rule: Rule) -> Verdict:
     """The camera's time is set by hand, or NTP is on with no server.
 
@@ -98,7 +98,7 @@ def check_ntp(ctx: Context, rule: Rule) -> Verdict:
     return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=_SRC_NTP)
 
 
-@register("timezone")
+@register("timezone", evidence={"device"}, needs={"timezone_offset_minutes"}, allows={"allow_dst"})
 def check_timezone(ctx: Context, rule: Rule) -> Verdict:
     """The camera keeps another offset than the profile's, or daylight saving time.
 

@@ -24,7 +24,7 @@ from kitchencam.models import Facts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, Profile, load_catalogue, load_profile
-from kitchencam.rules import audit, credential_facts, summarise
+from kitchencam.rules.engine import audit, credential_facts, summarise
 from tests.replay import CAPTURES, NS, Reply, Route, replay_camera
 
 KOTLIN = "ONVIF-Camera-Kotlin/onvifcamera/src/commonTest/resources/"

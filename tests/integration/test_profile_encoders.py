@@ -15,7 +15,7 @@ from kitchencam.models import Facts
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import load_catalogue, load_profile
-from kitchencam.rules import audit
+from kitchencam.rules.engine import audit
 from tests.integration.conftest import Sim
 from tests.replay import CAPTURES, NS, Reply, Route, replay_camera
 

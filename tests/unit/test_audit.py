@@ -15,7 +15,7 @@ from kitchencam.models import Attestation, Facts, ReadError, SiteFacts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, load_catalogue, load_profile, parse_attestations
-from kitchencam.rules import audit, credential_facts, has_failures, summarise
+from kitchencam.rules.engine import audit, credential_facts, has_failures, summarise
 from kitchencam.sim.camera import SimCamera
 from kitchencam.sim.personas import get_persona
 
@@ -343,7 +343,7 @@ def test_credential_facts_never_keep_the_password(profile):
 
 def test_verdict_words_are_kept_in_both_languages(read_personas, profile, catalogue):
     from kitchencam.i18n import current_language, set_language
-    from kitchencam.rules import verdict_texts
+    from kitchencam.rules.engine import verdict_texts
 
     set_language("en")
     facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
