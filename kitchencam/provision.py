@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.check import credentials_of, stored_verdicts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.logins import login_evidence
@@ -30,7 +29,15 @@ from kitchencam.onvif.read import read_facts, read_time
 from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
 from kitchencam.rtsp import describe
-from kitchencam.rules import audit, main_encoder, main_options, summarise, verdict_texts
+from kitchencam.rules import (
+    audit,
+    credentials_of,
+    main_encoder,
+    main_options,
+    stored_verdicts,
+    summarise,
+    verdict_texts,
+)
 from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes

@@ -14,7 +14,9 @@ from kitchencam.rules.engine import (
     TEXT_FIELDS,
     audit,
     credential_facts,
+    credentials_of,
     has_failures,
+    stored_verdicts,
     summarise,
     verdict_texts,
 )
@@ -24,9 +26,11 @@ __all__ = [
     "TEXT_FIELDS",
     "audit",
     "credential_facts",
+    "credentials_of",
     "has_failures",
     "main_encoder",
     "main_options",
+    "stored_verdicts",
     "summarise",
     "verdict_texts",
 ]
