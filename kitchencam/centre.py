@@ -35,16 +35,16 @@ import requests
 import urllib3
 from pydantic import BaseModel
 
-from kitchencam.check import CheckResult, inspect, judge, record, site_facts_from_store
 from kitchencam.errors import CentreAuthFailed, CentreRejected, CentreUnreachable, KitchencamError, UsageError
 from kitchencam.i18n import _
+from kitchencam.inspection import CheckResult, inspect, judge, record, site_facts_from_store
 from kitchencam.models import ErrorItem, Facts
 from kitchencam.store import registered_endpoint
 from kitchencam.targets import centre_secret_key, host_of
 
 if TYPE_CHECKING:
 
-    from kitchencam.check import DeviceCheck
+    from kitchencam.inspection import DeviceCheck
     from kitchencam.profile import Profile
     from kitchencam.store import DeviceRow, OutboxItem, Store
 

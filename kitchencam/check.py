@@ -1,5 +1,8 @@
 """``kitchencam check``: read each camera, judge it against a profile, keep the evidence.
 
+One camera's read-and-judge and its record are :mod:`kitchencam.inspection`; this is the stage
+that runs it over the targets.
+
 Cameras are read concurrently (one ONVIF session each, the WSDLs parsed once per process); a
 camera that cannot be read at all gets its error, never a silent gap; every read that failed
 inside a camera becomes UNKNOWN verdicts through the audit. Prints nothing.
@@ -10,140 +13,32 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
 
-from pydantic import BaseModel, Field
-
-from kitchencam.errors import KitchencamError, NonCompliant, UsageError
+from kitchencam.errors import NonCompliant, UsageError
 from kitchencam.i18n import _
-from kitchencam.logins import login_evidence
-from kitchencam.models import Attestation, CredentialFacts, ErrorItem, Facts, SiteFacts, Verdict
-from kitchencam.onvif.client import OnvifCamera, Timeouts
-from kitchencam.onvif.read import read_facts
+from kitchencam.inspection import (
+    CheckOptions,
+    CheckResult,
+    DeviceCheck,
+    inspect,
+    record,
+    site_facts_from_store,
+)
+from kitchencam.models import ErrorItem
 from kitchencam.profile import Catalogue, Profile
-from kitchencam.rules.engine import audit, credential_facts, has_failures, summarise, verdict_texts
-from kitchencam.store import AttestationRecord, CheckRecord, Store
-from kitchencam.targets import host_of
+from kitchencam.rules.engine import has_failures
+from kitchencam.store import Store
 
-MAX_WORKERS = 16
-
-
-class DeviceCheck(BaseModel):
-    """One camera's audit (docs/reference/json.md: ``data.devices[]`` of ``check``)."""
-
-    target: str
-    xaddr: str | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    firmware: str | None = None
-    mac: str | None = None
-    overall: str  # PASS, WARN, INCOMPLETE, FAIL, or ERROR when it could not be read
-    counts: dict[str, int] = {}
-    verdicts: list[Verdict] = []
-    error: ErrorItem | None = None
-    checked_at: datetime
-    #: The verdicts' words in each language (``audit.verdict_texts``): stored for the report, not printed.
-    texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
-
-
-class CheckResult(BaseModel):
-    profile: str
-    profile_title: str
-    site: str | None = None
-    devices: list[DeviceCheck]
-    attestations: list[Attestation] = []
-    run_id: int | None = None
-    elapsed_s: float
-
-
-@dataclass
-class CheckOptions:
-    targets: list[str]
-    user: str
-    password: str
-    attestations: list[Attestation] = field(default_factory=list)
-    connect_timeout_s: float = 3.0
-    read_timeout_s: float = 10.0
-    workers: int = MAX_WORKERS
-    #: What the site's later stages recorded, by the camera's serial (see ``site_facts_from_store``).
-    site_facts: Callable[[str | None], SiteFacts | None] | None = None
-
-
-def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None], SiteFacts | None]:
-    """The uplink measured (``bandwidth``: its 10th percentile, shared by the site's cameras) and each
-    camera's registration (``register``/``sync``), for the site rules of the audit."""
-    site = store.get_site(site_code)
-    if site is None:
-        return lambda _serial: None
-    uplink = store.latest_bandwidth(site.id)
-    cameras = len(store.list_devices(site.id, kind="camera")) or 1
-    registrations = {item.camera_key: item for item in store.registrations(site.id)}
-
-    def for_camera(serial: str | None) -> SiteFacts:
-        facts = SiteFacts(cameras_on_uplink=cameras)
-        if uplink is not None:
-            facts.upload_kbps = float(uplink["p10_mbps"]) * 1000
-            facts.upload_measured_at = datetime.fromisoformat(uplink["measured_at"])
-        item = registrations.get(serial or "")
-        if item is not None:
-            # Queued or refused: the centre has not confirmed it (FAIL until sync delivers it).
-            facts.registered = item.state == "sent"
-            facts.centre_device_id = item.centre_device_id
-            facts.registered_at = datetime.fromisoformat(item.sent_at) if item.sent_at else None
-        return facts
-
-    return for_camera
+# The one camera's check and its record live below the stages (kitchencam.inspection, which
+# register uses too); the check stage's callers keep finding them here.
+__all__ = [
+    "CheckOptions", "CheckResult", "DeviceCheck", "check", "check_one", "errors_of", "inventory_targets",
+    "record", "site_facts_from_store", "targets_or_all",
+]
 
 
 def check_one(target: str, profile: Profile, catalogue: Catalogue, options: CheckOptions) -> DeviceCheck:
     return inspect(target, profile, catalogue, options)[0]
-
-
-def inspect(target: str, profile: Profile, catalogue: Catalogue,
-            options: CheckOptions) -> tuple[DeviceCheck, Facts | None]:
-    """Read one camera and audit it: the check, and the facts it was made from (None if unread)."""
-
-    now = datetime.now(timezone.utc)
-    timeouts = Timeouts(connect=options.connect_timeout_s, read=options.read_timeout_s)
-    try:
-        with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
-            facts = read_facts(camera)
-            facts.login = login_evidence(camera)
-    except KitchencamError as exc:
-        return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
-    return judge(facts, profile, catalogue, options, now), facts
-
-
-def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOptions,
-          now: datetime) -> DeviceCheck:
-    """Audit facts already read (pure): the check of one camera at ``now``."""
-    info = facts.device_info
-    creds = credentials_of(facts, options.user, options.password, profile)
-    site = options.site_facts(info.serial if info else None) if options.site_facts else None
-    verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
-    texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,
-                          credentials=creds)
-    counts, overall = summarise(verdicts)
-    return DeviceCheck(
-        target=facts.target, xaddr=facts.device_xaddr,
-        manufacturer=info.manufacturer if info else None, model=info.model if info else None,
-        serial=info.serial if info else None, firmware=info.firmware if info else None,
-        mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
-        overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts,
-    )
-
-
-def credentials_of(facts: Facts, user: str, password: str, profile: Profile) -> CredentialFacts:
-    """The default-credentials evidence of ``facts``: the login used and what the camera did with it."""
-    info = facts.device_info
-    login = facts.login
-    return credential_facts(user, password, info.manufacturer if info else None, profile,
-                            login_proven=login.proven if login is not None else True,
-                            accepts_any_password=login.accepts_any_password if login is not None else None,
-                            probe_note=login.probe_note if login is not None else None)
 
 
 def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
@@ -161,37 +56,6 @@ def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
         devices = list(pool.map(one, options.targets))
     return CheckResult(profile=profile.id, profile_title=profile.title, devices=devices,
                        attestations=options.attestations, elapsed_s=round(time.monotonic() - started, 2))
-
-
-def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:
-    """Store the run, each camera's verdicts and the attestations, for the report."""
-    site = store.upsert_site(site_code, site_name)
-    records = []
-    for d in result.devices:
-        row = store.find_device(site.id, serial=d.serial, address=host_of(d.target))
-        records.append(CheckRecord(
-            target=d.target, device_id=row.id if row else None, manufacturer=d.manufacturer, model=d.model,
-            serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,
-            error_code=d.error.code if d.error else None, error_message=d.error.message if d.error else None,
-            checked_at=d.checked_at.isoformat(timespec="seconds"),
-            verdicts=stored_verdicts(d.verdicts, d.texts),
-        ))
-    attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
-                                      origin=a.origin) for a in result.attestations]
-    run_id = store.record_check_run(site.id, result.profile, started_at, records, attestations)
-    return result.model_copy(update={"site": site_code, "run_id": run_id})
-
-
-def stored_verdicts(verdicts: list[Verdict], texts: dict[str, list[dict[str, str | None]]]) -> list[dict[str, Any]]:
-    """Verdicts as the store keeps them: each with its words in every language (``texts``)."""
-    out = []
-    for i, v in enumerate(verdicts):
-        data = v.model_dump(mode="json")
-        words = {lang: rows[i] for lang, rows in texts.items() if i < len(rows)}
-        if words:
-            data["texts"] = words
-        out.append(data)
-    return out
 
 
 def errors_of(result: CheckResult) -> list[ErrorItem]:

@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.check import credentials_of, stored_verdicts
 from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.logins import login_evidence
@@ -31,7 +30,7 @@ from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
 from kitchencam.rtsp import describe
 from kitchencam.rules.context import main_encoder, main_options
-from kitchencam.rules.engine import audit, summarise, verdict_texts
+from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summarise, verdict_texts
 from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 from kitchencam.i18n import LANGUAGES, _, current_language, speaking
 from kitchencam.models import Attestation, CredentialFacts, Facts, SiteFacts, Verdict, VerdictStatus
@@ -110,6 +111,18 @@ def verdict_texts(verdicts: list[Verdict], facts: Facts, profile: Profile, catal
     return out
 
 
+def stored_verdicts(verdicts: list[Verdict], texts: dict[str, list[dict[str, str | None]]]) -> list[dict[str, Any]]:
+    """Verdicts as the store keeps them: each with its words in every language (``texts``)."""
+    out = []
+    for i, v in enumerate(verdicts):
+        data = v.model_dump(mode="json")
+        words = {lang: rows[i] for lang, rows in texts.items() if i < len(rows)}
+        if words:
+            data["texts"] = words
+        out.append(data)
+    return out
+
+
 def credential_facts(user: str, password: str, manufacturer: str | None, profile: Profile, *,
                      login_proven: bool = True, accepts_any_password: bool | None = None,
                      probe_note: str | None = None) -> CredentialFacts:
@@ -161,3 +174,13 @@ def summarise(verdicts: Iterable[Verdict], *, kinds: Collection[str] | None = No
 def has_failures(verdicts: Iterable[Verdict]) -> bool:
     """True when any rule FAILs (``kitchencam check`` then exits 3)."""
     return any(v.status == "FAIL" for v in verdicts)
+
+
+def credentials_of(facts: Facts, user: str, password: str, profile: Profile) -> CredentialFacts:
+    """The default-credentials evidence of ``facts``: the login used and what the camera did with it."""
+    info = facts.device_info
+    login = facts.login
+    return credential_facts(user, password, info.manufacturer if info else None, profile,
+                            login_proven=login.proven if login is not None else True,
+                            accepts_any_password=login.accepts_any_password if login is not None else None,
+                            probe_note=login.probe_note if login is not None else None)

@@ -1,0 +1,147 @@
+"""One camera read and judged against a profile, and the evidence kept: below the stages.
+
+The ``check`` stage runs this over many cameras; ``register`` (:mod:`kitchencam.centre`) judges
+the cameras it sends with it and keeps the same evidence. Both import this module, neither imports
+the other. Prints nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, Field
+
+from kitchencam.errors import KitchencamError
+from kitchencam.logins import login_evidence
+from kitchencam.models import Attestation, ErrorItem, Facts, SiteFacts, Verdict
+from kitchencam.onvif.client import OnvifCamera, Timeouts
+from kitchencam.onvif.read import read_facts
+from kitchencam.profile import Catalogue, Profile
+from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summarise, verdict_texts
+from kitchencam.store import AttestationRecord, CheckRecord, Store
+from kitchencam.targets import host_of
+
+MAX_WORKERS = 16
+
+
+class DeviceCheck(BaseModel):
+    """One camera's audit (docs/reference/json.md: ``data.devices[]`` of ``check``)."""
+
+    target: str
+    xaddr: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    mac: str | None = None
+    overall: str  # PASS, WARN, INCOMPLETE, FAIL, or ERROR when it could not be read
+    counts: dict[str, int] = {}
+    verdicts: list[Verdict] = []
+    error: ErrorItem | None = None
+    checked_at: datetime
+    #: The verdicts' words in each language (``audit.verdict_texts``): stored for the report, not printed.
+    texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
+
+
+class CheckResult(BaseModel):
+    profile: str
+    profile_title: str
+    site: str | None = None
+    devices: list[DeviceCheck]
+    attestations: list[Attestation] = []
+    run_id: int | None = None
+    elapsed_s: float
+
+
+@dataclass
+class CheckOptions:
+    targets: list[str]
+    user: str
+    password: str
+    attestations: list[Attestation] = field(default_factory=list)
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    workers: int = MAX_WORKERS
+    #: What the site's later stages recorded, by the camera's serial (see ``site_facts_from_store``).
+    site_facts: Callable[[str | None], SiteFacts | None] | None = None
+
+
+def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None], SiteFacts | None]:
+    """The uplink measured (``bandwidth``: its 10th percentile, shared by the site's cameras) and each
+    camera's registration (``register``/``sync``), for the site rules of the audit."""
+    site = store.get_site(site_code)
+    if site is None:
+        return lambda _serial: None
+    uplink = store.latest_bandwidth(site.id)
+    cameras = len(store.list_devices(site.id, kind="camera")) or 1
+    registrations = {item.camera_key: item for item in store.registrations(site.id)}
+
+    def for_camera(serial: str | None) -> SiteFacts:
+        facts = SiteFacts(cameras_on_uplink=cameras)
+        if uplink is not None:
+            facts.upload_kbps = float(uplink["p10_mbps"]) * 1000
+            facts.upload_measured_at = datetime.fromisoformat(uplink["measured_at"])
+        item = registrations.get(serial or "")
+        if item is not None:
+            # Queued or refused: the centre has not confirmed it (FAIL until sync delivers it).
+            facts.registered = item.state == "sent"
+            facts.centre_device_id = item.centre_device_id
+            facts.registered_at = datetime.fromisoformat(item.sent_at) if item.sent_at else None
+        return facts
+
+    return for_camera
+
+
+def inspect(target: str, profile: Profile, catalogue: Catalogue,
+            options: CheckOptions) -> tuple[DeviceCheck, Facts | None]:
+    """Read one camera and audit it: the check, and the facts it was made from (None if unread)."""
+
+    now = datetime.now(timezone.utc)
+    timeouts = Timeouts(connect=options.connect_timeout_s, read=options.read_timeout_s)
+    try:
+        with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
+            facts = read_facts(camera)
+            facts.login = login_evidence(camera)
+    except KitchencamError as exc:
+        return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
+    return judge(facts, profile, catalogue, options, now), facts
+
+
+def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOptions,
+          now: datetime) -> DeviceCheck:
+    """Audit facts already read (pure): the check of one camera at ``now``."""
+    info = facts.device_info
+    creds = credentials_of(facts, options.user, options.password, profile)
+    site = options.site_facts(info.serial if info else None) if options.site_facts else None
+    verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,
+                          credentials=creds)
+    counts, overall = summarise(verdicts)
+    return DeviceCheck(
+        target=facts.target, xaddr=facts.device_xaddr,
+        manufacturer=info.manufacturer if info else None, model=info.model if info else None,
+        serial=info.serial if info else None, firmware=info.firmware if info else None,
+        mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
+        overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts,
+    )
+
+
+def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:
+    """Store the run, each camera's verdicts and the attestations, for the report."""
+    site = store.upsert_site(site_code, site_name)
+    records = []
+    for d in result.devices:
+        row = store.find_device(site.id, serial=d.serial, address=host_of(d.target))
+        records.append(CheckRecord(
+            target=d.target, device_id=row.id if row else None, manufacturer=d.manufacturer, model=d.model,
+            serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,
+            error_code=d.error.code if d.error else None, error_message=d.error.message if d.error else None,
+            checked_at=d.checked_at.isoformat(timespec="seconds"),
+            verdicts=stored_verdicts(d.verdicts, d.texts),
+        ))
+    attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
+                                      origin=a.origin) for a in result.attestations]
+    run_id = store.record_check_run(site.id, result.profile, started_at, records, attestations)
+    return result.model_copy(update={"site": site_code, "run_id": run_id})
