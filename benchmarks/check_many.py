@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import queue
+import secrets
 import signal
 import statistics
 import subprocess
@@ -49,7 +50,9 @@ PERSONA = "dahua-wizsense2-ready"
 LATENCY_MS = 20
 BIND_BASE = "127.0.88.0"
 USER = "admin"
-PASSWORD = "Kitchen#2024-bench"  # the simulated cameras' own account
+# The simulated cameras' own account: made up per run, and handed to the child processes this
+# script starts through their environment.
+PASSWORD = os.environ.setdefault("KITCHENCAM_BENCH_PASSWORD", secrets.token_urlsafe(12))
 PROFILE = "thanhtri-2024"
 RUNS = 3
 NAIVE_CAMERAS = 10

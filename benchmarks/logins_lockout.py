@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -43,15 +44,17 @@ def main() -> dict[str, object]:
         "trt:GetProfiles": Reply.capture(nvt + "media/GetProfiles.Response.xml"),
     }
     hosts = ["127.0.86.1", "127.0.86.2", "127.0.86.3"]
+    # Made up per run: the cameras' password, and a different one typed by the technician.
+    right, typed = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         os.environ.update(KITCHENCAM_CONFIG_DIR=f"{tmp}/config", KITCHENCAM_DATA_DIR=f"{tmp}/data",
                           KITCHENCAM_KEYRING="file", KITCHENCAM_LANG="en")
         cams = []
         for host in hosts:
             cams.append(stack.enter_context(replay_camera(
-                routes, ws_password="Right-Pass-2024", ws_refusal_digest=True, host=host,
+                routes, ws_password=right, ws_refusal_digest=True, host=host,
                 port=cams[0].port if cams else 0)))
-        env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": "typo-Pass-2024"}
+        env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": typed}
         runner = CliRunner()
         cli.ENV = cli.Env(interactive=False)
         steps: dict[str, dict[str, object]] = {}

@@ -12,6 +12,8 @@ by reading back and by RTSP DESCRIBE, and audits every camera. Target: under 10 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import subprocess
 import sys
 import time
@@ -24,7 +26,9 @@ HERE = Path(__file__).resolve().parent
 CAMERAS = 20
 BIND_BASE = "127.0.89.0"
 USER = "admin"
-PASSWORD = "Kitchen#2024-bench"  # the simulated cameras' own account
+# The simulated cameras' own account: made up per run, and handed to the child processes this
+# script starts through their environment.
+PASSWORD = os.environ.setdefault("KITCHENCAM_BENCH_PASSWORD", secrets.token_urlsafe(12))
 TARGET_S = 10.0
 SIM_START_TIMEOUT_S = 60.0
 
