@@ -116,6 +116,10 @@ class InvalidArgument(DeviceFault):
 class BadReply(DeviceError):
     """The device answered with something that is not valid SOAP/XML."""
 
+    def __init__(self, message: str, *, detail: str | None = None, **kwargs: str | None) -> None:
+        super().__init__(message, **kwargs)
+        self.detail = detail  # what was wrong, in a few words ("HTTP 501"), for messages that wrap it
+
 
 class CentreUnreachable(Unreachable):
     """The district centre did not answer, or answered 5xx: what was queued stays queued."""

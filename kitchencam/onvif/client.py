@@ -914,7 +914,7 @@ class OnvifCamera:
               "nor GetCapabilities got an ONVIF answer ({reason}). Check that the address is the camera's "
               "(not a printer, router or PC) and that the port is its ONVIF/HTTP port (80 on most "
               "cameras); on Hikvision and Dahua make sure ONVIF is enabled in the web page.").format(
-                target=self.target, reason=exc.message[:160]),
+                target=self.target, reason=exc.detail or exc.message[:160]),
             target=self.target)
 
     def log_in(self) -> None:

@@ -183,7 +183,7 @@ def bad_reply(ctx: CallContext, detail: str) -> BadReply:
           "Check that the port is the camera's ONVIF/HTTP port; if it is, update the firmware or "
           "report this model with --debug output.").format(
             target=ctx.target, operation=ctx.operation, detail=detail[:200]),
-        target=ctx.target)
+        target=ctx.target, detail=detail[:200])
 
 
 def hostile_markup(ctx: CallContext) -> BadReply:
