@@ -406,24 +406,32 @@ def media1_profiles_from(reply: Any) -> list[MediaProfile]:
     return out
 
 
+def _encoder_fields(c: Any, rate: Any) -> dict[str, Any]:
+    """What Media1 and Media2 encoder configurations share (tt:VideoEncoder2Configuration and
+    tt:VideoEncoderConfiguration), read by name."""
+    return {
+        "token": _str(_text(c, "token")) or "",
+        "name": _str(_text(c, "Name")),
+        "width": _int(_text(c, "Resolution", "Width")),
+        "height": _int(_text(c, "Resolution", "Height")),
+        "fps": _float(_text(rate, "FrameRateLimit")),
+        "bitrate_kbps": _int(_text(rate, "BitrateLimit")),
+        "quality": _float(_text(c, "Quality")),
+        "use_count": _int(_text(c, "UseCount")),
+    }
+
+
 def media2_encoders_from(reply: Any) -> list[VideoEncoder]:
     """tr2:GetVideoEncoderConfigurations (zeep's list, or the raw response element)."""
     out = []
     for c in _items(reply, "Configurations"):
         rate = _one(c, "RateControl")
         out.append(VideoEncoder(
-            token=_str(_text(c, "token")) or "",
-            name=_str(_text(c, "Name")),
+            **_encoder_fields(c, rate),
             encoding=_str(_text(c, "Encoding")),
-            width=_int(_text(c, "Resolution", "Width")),
-            height=_int(_text(c, "Resolution", "Height")),
-            fps=_float(_text(rate, "FrameRateLimit")),
-            bitrate_kbps=_int(_text(rate, "BitrateLimit")),
             gop=_int(_text(c, "GovLength")),
-            quality=_float(_text(c, "Quality")),
             profile=_str(_text(c, "Profile")),
             constant_bitrate=_bool(_one(rate, "ConstantBitRate")),
-            use_count=_int(_text(c, "UseCount")),
         ))
     return out
 
@@ -440,18 +448,11 @@ def media1_encoders_from(reply: Any) -> list[VideoEncoder]:
         encoding = _str(_text(c, "Encoding"))
         codec = _one(c, "H264") if encoding == "H264" else _one(c, "MPEG4") if encoding == "MPEG4" else None
         out.append(VideoEncoder(
-            token=_str(_text(c, "token")) or "",
-            name=_str(_text(c, "Name")),
+            **_encoder_fields(c, rate),
             encoding=encoding,
-            width=_int(_text(c, "Resolution", "Width")),
-            height=_int(_text(c, "Resolution", "Height")),
-            fps=_float(_text(rate, "FrameRateLimit")),
-            bitrate_kbps=_int(_text(rate, "BitrateLimit")),
             gop=_int(_text(codec, "GovLength")),
-            quality=_float(_text(c, "Quality")),
             profile=_str(_text(codec, "H264Profile")) or _str(_text(codec, "Mpeg4Profile")),
             encoding_interval=_media1_encoding_interval(rate),
-            use_count=_int(_text(c, "UseCount")),
         ))
     return out
 
