@@ -6,13 +6,15 @@ test_provision_cli.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from kitchencam.onvif.client import OnvifCamera
 from kitchencam.sim.school import SimulatedSchool
+
+if TYPE_CHECKING:
+    from conftest import Sim
 
 PASSWORD = "Bep-An-2024-an-toan"
 ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
@@ -20,17 +22,12 @@ FIXES = "kitchencam provision fixes this"
 
 
 @pytest.fixture
-def school(request: pytest.FixtureRequest) -> Iterator[SimulatedSchool]:
+def school(request: pytest.FixtureRequest, sim: Sim) -> SimulatedSchool:
+    """The test's simulated school, started and stopped by the integration tests' ``sim`` fixture."""
     marker = request.node.get_closest_marker("sim")
     kwargs = marker.kwargs if marker else {}
-    sim = SimulatedSchool(personas=kwargs.get("personas", ["dahua-wizsense2"]),
-                          bind_base=kwargs.get("base", "127.0.61.10"), http_port=0, rtsp_port=0, user="admin",
-                          password=PASSWORD, discovery=False, faults=kwargs.get("faults", []))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+    return sim.school(kwargs.get("personas", ["dahua-wizsense2"]), user="admin", password=PASSWORD,
+                      faults=kwargs.get("faults", []))
 
 
 def xaddr(sim: SimulatedSchool, k: int = 0) -> str:
@@ -43,7 +40,7 @@ def verdicts(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 # --- 6. a Media1-only camera is not planned to H.265 --------------------------------------------------
 
-@pytest.mark.sim(personas=["generic-720p"], base="127.0.61.20")
+@pytest.mark.sim(personas=["generic-720p"])
 def test_media1_camera_is_not_planned_to_h265(run, school):
     code, doc = run.json("provision", xaddr(school), "--dry-run", env=ENV)
     assert code == 0, doc["errors"]
@@ -60,7 +57,7 @@ def test_media1_camera_is_not_planned_to_h265(run, school):
     assert steps["time"]["status"] == "planned"
 
 
-@pytest.mark.sim(personas=["generic-720p"], base="127.0.61.30")
+@pytest.mark.sim(personas=["generic-720p"])
 def test_media1_camera_provisioned_without_sending_h265_and_no_false_advice(run, school):
     target = xaddr(school)
     code, doc = run.json("provision", target, "--yes", env=ENV)
@@ -81,7 +78,7 @@ def test_media1_camera_provisioned_without_sending_h265_and_no_false_advice(run,
 
 # --- 7. provision without NTP servers in the site config leaves `ntp` passing --------------------------
 
-@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.61.40")
+@pytest.mark.sim(personas=["dahua-wizsense2"])
 def test_no_site_ntp_keeps_the_cameras_own_server_and_turns_ntp_on(run, school):
     target = xaddr(school)  # no site config at all: no ntp_servers
     code, doc = run.json("provision", target, "--yes", env=ENV)
@@ -98,7 +95,7 @@ def test_no_site_ntp_keeps_the_cameras_own_server_and_turns_ntp_on(run, school):
     assert ntp["seen"] == "time type NTP; NTP servers: clock.isc.org"
 
 
-@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.61.50")
+@pytest.mark.sim(personas=["dahua-wizsense2"])
 def test_no_ntp_server_anywhere_uses_the_profiles_default(run, school):
     target = xaddr(school)
     with OnvifCamera(target, user="admin", password=PASSWORD) as camera:
@@ -117,7 +114,7 @@ def test_no_ntp_server_anywhere_uses_the_profiles_default(run, school):
     assert FIXES not in ntp["detail"]
 
 
-@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.61.60", faults=["fault-on=SetVideoEncoderConfiguration"])
+@pytest.mark.sim(personas=["dahua-wizsense2"], faults=["fault-on=SetVideoEncoderConfiguration"])
 def test_what_provision_just_failed_to_fix_is_not_advised_to_provision(run, school):
     assert run("site", "init", "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
                "--centre-url", "http://127.0.0.1:8000/").exit_code == 0
