@@ -29,9 +29,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from kitchencam.sim import soap
+from kitchencam.sim import dahua_api, hikvision_api, soap, vendorapi
 from kitchencam.sim.personas import NS, CodecOptions, Persona
 from kitchencam.sim.soap import SoapFault, child, children, invalid_arg, sub, text
+from kitchencam.sim.vendorapi import Responder
 from kitchencam.sim.wsse import AuthError, DigestAuthority, UsernameTokenChecker, find_username_token
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,12 @@ OPERATIONS = frozenset((*DEVICE_OPS, *MEDIA1_OPS, *MEDIA2_OPS, *IMAGING_OPS))
 
 _SERVICE_OF_NS = {NS["tds"]: "device", NS["trt"]: "media", NS["tr2"]: "media2", NS["timg"]: "imaging"}
 
+#: The vendor HTTP APIs a persona may serve: (path prefix, initial state, responder).
+_VENDOR_APIS = {
+    "dahua": (dahua_api.PREFIX, dahua_api.initial_state, dahua_api.respond),
+    "hikvision": (hikvision_api.PREFIX, hikvision_api.initial_state, hikvision_api.respond),
+}
+
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
@@ -302,6 +309,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.camera._handle(self, "HEAD", b"")
 
     def do_POST(self) -> None:
+        self._with_body("POST")
+
+    def do_PUT(self) -> None:  # ISAPI sets with PUT
+        self._with_body("PUT")
+
+    def _with_body(self, method: str) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -310,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_raw(413 if length > MAX_BODY else 400, b"", "text/plain", close=True)
             return
         body = self.rfile.read(length) if length else b""
-        self.camera._handle(self, "POST", body)
+        self.camera._handle(self, method, body)
 
     def send_raw(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None,
                  close: bool = False, head_only: bool = False) -> None:
@@ -434,6 +447,9 @@ class SimCamera:
         self._envelope = soap.Envelope(persona.envelope)
         self._snapshot = _load_snapshot()
         self.requests: list[tuple[str, str]] = []  # (path, operation) log, for tests and the demo
+        vendor = _VENDOR_APIS.get(persona.vendor_api or "")
+        #: The vendor-only settings (kitchencam/sim/vendorapi.py), under ``self._lock``.
+        self.vendor_state: dict[str, Any] = vendor[1](self) if vendor else {}
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -703,9 +719,41 @@ class SimCamera:
             return self._soap(h.path, h.headers, body)
         if p.onvif and path == urlsplit(p.snapshot_path).path and method in ("GET", "HEAD"):
             return self._snapshot_reply(h, method)
+        vendor = _VENDOR_APIS.get(p.vendor_api or "")
+        if vendor is not None and path.startswith(vendor[0]):
+            return self._vendor(h, method, path, body, vendor[2])
         if path in ("/", "/index.html", "/doc/page/login.asp"):
             return 200, _LOGIN_PAGES[p.login_page], html, {}, None
         return 404, _html("404 Not Found", "<h1>404 Not Found</h1>"), html, {}, None
+
+    def _vendor(self, h: _Handler, method: str, path: str, body: bytes,
+                respond: Responder) -> tuple[int, bytes, str, dict[str, str], Callable[[], None] | None]:
+        """A vendor API request: HTTP Digest against the camera's accounts, then the vendor module."""
+        user, stale = self._digest.check(method, h.path, h.headers.get("Authorization"))
+        if user is None:
+            return 401, _html("401 Unauthorized", "<h1>401 Unauthorized</h1>"), "text/html; charset=utf-8", \
+                {"WWW-Authenticate": self._digest.challenge(stale)}, None
+        request = vendorapi.VendorRequest(method=method, path=path, query=urlsplit(h.path).query,
+                                headers=dict(h.headers.items()), body=body, user=user,
+                                level=self.state.users[user].level)
+        self.requests.append((path, f"{method} {path}"))
+        reply = respond(self, request)
+        return reply.status, reply.body, reply.content_type, reply.headers, reply.after
+
+    def fault_on(self, name: str) -> bool:
+        """``fault-on=NAME`` was given: the call called ``name`` fails (vendor modules ask too)."""
+        return name in self._fault_on
+
+    def malformed(self, name: str) -> bool:
+        """``malformed=NAME`` was given: the reply to ``name`` is cut in the middle."""
+        return name in self._malformed
+
+    def reboot_after_change(self) -> Callable[[], None] | None:
+        """The reboot a ``reboot-after-set`` fault asks for after this change (once), or None."""
+        if self._reboot_after_set is None:
+            return None
+        seconds, self._reboot_after_set = self._reboot_after_set, None
+        return lambda: self.reboot(seconds)
 
     def _snapshot_reply(self, h: _Handler, method: str
                         ) -> tuple[int, bytes, str, dict[str, str], Callable[[], None] | None]:
@@ -756,9 +804,8 @@ class SimCamera:
         after: Callable[[], None] | None = None
         if op == "SystemReboot":
             after = self.reboot
-        elif self._reboot_after_set is not None and op.startswith(("Set", "Create", "Delete")):
-            seconds, self._reboot_after_set = self._reboot_after_set, None
-            after = lambda: self.reboot(seconds)  # noqa: E731
+        elif op.startswith(("Set", "Create", "Delete")):
+            after = self.reboot_after_change()
         return 200, data, soap.CONTENT_TYPE, {}, after
 
     def _authenticate(self, target: str, headers: Mapping[str, str] | Message, req: soap.SoapRequest) -> str:

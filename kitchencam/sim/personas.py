@@ -230,6 +230,12 @@ class Persona:
     h265_in_media1: bool = False  # Media1's VideoEncoding cannot say H265; real firmwares hide it
     login_page: str = "camera"  # what GET / shows: "camera" | "hikvision" | "printer"
     capabilities_extra: dict[str, str] = field(default_factory=dict)
+    #: The vendor's own HTTP API served beside ONVIF on the same port ("dahua": /cgi-bin/, Dahua
+    #: HTTP API; "hikvision": /ISAPI/), or None (a no-name camera has none).
+    vendor_api: str | None = None
+    #: Factory values of the vendor-only settings (smart codec, P2P, registrations...), keyed as
+    #: the vendor's simulator module (kitchencam/sim/dahua_api.py, hikvision_api.py) names them.
+    vendor_defaults: dict[str, object] = field(default_factory=dict)
 
     def scope_templates(self) -> tuple[str, ...]:
         profiles = ["onvif://www.onvif.org/Profile/Streaming"]
@@ -300,7 +306,7 @@ def _dahua(name: str, model: str, hwid: str, firmware: str, **kw: object) -> Per
         "source_size": (1920, 1080),
         "discovery": _DAHUA_DISCOVERY, "server_header": "Webs",
         "realm": "Login to {serial}", "timezone": "GMT+08:00", "tz_style": "dahua",
-        "hostname": "IPC", "users": _DAHUA_USERS, "auth_window": 5.0,
+        "hostname": "IPC", "users": _DAHUA_USERS, "auth_window": 5.0, "vendor_api": "dahua",
     }
     base.update(kw)
     return Persona(**base)  # type: ignore[arg-type]
@@ -353,7 +359,7 @@ def _hik(name: str, model: str, firmware: str, **kw: object) -> Persona:
         "soap_http_digest": True, "server_header": "App-webs/", "realm": "IP Camera({serial_tail})",
         "timezone": "CST-8:00:00", "tz_style": "hikvision", "hostname": "HIKVISION",
         "users": (User("admin", "Hik12345", "Administrator", fixed=True),), "auth_window": 5.0,
-        "onvif_version": (2, 10), "scope_name": "HIKVISION {model}",
+        "onvif_version": (2, 10), "scope_name": "HIKVISION {model}", "vendor_api": "hikvision",
     }
     base.update(kw)
     return Persona(**base)  # type: ignore[arg-type]

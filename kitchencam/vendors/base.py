@@ -31,24 +31,36 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kitchencam.errors import NotSupported
 from kitchencam.i18n import _
 from kitchencam.logins import BUDGET, LoginBudget
-from kitchencam.models import ReadError
 
-T = TypeVar("T")
+# What an API tells is modelled in kitchencam.models (Facts carries it); re-exported here.
+from kitchencam.models import (
+    CloudP2p,
+    Ddns,
+    ExposedService,
+    LoginLock,
+    Probe,
+    ReadError,
+    Registration,
+    RegistrationKind,
+    SettingName,
+    SettingValue,
+    Told,
+    VendorFacts,
+    VendorName,
+)
 
-VendorName = Literal["dahua", "hikvision"]
-#: Outbound registrations a camera can make to a platform (it dials out; the platform never dials in).
-RegistrationKind = Literal["auto-register", "isup", "hik-connect", "gb28181"]
-#: The settings an adapter may plan and apply.
-SettingName = Literal["smart_codec", "ddns", "p2p", "registration", "login_lock"]
-SettingValue = bool | int | str | None
+__all__ = ["DEFAULT_TIMEOUT_S", "MAX_REPLY_BYTES", "CloudP2p", "Ddns", "ExposedService", "LoginLock", "NotYetAdapter",
+           "Probe", "ReadBack", "ReadError", "Registration", "RegistrationKind", "SettingName", "SettingValue",
+           "Told", "VendorAdapter", "VendorCamera", "VendorChange", "VendorFacts", "VendorName", "VendorWanted",
+           "plan_changes"]
+
 
 #: Largest vendor API reply read (bytes); a longer one is a BadReply.
 MAX_REPLY_BYTES = 256 * 1024
@@ -58,109 +70,6 @@ DEFAULT_TIMEOUT_S = 5.0
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Told(_Model, Generic[T]):
-    """One value and the API call that told it."""
-
-    value: T
-    call: str  # e.g. "Dahua HTTP API SmartEncode", "Hikvision ISAPI Streaming/channels/101"
-
-
-class Ddns(_Model):
-    enabled: bool | None = None
-    provider: str | None = None  # as the API names it, e.g. "Dyndns DDNS", "HiDDNS"
-    hostname: str | None = None
-
-
-class CloudP2p(_Model):
-    """The vendor's P2P/cloud service (Dahua P2P, Hikvision's EZVIZ/Hik-Connect cloud)."""
-
-    name: str  # the vendor's word
-    enabled: bool | None = None
-    status: str | None = None  # as the API reports it, e.g. "online", "offline"
-
-
-class Registration(_Model):
-    """One outbound registration setting and, where the API says it, its current state."""
-
-    kind: RegistrationKind
-    enabled: bool | None = None
-    server: str | None = None  # host or address the camera dials
-    port: int | None = None
-    device_id: str | None = None
-    protocol_version: str | None = None  # ISUP's version, GB28181's SIP server id
-    status: str | None = None  # as the API reports it, e.g. "online", "offline"
-    # Never a key or password: ISUP's key is write-only on the camera and never leaves it.
-
-
-class LoginLock(_Model):
-    """What the camera does after wrong passwords."""
-
-    enabled: bool | None = None
-    max_attempts: int | None = None
-    lock_minutes: float | None = None
-
-
-class ExposedService(_Model):
-    """A service the camera offers on the network (web, RTSP, SDK port, SSH, telnet, UPnP...)."""
-
-    name: str
-    enabled: bool | None = None
-    port: int | None = None
-
-
-class VendorFacts(_Model):
-    """What one vendor API told about one camera. Every field optional: ``None`` is "not told",
-    and a read that failed is in ``read_errors`` (its ``operation`` is the call)."""
-
-    vendor: VendorName
-    api: str  # "Dahua HTTP API", "Hikvision ISAPI"
-    target: str
-    read_at: datetime
-    model: Told[str] | None = None
-    firmware: Told[str] | None = None
-    serial: Told[str] | None = None
-    main_codec: Told[str] | None = None  # "H264", "H265" as the API says the main stream runs
-    smart_codec: Told[bool] | None = None  # the "+" of H.265+ (Smart Codec, SmartEncode)
-    ddns: Told[Ddns] | None = None
-    p2p: Told[CloudP2p] | None = None
-    registrations: list[Told[Registration]] = Field(default_factory=list)
-    login_lock: Told[LoginLock] | None = None
-    services: list[Told[ExposedService]] = Field(default_factory=list)
-    read_errors: list[ReadError] = Field(default_factory=list)
-
-    def registration(self, kind: RegistrationKind) -> Told[Registration] | None:
-        return next((r for r in self.registrations if r.value.kind == kind), None)
-
-    def setting(self, name: SettingName, kind: RegistrationKind | None = None) -> SettingValue:
-        """The current value of a plannable setting, in the form ``VendorChange`` carries."""
-        told: Told[bool] | Told[Ddns] | Told[CloudP2p] | Told[Registration] | Told[LoginLock] | None
-        if name == "smart_codec":
-            told = self.smart_codec
-            return told.value if told is not None else None
-        if name == "ddns":
-            told = self.ddns
-        elif name == "p2p":
-            told = self.p2p
-        elif name == "login_lock":
-            told = self.login_lock
-        else:
-            told = self.registration(kind) if kind is not None else None
-        return told.value.enabled if told is not None else None
-
-
-class Probe(_Model):
-    """One adapter's look at a camera's web port: does its API answer, and is it this vendor's?"""
-
-    vendor: VendorName
-    api: str
-    answered: bool  # something answered the API's identifying call
-    confirmed: bool  # the answer is this vendor's API (its realm, its reply form)
-    call: str  # the identifying call, e.g. "Dahua HTTP API getSystemInfo"
-    logins: int = 0  # logins it spent from the budget
-    model: str | None = None  # what the API says the camera is, when it said
-    error: ReadError | None = None  # why it did not answer or could not tell
 
 
 class VendorWanted(_Model):

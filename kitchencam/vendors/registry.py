@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from kitchencam.errors import AuthFailed, KitchencamError, Unreachable
 from kitchencam.i18n import _
-from kitchencam.models import ReadError
-from kitchencam.vendors.base import Probe, VendorAdapter, VendorCamera, VendorName
+from kitchencam.models import ReadError, VendorChoice
+from kitchencam.vendors.base import VendorAdapter, VendorCamera
 from kitchencam.vendors.dahua import DahuaAdapter
 from kitchencam.vendors.hikvision import HikvisionAdapter
 
@@ -26,19 +24,6 @@ from kitchencam.vendors.hikvision import HikvisionAdapter
 ADAPTERS: tuple[type[VendorAdapter], ...] = (DahuaAdapter, HikvisionAdapter)
 
 How = Literal["manufacturer", "model", "api"]
-
-
-class VendorChoice(BaseModel):
-    """The registry's answer for one camera, with every probe it made."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    vendor: VendorName | None = None
-    api: str | None = None
-    how: How | None = None  # what named it: the ONVIF manufacturer, the model, or only the API answering
-    probes: list[Probe] = Field(default_factory=list)
-    errors: list[ReadError] = Field(default_factory=list)  # probes that raised, by adapter
-    note: str | None = None  # translated, when no API was chosen
 
 
 def candidates(manufacturer: str | None, model: str | None,
