@@ -22,6 +22,8 @@ from kitchencam.profile import Catalogue, Profile
 from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summarise, verdict_texts
 from kitchencam.store import AttestationRecord, CheckRecord, Store
 from kitchencam.targets import host_of
+from kitchencam.vendors.base import VendorAdapter, VendorCamera
+from kitchencam.vendors.registry import read_vendor
 
 MAX_WORKERS = 16
 
@@ -104,9 +106,26 @@ def inspect(target: str, profile: Profile, catalogue: Catalogue,
         with OnvifCamera(target, user=options.user, password=options.password, timeouts=timeouts) as camera:
             facts = read_facts(camera)
             facts.login = login_evidence(camera)
+            read_vendor_into(facts, VendorCamera(camera.host, camera.port, options.user, options.password,
+                                                 https=camera.device_xaddr.startswith("https:")))
     except KitchencamError as exc:
         return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
     return judge(facts, profile, catalogue, options, now), facts
+
+
+def read_vendor_into(facts: Facts, camera: VendorCamera) -> VendorAdapter | None:
+    """Read the camera's vendor API with ONVIF's account (after ONVIF answered) into
+    ``facts.vendor`` / ``facts.vendor_choice``; the adapter that answered, if any.
+
+    Never raises for the camera: what failed is in ``facts.vendor_choice`` and the rules fall back
+    on the catalogue. The login budget is the run's (``camera.budget``): a refused vendor login
+    stops that camera's logins and is never tried again.
+    """
+    info = facts.device_info
+    adapter, vendor, choice = read_vendor(camera, info.manufacturer if info else None,
+                                          info.model if info else None)
+    facts.vendor, facts.vendor_choice = vendor, choice
+    return adapter
 
 
 def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOptions,

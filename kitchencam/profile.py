@@ -231,6 +231,8 @@ class ProvisionTarget(_Model):
     ntp_servers: list[str] = Field(default_factory=list)
     hostname_pattern: str | None = None  # e.g. "{school_code}-BEP-{n}"
     centre_account: CentreAccount | None = None
+    # The vendor's smart codec (the "+" of H.265+), set through its own HTTP API: ONVIF has no word for it.
+    smart_codec: bool | None = None
     why: str | None = None
 
 

@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.errors import InvalidArgument, KitchencamError, Unreachable, UsageError
+from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
 from kitchencam.i18n import _
+from kitchencam.inspection import read_vendor_into
 from kitchencam.logins import login_evidence
 from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder
 from kitchencam.onvif import write
@@ -34,8 +35,11 @@ from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summ
 from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes
+from kitchencam.vendors.base import SettingValue, VendorAdapter, VendorCamera, VendorChange, VendorWanted
+from kitchencam.vendors.registry import adapter_for
 
-STEP_ORDER = ("time", "imaging", "encoder", "hostname", "centre-account")
+#: "smart-codec" is set through the vendor's own HTTP API (ONVIF has no word for it), after the encoder.
+STEP_ORDER = ("time", "imaging", "encoder", "smart-codec", "hostname", "centre-account")
 CLOCK_LIMIT_S = 5.0
 REBOOT_WAIT_S = 90.0
 MAX_WORKERS = 8
@@ -88,6 +92,8 @@ class CameraProvision(BaseModel):
     #: The verdicts' words in each language, stored for the report, not printed.
     texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
     backup_id: int | None = None
+    #: What the plan could not do at all on this camera, said once (e.g. no vendor API for the smart codec).
+    notes: list[str] = []
     snapshot: SnapshotTaken | None = None
     error: ErrorItem | None = None
     _snapshot_data: bytes | None = PrivateAttr(default=None)
@@ -144,6 +150,7 @@ def plan(facts: Facts, profile: Profile, site: SiteContext, n: int, options: Pro
             _plan_time(facts, target, site),
             _plan_imaging(facts, target),
             _plan_encoder(facts, profile.main_stream, target),
+            _plan_smart_codec(facts, target),
             _plan_hostname(facts, target, site, n),
             _plan_centre_account(facts, target, site, options),
         )
@@ -302,6 +309,53 @@ def _plan_encoder(facts: Facts, stream: StreamTarget, target: ProvisionTarget) -
     return _step("encoder", how, changes)
 
 
+def vendor_wanted(target: ProvisionTarget) -> VendorWanted:
+    """What the profile asks of the camera's vendor API."""
+    return VendorWanted(smart_codec=target.smart_codec)
+
+
+def _vendor_changes(facts: Facts, target: ProvisionTarget, adapter: VendorAdapter | None = None) -> list[VendorChange]:
+    """The vendor API changes the profile asks for; [] without vendor facts or an adapter that plans them."""
+    wanted = vendor_wanted(target)
+    if facts.vendor is None or wanted == VendorWanted():
+        return []
+    adapter = adapter or adapter_for(facts.vendor.vendor, VendorCamera(host_of(facts.target)))
+    if adapter is None:
+        return []
+    try:
+        return adapter.plan(facts.vendor, wanted)  # sends nothing
+    except NotSupported:
+        return []
+
+
+def _setting_text(value: SettingValue) -> str | None:
+    if isinstance(value, bool):
+        return _("on") if value else _("off")
+    return None if value is None else str(value)
+
+
+def _plan_smart_codec(facts: Facts, target: ProvisionTarget) -> Step | None:
+    """The smart codec ("+" of H.265+) through the vendor API; nothing when no vendor API answered
+    (``plan_notes`` says so)."""
+    changes = _vendor_changes(facts, target)
+    if not changes:
+        return None
+    return Step(name="smart-codec", how=", ".join(dict.fromkeys(c.call for c in changes)),
+                changes=[Change(setting=c.setting if c.kind is None else f"{c.setting}:{c.kind}",
+                                current=_setting_text(c.before), target=_setting_text(c.after) or "?")
+                         for c in changes])
+
+
+def plan_notes(facts: Facts, profile: Profile) -> list[str]:
+    """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor API."""
+    target = profile.provision or ProvisionTarget()
+    if target.smart_codec is None or facts.vendor is not None:
+        return []
+    api = facts.vendor_choice.api if facts.vendor_choice and facts.vendor_choice.api else None
+    return [_("The profile asks for the smart codec (H.265+), but no vendor API of this camera answered{api}: set "
+              "H.265+ in the camera's web page, then check again.").format(api=f" ({api})" if api else "")]
+
+
 def hostname_for(target: ProvisionTarget, site: SiteContext, n: int) -> str | None:
     if not target.hostname_pattern:
         return None
@@ -347,8 +401,11 @@ def _plan_centre_account(
 # ---------------------------------------------------------------------------------------------
 
 
-def backup_of(facts: Facts) -> dict[str, Any]:
-    """Every setting provisioning may touch, as it is now (no password: user names only)."""
+def backup_of(facts: Facts, target: ProvisionTarget | None = None) -> dict[str, Any]:
+    """Every setting provisioning may touch, as it is now (no password: user names only).
+
+    ``vendor`` holds the vendor API settings the profile (``target``) will change, as the API told
+    them, and the changes themselves: rollback applies them reversed."""
     enc = main_encoder(facts)
     img = facts.imaging[0] if facts.imaging else None
     t = facts.time
@@ -360,7 +417,17 @@ def backup_of(facts: Facts) -> dict[str, Any]:
         "time": {"date_time_type": t.date_time_type, "timezone": t.timezone, "dst": t.dst} if t else None,
         "hostname": facts.hostname.name if facts.hostname else None,
         "users": [u.name for u in facts.users],
+        "vendor": _vendor_backup(facts, target) if target is not None else None,
     }
+
+
+def _vendor_backup(facts: Facts, target: ProvisionTarget) -> dict[str, Any] | None:
+    changes = _vendor_changes(facts, target)
+    if facts.vendor is None or not changes:
+        return None
+    return {"vendor": facts.vendor.vendor, "api": facts.vendor.api,
+            "values": {c.setting if c.kind is None else f"{c.setting}:{c.kind}": c.before for c in changes},
+            "changes": [c.model_dump(mode="json") for c in changes]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,6 +442,9 @@ class _Camera:
         self.target = target
         self.options = options
         self.session: Any = None
+        #: The camera's vendor API (None: none answered), with ONVIF's account and the run's login budget.
+        self.vendor: VendorAdapter | None = None
+        self._vendor_refused = False
 
     def open(self) -> Any:
         self.close()
@@ -387,7 +457,20 @@ class _Camera:
         return self.session
 
     def read(self) -> Facts:
-        return read_facts(self.open())
+        facts = read_facts(self.open())
+        self.read_vendor(facts)
+        return facts
+
+    def read_vendor(self, facts: Facts) -> None:
+        """The vendor API's facts into ``facts``. A refused vendor login is never tried again."""
+        if self._vendor_refused:
+            return
+        session = self.session
+        camera = VendorCamera(session.host, session.port, self.options.user, self.options.password,
+                              https=str(session.device_xaddr).startswith("https:"))
+        self.vendor = read_vendor_into(facts, camera)
+        choice = facts.vendor_choice
+        self._vendor_refused = bool(choice and any(e.code in ("AuthFailed", "ClockSkew") for e in choice.errors))
 
     def wait_back(self) -> bool:
         """After a Set the camera may reboot: poll its clock (bounded) until it answers again."""
@@ -469,6 +552,31 @@ def _apply_step(
         options.secrets_set(centre_secret_key(site.code, camera_key(facts), account.user), password)
 
 
+def _apply_vendor(cam: _Camera, facts: Facts, target: ProvisionTarget, outcome: CameraProvision) -> None:
+    """The vendor API step: set, then read back (vendor APIs answer 200 and may ignore a change).
+
+    A camera that drops off after the change (it reboots) is waited for, then read back."""
+    adapter = cam.vendor
+    if adapter is None or facts.vendor is None:
+        raise NotSupported(_("{target}: the camera's vendor API no longer answers: set H.265+ in the camera's web "
+                             "page.").format(target=cam.target), target=cam.target)
+    applied = adapter.apply(_vendor_changes(facts, target, adapter))
+    try:
+        backs = adapter.read_back(applied)
+    except Unreachable:
+        if not cam.wait_back():
+            raise
+        outcome.reboots_waited += 1
+        backs = adapter.read_back(applied)
+    not_held = [b for b in backs if not b.ok]
+    if not_held:
+        raise DeviceFault(_("The camera accepted {what} but reading it back shows it did not keep it: set it in the "
+                            "camera's web page, then check again.").format(
+            what="; ".join(_("{call} ({before} -> {after}; now {seen})").format(
+                call=b.call, before=_setting_text(b.change.before), after=_setting_text(b.change.after),
+                seen=_setting_text(b.seen)) for b in not_held)), target=cam.target)
+
+
 def provision_one(
     target: str,
     n: int,
@@ -486,6 +594,7 @@ def provision_one(
         _identify(outcome, facts)
         steps = plan(facts, profile, site, n, options)
         outcome.steps = steps
+        outcome.notes = plan_notes(facts, profile)
         if options.dry_run:
             outcome.state = "planned" if actionable(steps) else "no-op"
             return outcome
@@ -494,7 +603,7 @@ def provision_one(
             facts = _verify(cam, outcome, profile, catalogue, site, n, options)
             _snapshot(cam, facts, outcome, options)
             return outcome
-        outcome.backup_id = store_backup(facts, backup_of(facts))
+        outcome.backup_id = store_backup(facts, backup_of(facts, profile.provision))
         failed = False
         done: set[str] = set()
         while True:
@@ -503,7 +612,10 @@ def provision_one(
                 break
             step = pending[0]
             try:
-                _apply_step(cam.session, facts, step, profile, site, n, options, outcome)
+                if step.name == "smart-codec":
+                    _apply_vendor(cam, facts, profile.provision or ProvisionTarget(), outcome)
+                else:
+                    _apply_step(cam.session, facts, step, profile, site, n, options, outcome)
             except Unreachable:
                 # A camera that reboots after a Set (Dahua does for encoder changes): wait, resume.
                 if not cam.wait_back():
@@ -639,6 +751,8 @@ def _not_fixed_here(verdicts: list[Verdict], profile: Profile, steps: list[Step]
             dict.fromkeys(c.cannot for c in step.changes if c.cannot))
         if reason and step.name not in why:
             why[step.name] = reason
+    if "smart-codec" in why:  # the codec rule's "+" is the smart-codec step's
+        why.setdefault("encoder", why["smart-codec"])
     suffix = " " + _("kitchencam provision fixes this.")
     out = []
     for v in verdicts:
@@ -843,6 +957,9 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
             write.set_hostname(cam.session, saved["hostname"])
             result.restored.append("hostname")
             facts = _reread_after_set(cam)
+        vendor_saved = saved.get("vendor")
+        if vendor_saved and vendor_saved.get("changes"):
+            facts = _restore_vendor(cam, facts, vendor_saved, result)
         account = (profile.provision.centre_account if profile.provision else None)
         if account and account.user not in saved.get("users", []) and any(u.name == account.user for u in facts.users):
             write.delete_user(cam.session, account.user)
@@ -856,6 +973,39 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
     finally:
         cam.close()
     return result
+
+
+def _restore_vendor(cam: _Camera, facts: Facts, saved: dict[str, Any], result: RollbackResult) -> Facts:
+    """Put back the vendor API settings of the backup (its changes reversed), verified by reading back."""
+    adapter = cam.vendor
+    if adapter is None or facts.vendor is None or facts.vendor.vendor != saved.get("vendor"):
+        result.problems.append(_("The backup holds settings of the {api}, which did not answer now: set them back in "
+                                 "the camera's web page ({values}).").format(
+            api=saved.get("api") or "?",
+            values=", ".join(f"{k} = {_setting_text(v)}" for k, v in (saved.get("values") or {}).items())))
+        return facts
+    wanted = [VendorChange.model_validate(c).reverse() for c in saved["changes"]]
+    # Only what differs now (a setting already back needs no call), from the value the camera holds now.
+    changes = [c.model_copy(update={"before": now}) for c in wanted
+               if (now := facts.vendor.setting(c.setting, c.kind)) != c.after]
+    if changes:
+        try:
+            applied = adapter.apply(changes)
+        except Unreachable:
+            if not cam.wait_back():
+                raise
+            applied = changes
+        try:
+            backs = adapter.read_back(applied)
+        except Unreachable:
+            if not cam.wait_back():
+                raise
+            backs = adapter.read_back(applied)
+        for back in backs:
+            if not back.ok:
+                result.problems.append(f"{back.call}: {_setting_text(back.seen)} != {_setting_text(back.change.after)}")
+        result.restored.append("smart-codec")
+    return _reread_after_set(cam)
 
 
 def _reread_after_set(cam: _Camera) -> Facts:

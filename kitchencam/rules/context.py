@@ -32,6 +32,7 @@ from kitchencam.models import (
     Facts,
     ReadError,
     SiteFacts,
+    VendorChoice,
     Verdict,
     VerdictStatus,
     VideoEncoder,
@@ -165,6 +166,23 @@ def _main_options(facts: Facts, encoder: VideoEncoder | None) -> EncoderOptions 
             if opts.encoder_token == encoder.token:
                 return opts
     return facts.encoder_options[0] if facts.encoder_options else None
+
+
+def _vendor_note(choice: VendorChoice | None) -> str:
+    """Why no vendor API decided, in one sentence for a verdict falling back on the catalogue: the
+    first real failure (not an API kitchencam does not speak yet), else the choice's note."""
+    if choice is None:
+        return ""  # not asked (facts from a capture or a file): the catalogue decides as it always did
+    failed = next((e for e in choice.errors if e.code != "NotSupported"), None)
+    if failed is not None:
+        return _("The vendor API did not answer ({operation}: {message}), so the model catalogue decides.").format(
+            operation=failed.operation, message=failed.message)
+    unspoken = next((e for e in choice.errors if e.code == "NotSupported"), None)
+    if unspoken is not None:
+        return _("kitchencam does not speak this camera's vendor API yet ({api}), so the model catalogue "
+                 "decides.").format(api=unspoken.operation.removesuffix(" probe"))
+    # choice.note was written in the language of the run; the minutes judge again in each language.
+    return _("No vendor API answered, so the model catalogue decides.")
 
 
 # Shared with provisioning: which encoder is the main stream, and its options.

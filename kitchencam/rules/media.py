@@ -20,6 +20,7 @@ from kitchencam.rules.context import (
     _no_model,
     _read_error,
     _unknown_read,
+    _vendor_note,
     _verdict,
 )
 from kitchencam.rules.registry import register
@@ -131,16 +132,32 @@ def check_codec(ctx: Context, rule: Rule) -> Verdict:
     source = _encoder_source(ctx)
     if opts is not None:
         source = f"{_SRC_ENCODER_OPTS.format(media=ctx.media)}, {source}"
+    vendor = facts.vendor
+    vendor_codec = vendor.main_codec if vendor is not None else None
+    if offered is None and vendor_codec is not None:
+        # ONVIF Media1 cannot name H.265, the vendor's own API can: it says what the main stream runs.
+        seen = f"{seen}; " + _("{api}: main stream {codec}").format(api=vendor.api if vendor else "?",
+                                                                   codec=vendor_codec.value)
+        source = f"{source}; {vendor_codec.call}"
+        if vendor_codec.value.upper() == target:
+            offered, running = True, target
+        elif cat_has:
+            return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source,
+                            detail=_("The camera's own API says the main stream runs {running}; its datasheet lists "
+                                     "{codec}, which ONVIF Media1 cannot set: set {codec} in the camera's web "
+                                     "page.").format(running=vendor_codec.value, codec=target))
     if offered is None:
+        fallback = _vendor_note(facts.vendor_choice) if vendor is None else ""
         if cat_has is False:
             return _verdict(rule, "FAIL", seen=seen, required=required, evidence="catalogue", source=cat_src,
-                            detail=_("The camera has no ONVIF Media2 (where H.265 is offered) and its datasheet "
-                                     "lists no {codec}: replace the camera.").format(codec=target))
+                            detail=_join(_("The camera has no ONVIF Media2 (where H.265 is offered) and its datasheet "
+                                           "lists no {codec}: replace the camera.").format(codec=target), fallback))
         if cat_has is None:
             return _no_model(ctx, rule, required, seen)
         return _verdict(rule, "WARN", seen=seen, required=required, evidence="catalogue", source=cat_src,
-                        detail=_("The datasheet lists {codec}, but the camera has no ONVIF Media2, so it cannot show "
-                                 "it: check the codec in the camera's web page.").format(codec=target))
+                        detail=_join(_("The datasheet lists {codec}, but the camera has no ONVIF Media2, so it cannot "
+                                       "show it: check the codec in the camera's web page.").format(codec=target),
+                                     fallback))
     if not offered:
         if cat_has:
             return _contradiction(rule, device=_("no {codec} among its encoder options").format(codec=target),
@@ -159,20 +176,55 @@ def check_codec(ctx: Context, rule: Rule) -> Verdict:
     if not plus:
         return _verdict(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
     smart = ctx.match.entry.facts.smart_codec if ctx.match else None
+    told = vendor.smart_codec if vendor is not None else None
+    if told is not None:
+        return _smart_codec_told(rule, told.value, told.call, seen=seen, required=required, source=source,
+                                 codec=target)
+    fallback = _smart_codec_fallback(ctx)
     if smart is None or ctx.match is None:
         ctx.catalogue_gaps.add(rule.id)
         return _verdict(rule, "WARN", seen=seen, required=required, evidence="device", source=source,
-                        detail=_("{codec} is confirmed on the camera; whether it has the smart codec (\"+\") only "
-                                 "the datasheet can say, and the model is not in the catalogue.").format(codec=target))
+                        detail=_join(_("{codec} is confirmed on the camera; whether it has the smart codec (\"+\") "
+                                       "only the datasheet can say, and the model is not in the catalogue.").format(
+                                           codec=target), fallback))
     smart_src = ctx.datasheet(smart.source)
     smart_names = ", ".join(smart.value) or _("no smart codec")
     seen_plus = f"{seen}; {smart_names}"
     if not smart.value:
         return _verdict(rule, "FAIL", seen=seen_plus, required=required, evidence="catalogue", source=smart_src,
-                        detail=_("{codec} runs, but the datasheet lists no smart codec (H.265+): replace the "
-                                 "camera.").format(codec=target))
+                        detail=_join(_("{codec} runs, but the datasheet lists no smart codec (H.265+): replace the "
+                                       "camera.").format(codec=target), fallback))
     return _verdict(rule, "PASS", seen=seen_plus, required=required, evidence="device",
-                    source=f"{source}; {smart_src}")
+                    source=f"{source}; {smart_src}", detail=fallback)
+
+
+def _smart_codec_told(rule: Rule, on: bool, call: str, *, seen: str, required: str, source: str,
+                      codec: str) -> Verdict:
+    """The "+" as the camera's own API tells it: on is a PASS; off is a FAIL provisioning fixes (the
+    API that tells it is the one that sets it)."""
+    seen_plus = f"{seen}; " + (_("smart codec on") if on else _("smart codec off"))
+    source = f"{source}; {call}"
+    if on:
+        return _verdict(rule, "PASS", seen=seen_plus, required=required, evidence="device", source=source)
+    return _verdict(rule, "FAIL", seen=seen_plus, required=required, evidence="device", source=source, fixable=True,
+                    detail=_fixable(_("{codec} runs, but the camera's smart codec (the \"+\" of H.265+) is off "
+                                      "({call}).").format(codec=codec, call=call)))
+
+
+def _smart_codec_fallback(ctx: Context) -> str:
+    """Why the datasheet decides the "+": no vendor API answered, or it did not tell the smart codec."""
+    vendor = ctx.facts.vendor
+    if vendor is None:
+        return _vendor_note(ctx.facts.vendor_choice)
+    error = next((e for e in vendor.read_errors if "smart" in e.operation.lower()), None)
+    if error is not None:
+        return _("The {api} could not tell the smart codec ({message}), so the datasheet decides.").format(
+            api=vendor.api, message=error.message)
+    return _("The {api} does not tell the smart codec, so the datasheet decides.").format(api=vendor.api)
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 @register("main_stream", evidence={"device"}, allows={"stream"})

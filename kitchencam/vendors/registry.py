@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from kitchencam.errors import AuthFailed, KitchencamError, Unreachable
+from kitchencam.errors import AuthFailed, KitchencamError, NotSupported, Unreachable
 from kitchencam.i18n import _
-from kitchencam.models import ReadError, VendorChoice
+from kitchencam.models import ReadError, VendorChoice, VendorFacts
 from kitchencam.vendors.base import VendorAdapter, VendorCamera
 from kitchencam.vendors.dahua import DahuaAdapter
 from kitchencam.vendors.hikvision import HikvisionAdapter
@@ -60,3 +60,41 @@ def choose(camera: VendorCamera, manufacturer: str | None, model: str | None,
     choice.note = _("No vendor API confirmed this camera, so the rules judge smart codec, DDNS, P2P and "
                     "outbound registration from the model catalogue.")
     return None, choice
+
+
+def read_vendor(camera: VendorCamera, manufacturer: str | None, model: str | None,
+                adapters: tuple[type[VendorAdapter], ...] = ADAPTERS,
+                ) -> tuple[VendorAdapter | None, VendorFacts | None, VendorChoice]:
+    """Choose the camera's vendor API and read it: the adapter, what it told, and the choice.
+
+    Never raises for the camera: a failed read is a ``ReadError`` in ``choice.errors`` (facts
+    None), an API kitchencam does not speak yet (``NotSupported``) only sets the note, and in
+    every such case the rules judge from the catalogue. The adapter is returned even when its
+    read failed (provisioning plans nothing without facts).
+    """
+    adapter, choice = choose(camera, manufacturer, model, adapters)
+    if adapter is None:
+        return None, None, choice
+    try:
+        facts = adapter.read()
+    except NotSupported:
+        choice.note = _not_read_note(adapter.api)
+        return adapter, None, choice
+    except KitchencamError as exc:
+        choice.errors.append(ReadError(operation=f"{adapter.api} read", code=exc.code, message=str(exc)))
+        choice.note = _not_read_note(adapter.api)
+        return adapter, None, choice
+    return adapter, facts, choice
+
+
+def _not_read_note(api: str) -> str:
+    return _("The {api} answered but could not be read, so the rules judge smart codec, DDNS, P2P and outbound "
+             "registration from the model catalogue.").format(api=api)
+
+
+
+def adapter_for(vendor: str, camera: VendorCamera,
+                adapters: tuple[type[VendorAdapter], ...] = ADAPTERS) -> VendorAdapter | None:
+    """The adapter of the vendor a read named (``VendorFacts.vendor``), for ``camera``; None if unknown."""
+    adapter_class = next((a for a in adapters if a.vendor == vendor), None)
+    return adapter_class(camera) if adapter_class is not None else None
