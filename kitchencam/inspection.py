@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from kitchencam.errors import KitchencamError
 from kitchencam.logins import login_evidence
-from kitchencam.models import Attestation, ErrorItem, Facts, SiteFacts, Verdict
+from kitchencam.models import Attestation, ErrorItem, Facts, ReadError, SiteFacts, VendorFacts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, Profile
@@ -26,6 +27,46 @@ from kitchencam.vendors.base import VendorAdapter, VendorCamera
 from kitchencam.vendors.registry import read_vendor
 
 MAX_WORKERS = 16
+
+
+class VendorSeen(BaseModel):
+    """What the camera's own vendor API told (docs/reference/json.md: ``data.devices[].vendor``).
+
+    ``facts`` is None when no API answered or its read failed (``errors``, ``note``): the rules then
+    used the catalogue. Each value in ``facts`` carries the API call that told it. No secret: an
+    ISUP key is write-only on the camera, and passwords are never read."""
+
+    vendor: str | None = None  # "dahua", "hikvision"
+    api: str | None = None  # "Dahua HTTP API", "Hikvision ISAPI"
+    how: str | None = None  # what named it: "manufacturer", "model" or "api" (an OEM recognised by its API)
+    facts: VendorFacts | None = None
+    errors: list[ReadError] = []
+    note: str | None = None
+
+
+def vendor_seen(facts: Facts) -> VendorSeen | None:
+    """The ``vendor`` object of a check from its facts; None when the vendor API was not asked."""
+    choice = facts.vendor_choice
+    if choice is None and facts.vendor is None:
+        return None
+    vendor = facts.vendor
+    return VendorSeen(vendor=vendor.vendor if vendor else choice.vendor if choice else None,
+                      api=vendor.api if vendor else choice.api if choice else None,
+                      how=choice.how if choice else None, facts=vendor,
+                      errors=list(choice.errors) if choice else [], note=choice.note if choice else None)
+
+
+def with_vendor(stored: list[dict[str, Any]], seen: VendorSeen | None) -> list[dict[str, Any]]:
+    """Stored verdicts (``stored_verdicts``) with the vendor API's facts kept beside each verdict they
+    decided (its source names the API), so the minutes can show them with their calls; the store
+    keeps a verdict as JSON, so no new column is needed."""
+    if seen is None or seen.facts is None:
+        return stored
+    told = seen.model_dump(mode="json")
+    for verdict in stored:
+        if seen.facts.api in str(verdict.get("source") or ""):
+            verdict["vendor"] = told
+    return stored
 
 
 class DeviceCheck(BaseModel):
@@ -43,6 +84,8 @@ class DeviceCheck(BaseModel):
     verdicts: list[Verdict] = []
     error: ErrorItem | None = None
     checked_at: datetime
+    #: What the vendor API told (None: not asked, e.g. the camera could not be read over ONVIF).
+    vendor: VendorSeen | None = None
     #: The verdicts' words in each language (``audit.verdict_texts``): stored for the report, not printed.
     texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
 
@@ -143,7 +186,7 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
         manufacturer=info.manufacturer if info else None, model=info.model if info else None,
         serial=info.serial if info else None, firmware=info.firmware if info else None,
         mac=next((n.mac for n in facts.network_interfaces if n.mac), None),
-        overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts,
+        overall=overall, counts=counts, verdicts=verdicts, checked_at=now, texts=texts, vendor=vendor_seen(facts),
     )
 
 
@@ -158,7 +201,7 @@ def record(result: CheckResult, store: Store, site_code: str, site_name: str, st
             serial=d.serial, firmware=d.firmware, mac=d.mac, overall=d.overall,
             error_code=d.error.code if d.error else None, error_message=d.error.message if d.error else None,
             checked_at=d.checked_at.isoformat(timespec="seconds"),
-            verdicts=stored_verdicts(d.verdicts, d.texts),
+            verdicts=with_vendor(stored_verdicts(d.verdicts, d.texts), d.vendor),
         ))
     attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
                                       origin=a.origin) for a in result.attestations]

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
 from kitchencam.i18n import _
-from kitchencam.inspection import read_vendor_into
+from kitchencam.inspection import VendorSeen, read_vendor_into, vendor_seen, with_vendor
 from kitchencam.logins import login_evidence
 from kitchencam.models import ErrorItem, Facts, Verdict, VideoEncoder
 from kitchencam.onvif import write
@@ -91,6 +91,8 @@ class CameraProvision(BaseModel):
     verdicts: list[Verdict] = []
     #: The verdicts' words in each language, stored for the report, not printed.
     texts: dict[str, list[dict[str, str | None]]] = Field(default_factory=dict, exclude=True)
+    #: What the vendor API told at verification, stored with the verdicts for the report, not printed.
+    vendor: VendorSeen | None = Field(default=None, exclude=True)
     backup_id: int | None = None
     #: What the plan could not do at all on this camera, said once (e.g. no vendor API for the smart codec).
     notes: list[str] = []
@@ -722,6 +724,7 @@ def _verify(
     outcome.verdicts = _not_fixed_here(audit(facts, profile, catalogue, [], now=now, credentials=creds),
                                        profile, outcome.steps + left)
     outcome.texts = verdict_texts(outcome.verdicts, facts, profile, catalogue, [], now=now, credentials=creds)
+    outcome.vendor = vendor_seen(facts)
     outcome.counts, outcome.overall = summarise(outcome.verdicts, kinds={"device", "catalogue"})
     return facts
 
@@ -876,7 +879,7 @@ def record(result: ProvisionResult, store: Any, site_code: str, site_name: str, 
             target=cam.target, device_id=row.id if row else None, manufacturer=cam.manufacturer, model=cam.model,
             serial=cam.serial, overall=cam.overall or "ERROR", error_code=cam.error.code if cam.error else None,
             error_message=cam.error.message if cam.error else None, checked_at=started_at,
-            verdicts=stored_verdicts(cam.verdicts, cam.texts),
+            verdicts=with_vendor(stored_verdicts(cam.verdicts, cam.texts), cam.vendor),
         ))
     if records:
         store.record_check_run(site.id, result.profile, started_at, records, [], command="provision")

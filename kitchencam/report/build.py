@@ -464,8 +464,8 @@ def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> Camer
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam), _attestations(t, lang, cam), _snapshot(t, cam),
-               _rtsp(t, lang, cam), _registration(t, cam)],
+        parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _attestations(t, lang, cam),
+               _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam)],
     )
 
 
@@ -583,6 +583,59 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
     part.table = Table(headings=[t["col_rule"], t["col_verdict"], t["col_seen"], t["col_required"],
                                  t["col_evidence"]], rows=rows, widths=[19, 13, 21, 17, 30])
     return part
+
+
+# --- what the camera's own vendor API told (issue 14) -------------------------------------------
+
+_REGISTRATION_WORDS = {"auto-register": "Auto Register", "isup": "ISUP", "hik-connect": "Hik-Connect",
+                       "gb28181": "GB/T 28181"}
+
+
+def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
+    """The vendor API's facts behind the verdicts shown (kept with them: inspection.with_vendor), each
+    with the call that told it; nothing when no verdict shown was decided by a vendor API."""
+    seen = next((v["vendor"] for v, _check in verdicts_of(cam) if isinstance(v.get("vendor"), dict)), None)
+    facts = seen.get("facts") if seen else None
+    if not isinstance(facts, dict):
+        return []
+
+    def state(enabled: object, status: object = None) -> str:
+        word = t["vendor_on"] if enabled is True else t["vendor_off"] if enabled is False else "?"
+        return f"{word} ({status})" if status else word
+
+    rows: list[list[str]] = []
+
+    def told(key: str) -> dict[str, Any] | None:
+        item = facts.get(key)
+        return item if isinstance(item, dict) and "call" in item else None
+
+    if (item := told("main_codec")) is not None:
+        rows.append([t["vendor_main_codec"], str(item.get("value")), str(item["call"])])
+    if (item := told("smart_codec")) is not None:
+        rows.append([t["vendor_smart_codec"], state(item.get("value")), str(item["call"])])
+    if (item := told("ddns")) is not None:
+        d = item.get("value") or {}
+        extra = ", ".join(str(x) for x in (d.get("provider"), d.get("hostname")) if x)
+        rows.append(["DDNS", state(d.get("enabled")) + (f"; {extra}" if extra else ""), str(item["call"])])
+    if (item := told("p2p")) is not None:
+        p = item.get("value") or {}
+        rows.append([str(p.get("name") or "P2P"), state(p.get("enabled"), p.get("status")), str(item["call"])])
+    for item in facts.get("registrations") or []:
+        if not isinstance(item, dict):
+            continue
+        r = item.get("value") or {}
+        where = f"{r.get('server')}:{r.get('port')}" if r.get("server") and r.get("port") else r.get("server")
+        rows.append([_REGISTRATION_WORDS.get(str(r.get("kind")), str(r.get("kind"))),
+                     state(r.get("enabled"), r.get("status")) + (f"; {where}" if where else ""),
+                     str(item.get("call") or "")])
+    if not rows:
+        return []
+    part = Subsection(heading=t["h_vendor"].format(api=seen.get("api") if seen else "?"))
+    part.paragraphs.append(t["vendor_intro"].format(api=seen.get("api") if seen else "?",
+                                                    time=local_time(facts.get("read_at"))))
+    part.table = Table(headings=[t["col_setting"], t["vendor_col_state"], t["vendor_col_call"]], rows=rows,
+                       widths=[30, 35, 35])
+    return [part]
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

@@ -74,6 +74,17 @@ def texts(lang: str) -> dict[str, str]:
         "h_snapshot": _("4. Picture taken from the camera at provisioning"),
         "h_rtsp": _("5. Video stream check (RTSP)"),
         "h_registration": _("6. Connection to the district's operations centre"),
+        # What the camera's own vendor API told (issue 14): a part of its own, after the checks.
+        "h_vendor": _("2a. Settings read through the camera's own API ({api})"),
+        "vendor_intro": _("Read through the {api} at {time}, with the same account as ONVIF. These settings are not "
+                          "visible over ONVIF."),
+        "vendor_col_state": _("State on the camera"),
+        "vendor_col_call": _("Read by"),
+        "vendor_main_codec": _("Main stream codec"),
+        "vendor_smart_codec": _("Smart codec (H.265+)"),
+        "set_smart_codec": _("Smart codec (H.265+)"),
+        "vendor_on": _("on"),
+        "vendor_off": _("off"),
         "col_setting": _("Setting"),
         "col_before": _("Before"),
         "col_after": _("After"),

@@ -204,3 +204,50 @@ def test_a_camera_provisioning_could_not_reach_is_said(store: Store):
     assert "Outcome: not fully provisioned." in settings.paragraphs
     assert settings.notes == ["Provisioning could not work on the camera: No answer from 192.168.1.66:80: timed out."]
     assert "provision" in report.missing[2].stages
+
+
+def test_the_vendor_api_facts_show_with_their_calls_in_both_languages(store: Store):
+    """What the camera's own API told, kept with the verdicts it decided (inspection.with_vendor)."""
+    from datetime import datetime, timezone
+
+    from kitchencam.inspection import VendorSeen, with_vendor
+    from kitchencam.models import Ddns, Registration, Told, VendorFacts
+
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    facts = VendorFacts(
+        vendor="dahua", api="Dahua HTTP API", target="192.168.1.64:80",
+        read_at=datetime(2024, 11, 12, 9, 0, tzinfo=timezone.utc),
+        smart_codec=Told[bool](value=True, call="Dahua HTTP API SmartEncode"),
+        ddns=Told[Ddns](value=Ddns(enabled=False, provider="Dahua DDNS"), call="Dahua HTTP API DDNS"),
+        registrations=[Told[Registration](value=Registration(kind="auto-register", enabled=True, server="10.1.1.1",
+                                                             port=7000, status="online"),
+                                          call="Dahua HTTP API DVRIP")])
+    codec = {"rule": "codec", "title": "H.265+", "title_vi": "H.265+", "kind": "device", "status": "PASS",
+             "seen": "runs H265; smart codec on", "required": "H265 + smart codec", "evidence": "device",
+             "source": "ONVIF Media2 GetVideoEncoderConfigurations; Dahua HTTP API SmartEncode"}
+    lens = {"rule": "lens", "title": "Lens", "kind": "catalogue", "status": "PASS", "evidence": "catalogue",
+            "source": "datasheet"}
+    stored = with_vendor([codec, lens], VendorSeen(vendor="dahua", api="Dahua HTTP API", how="manufacturer",
+                                                   facts=facts))
+    assert "vendor" in stored[0]
+    assert "vendor" not in stored[1]  # only beside the verdicts the API decided
+    record = CheckRecord(target=f"{CAMERAS[0]['address']}:80", serial=CAMERAS[0]["serial"], overall="PASS",
+                         checked_at="2024-11-12T09:00:00+00:00", verdicts=stored)
+    with fixed_clock():
+        store.record_check_run(site.id, "thanhtri-2024", "2024-11-12T09:00:00+00:00", [record], [])
+    for lang, heading, on, off in (("en", "2a. Settings read through the camera's own API (Dahua HTTP API)", "on",
+                                    "off"),
+                                   ("vi", "2a. Thiết lập đọc qua API riêng của camera (Dahua HTTP API)", "bật",
+                                    "tắt")):
+        report = build_report(store, report_input(lang))
+        parts = {part.heading: part for part in report.cameras[0].parts}
+        assert heading in parts, list(parts)
+        table = parts[heading].table
+        assert table is not None
+        rows = {row[2]: row for row in table.rows}
+        assert rows["Dahua HTTP API SmartEncode"][1] == on
+        assert rows["Dahua HTTP API DDNS"][1] == f"{off}; Dahua DDNS"
+        assert rows["Dahua HTTP API DVRIP"][1] == f"{on} (online); 10.1.1.1:7000"
+        # A camera whose checks no vendor API decided has no such part.
+        assert not any(p.heading.startswith("2a.") for p in report.cameras[2].parts)
