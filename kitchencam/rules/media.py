@@ -100,7 +100,9 @@ def check_codec(ctx: Context, rule: Rule) -> Verdict:
 
     Why: the letter asks for "Chuẩn nén H256+" (H.265+): it halves the school's upload and the
     centre's storage. Offered but not running: ``kitchencam provision`` fixes it; not offered:
-    replace. A Media1-only camera cannot show H.265, so there the datasheet decides.
+    replace. A Media1-only camera cannot show H.265, so there the vendor API's main-stream codec,
+    else the datasheet decides. The "+" is the vendor API's smart codec when it answered (off: a
+    FAIL provisioning fixes through that API), else the datasheet's.
     Example: ``runs H264; offers H264, H265, JPEG`` against ``H265 + smart codec`` -> FAIL, fixable.
     """
     target = rule.codec or "H265"

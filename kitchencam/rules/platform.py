@@ -68,7 +68,9 @@ def check_platform(ctx: Context, rule: Rule) -> Verdict:
 
     Why: the letter asks for "Hỗ trợ tính năng DSS, DDNS, P2P, Auto register, Auto Hikconnect":
     the district's platform reaches the camera through them. Each is read as a capability any
-    vendor can have (vms, ddns, p2p-cloud, outbound-registration); GetDynamicDNS is noted.
+    vendor can have (vms, ddns, p2p-cloud, outbound-registration): seen on the camera through its
+    vendor API when that answered (a Dahua camera meets outbound registration through Auto
+    Register, a Hikvision through ISUP or Hik-Connect), else from the datasheet; GetDynamicDNS is noted.
     Example: ``DSS, P2P (DMSS)`` against ``vms (DSS); ddns (DDNS); ...`` -> FAIL.
     """
     needs = rule.platform_features or []
