@@ -213,7 +213,8 @@ class DahuaAdapter(VendorAdapter):
         target = self.camera.target
         if reply.status == 200 and not is_error_body(reply.body):
             return
-        if reply.status in (400, 404, 501) or is_error_body(reply.body):
+        # "Error / Bad Request!" (HTTP 400, or 200 on some firmware) and 404/501: no such call here.
+        if reply.status in (200, 400, 404, 501):
             raise NotSupported(_("{target} does not answer {call} (HTTP {status}): this firmware may not have it. "
                                  "The rules use the model catalogue for it.").format(
                 target=target, call=call, status=reply.status), target=target)
