@@ -15,6 +15,7 @@ from kitchencam.logins import LoginBudget
 from kitchencam.profile import load_catalogue
 from kitchencam.vendors.base import (
     CloudP2p,
+    NotYetAdapter,
     Ddns,
     Probe,
     Registration,
@@ -72,7 +73,7 @@ def test_every_catalogue_model_names_the_adapter_of_its_maker():
 # --- the shipped adapters: not yet implemented, and say so before sending anything -------------------
 
 
-@pytest.mark.parametrize("adapter_class", ADAPTERS)
+@pytest.mark.parametrize("adapter_class", [a for a in ADAPTERS if issubclass(a, NotYetAdapter)])
 def test_a_not_yet_adapter_refuses_every_call_before_spending_a_login(adapter_class):
     # No login fits this budget: an adapter that reserved one would raise AuthFailed instead.
     budget = LoginBudget(max_refused=0)
