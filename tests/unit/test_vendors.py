@@ -15,8 +15,8 @@ from kitchencam.logins import LoginBudget
 from kitchencam.profile import load_catalogue
 from kitchencam.vendors.base import (
     CloudP2p,
-    NotYetAdapter,
     Ddns,
+    NotYetAdapter,
     Probe,
     Registration,
     Told,
