@@ -418,6 +418,7 @@ _add(_dahua(
 _add(_dahua(
     "amcrest-ip2m-841", "IP2M-841", "1.0.0", "2.420.AC00.18.R, Build Date 2019-03-18",
     manufacturer="Amcrest", serial_prefix="AMC0", mac_prefix="9c:8e:cd", realm="Login to {serial}",
+    media2=False, paths=ServicePaths(media2=None),  # Profile S only: no Media2, no H.265 (2016 model)
     streams=_dahua_streams("H264", 4096, 50, cbr=False, h265=False),
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="OFF"),
     clock_skew=0.0, ntp=True, ntp_servers=("time.nist.gov",), timezone="GMT-05:00", hostname="AMC",
