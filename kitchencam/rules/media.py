@@ -167,10 +167,19 @@ def check_codec(ctx: Context, rule: Rule) -> Verdict:
                                   required=required, seen=seen)
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source,
                         detail=_("The camera cannot encode {codec}: replace the camera.").format(codec=target))
+    told_plus = vendor.smart_codec if vendor is not None and plus else None
     if running != target:
+        detail = _("The main stream runs {running} although {codec} is offered.").format(running=running or "?",
+                                                                                     codec=target)
+        if told_plus is not None:
+            # The "+" as the device tells it, so the technician sees both halves of "H.265+" at once.
+            seen = f"{seen}; " + (_("smart codec on") if told_plus.value else _("smart codec off"))
+            source = f"{source}; {told_plus.call}"
+            if not told_plus.value:
+                detail = _join(detail, _("Its smart codec (the \"+\") is off as well ({call}).").format(
+                    call=told_plus.call))
         return _verdict(rule, "FAIL", seen=seen, required=required, evidence="device", source=source, fixable=True,
-                        detail=_fixable(_("The main stream runs {running} although {codec} is offered.").format(
-                            running=running or "?", codec=target)))
+                        detail=_fixable(detail))
     if cat_has is False:
         return _contradiction(rule, device=_("{codec} running").format(codec=target),
                               catalogue=_("no {codec}").format(codec=target), source=source, required=required,
