@@ -210,7 +210,8 @@ def _platform_on_device(ctx: Context, rule: Rule, vendor: VendorFacts, required:
             seen_parts.append(_("no {capability}").format(capability=cap))
     if ddns_note:
         seen_parts.append(ddns_note)
-    seen = "; ".join(seen_parts) or _("none")
+    # Hik-Connect is both a registration and the cloud: said once.
+    seen = "; ".join(dict.fromkeys(seen_parts)) or _("none")
     source = "; ".join(calls) or vendor.api
     if (from_datasheet or both_ways) and fact is not None and ctx.match is not None:
         source = f"{source}; {ctx.datasheet(fact.source)}"
