@@ -351,8 +351,13 @@ def _plan_smart_codec(facts: Facts, target: ProvisionTarget) -> Step | None:
 def plan_notes(facts: Facts, profile: Profile) -> list[str]:
     """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor API."""
     target = profile.provision or ProvisionTarget()
-    if target.smart_codec is None or facts.vendor is not None:
+    if target.smart_codec is None:
         return []
+    if facts.vendor is not None:
+        if facts.vendor.smart_codec is not None:
+            return []
+        return [_("The profile asks for the smart codec (H.265+), but the {api} did not tell it: set H.265+ in the "
+                  "camera's web page, then check again.").format(api=facts.vendor.api)]
     api = facts.vendor_choice.api if facts.vendor_choice and facts.vendor_choice.api else None
     return [_("The profile asks for the smart codec (H.265+), but no vendor API of this camera answered{api}: set "
               "H.265+ in the camera's web page, then check again.").format(api=f" ({api})" if api else "")]

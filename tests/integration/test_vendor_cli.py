@@ -165,3 +165,36 @@ def test_a_camera_without_a_vendor_api_gets_no_vendor_step_and_no_login_on_it(ru
     assert [c for c in BUDGET.refused_calls(cam.ip) if "HTTP API" in c or "ISAPI" in c] == []
     assert vendor["vendor"] is None
     assert "catalogue" in vendor["note"]
+
+
+@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.153.10", faults=["fault-on=setConfig"])
+def test_a_refused_vendor_change_fails_its_step_only(run, school):
+    assert run(*SITE).exit_code == 0
+    code, doc = run.json("provision", target_of(school), "--yes", env=ENV)
+    assert code == 1
+    [cam] = doc["data"]["cameras"]
+    assert cam["state"] == "failed"
+    steps = {s["name"]: s for s in cam["steps"]}
+    assert steps["smart-codec"]["status"] == "failed"
+    assert "SmartEncode" in (steps["smart-codec"]["detail"] or "")
+    assert steps["encoder"]["status"] == "done"  # the other steps still ran
+    assert "table.SmartEncode[0].Enable=false" in raw_get(school, DAHUA_SMART)
+    # Rollback puts back what was changed; the smart codec was never changed, so nothing to do there.
+    code, doc = run.json("rollback", target_of(school), env=ENV)
+    assert code == 0, doc["errors"]
+    assert "smart-codec" not in doc["data"]["restored"]
+
+
+@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.154.10", faults=["fault-on=SmartEncode"])
+def test_a_smart_codec_the_api_cannot_tell_falls_back_and_the_plan_says_so(run, school):
+    assert run(*SITE).exit_code == 0
+    code, doc = run.json("check", target_of(school), env=ENV)
+    vendor = doc["data"]["devices"][0]["vendor"]
+    assert vendor["facts"]["smart_codec"] is None
+    assert [e["operation"] for e in vendor["facts"]["read_errors"]] == ["Dahua HTTP API SmartEncode"]
+    assert verdict(doc, "platform")["evidence"] == "device"  # the rest of the API still decides
+    code, doc = run.json("provision", target_of(school), "--dry-run", env=ENV)
+    assert code == 0, doc["errors"]
+    [cam] = doc["data"]["cameras"]
+    assert "smart-codec" not in {s["name"] for s in cam["steps"]}
+    assert any("did not tell it" in note for note in cam["notes"])

@@ -30,8 +30,7 @@ from kitchencam.profile import Catalogue, load_catalogue, load_profile
 from kitchencam.rules.engine import audit
 from kitchencam.sim.camera import SimCamera
 from kitchencam.sim.personas import get_persona
-from kitchencam.vendors.base import VendorAdapter, VendorCamera, VendorChange
-from kitchencam.vendors.dahua import DahuaAdapter
+from kitchencam.vendors.base import NotYetAdapter, VendorAdapter, VendorCamera, VendorChange
 from kitchencam.vendors.registry import read_vendor
 
 NOW = datetime(2024, 11, 12, 2, 30, tzinfo=timezone.utc)
@@ -256,7 +255,9 @@ def test_an_api_not_spoken_yet_is_quiet():
     assert facts is None
     assert choice.errors == []
     assert "catalogue" in (choice.note or "")
-    # The shipped adapters, before they speak: nothing sent, the catalogue decides.
-    adapter, facts, choice = read_vendor(CAMERA, "Dahua", None, (DahuaAdapter,))
+    # An adapter kitchencam does not speak yet refuses before sending anything: the catalogue decides.
+    not_yet = type("NotYet", (NotYetAdapter,), {"vendor": "dahua", "api": "Dahua HTTP API",
+                                                 "manufacturers": ("dahua",)})
+    adapter, facts, choice = read_vendor(CAMERA, "Dahua", None, (not_yet,))
     assert (adapter, facts) == (None, None)
-    assert [e.code for e in choice.errors] in ([], ["NotSupported"])
+    assert [e.code for e in choice.errors] == ["NotSupported"]
