@@ -14,7 +14,8 @@ TIMG = "http://www.onvif.org/ver20/imaging/wsdl"
 TT = "http://www.onvif.org/ver10/schema"
 
 CONTRACT_NAMES = {"dahua-wizsense2", "dahua-wizsense2-ready", "dahua-lite-s2", "hikvision-ds2cd1023g0e-i",
-                  "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer"}
+                  "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer",
+                  "amcrest-ip2m-841"}  # a Dahua camera under Amcrest's name (issue 14's OEM path)
 
 
 def call(cam: SimCamera, op_xml: str, auth: bool = True) -> tuple[int, str]:
@@ -38,7 +39,7 @@ def set_encoder(enc: str, w: int, h: int, fps: float, kbps: int, token: str = "V
 
 def test_persona_names_are_the_contract() -> None:
     assert set(PERSONAS) == CONTRACT_NAMES
-    with pytest.raises(ValueError, match="known personas: dahua-lite-s2"):
+    with pytest.raises(ValueError, match="known personas: amcrest-ip2m-841, dahua-lite-s2"):
         get_persona("axis")
 
 
