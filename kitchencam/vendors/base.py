@@ -159,6 +159,10 @@ class VendorAdapter(ABC):
 
     def __init__(self, camera: VendorCamera) -> None:
         self.camera = camera
+        #: The changes the last ``apply()`` made, each with its backup, kept as they are made: when
+        #: a later change of the same call fails (and ``apply`` raises), these are still known, so
+        #: provisioning records them and rollback can restore them.
+        self.applied: list[VendorChange] = []
 
     @classmethod
     def claims(cls, manufacturer: str | None, model: str | None) -> Literal["manufacturer", "model"] | None:
@@ -194,7 +198,9 @@ class VendorAdapter(ABC):
 
     @abstractmethod
     def apply(self, changes: list[VendorChange]) -> list[VendorChange]:
-        """Send the changes; return them with ``before`` as found just before (the backup)."""
+        """Send the changes; return them with ``before`` as found just before (the backup).
+
+        Resets ``self.applied`` and appends each change to it as soon as the camera accepted it."""
 
     def read_back(self, changes: list[VendorChange]) -> list[ReadBack]:
         """Read again and say, for each change, whether the camera now holds it."""

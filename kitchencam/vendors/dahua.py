@@ -196,8 +196,6 @@ class DahuaAdapter(VendorAdapter):
     def __init__(self, camera: VendorCamera) -> None:
         super().__init__(camera)
         self.http = VendorHttp(camera, API)
-        #: The changes ``apply`` made before one was refused (so a caller can roll them back).
-        self.applied: list[VendorChange] = []
         self._ddns_index = 0
         self._p2p_key = "T2UServer.Enable"
 

@@ -496,7 +496,7 @@ class HikvisionAdapter(VendorAdapter):
     def apply(self, changes: list[VendorChange]) -> list[VendorChange]:
         """For each change: GET the resource (its value now is the backup), change the one switch in
         the document, PUT it back whole, check the ResponseStatus."""
-        applied = []
+        self.applied = []
         for wanted_change in changes:
             change = wanted_change
             resource = _RESOURCE.get((change.setting, change.kind))
@@ -542,5 +542,5 @@ class HikvisionAdapter(VendorAdapter):
                 if document is not root:  # a DDNS slot goes back on its own, with the namespace it came in
                     document = etree.fromstring(etree.tostring(document))
                 self._put(put_to, document, call_name(put_to, "PUT"))
-            applied.append(change)
-        return applied
+            self.applied.append(change)
+        return list(self.applied)

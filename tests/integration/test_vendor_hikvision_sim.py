@@ -29,22 +29,26 @@ def adapter(cam: SimCamera, *, password: str | None = None, budget: LoginBudget 
                                          password, budget=budget or LoginBudget(), timeout_s=3.0))
 
 
-def raw_get(cam: SimCamera, path: str) -> tuple[int, bytes]:
-    """A plain Digest GET, as curl --digest would send it: what the camera holds, not what we parsed."""
+def raw(cam: SimCamera, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """A plain Digest request, as curl --digest would send it: what the camera holds, not what we parsed."""
     conn = http.client.HTTPConnection(cam.ip, cam.http_port, timeout=3.0)
     try:
-        conn.request("GET", path)
+        conn.request(method, path, body=body)
         first = conn.getresponse()
         first.read()
         challenge = next(c for c in parse_challenges(first.msg.get_all("WWW-Authenticate") or [])
                          if c.scheme == "digest")
-        auth = digest_response(user=cam.user, password=cam.password, method="GET", uri=path,
+        auth = digest_response(user=cam.user, password=cam.password, method=method, uri=path,
                                challenge=challenge.params)
-        conn.request("GET", path, headers={"Authorization": auth})
+        conn.request(method, path, body=body, headers={"Authorization": auth})
         reply = conn.getresponse()
         return reply.status, reply.read()
     finally:
         conn.close()
+
+
+def raw_get(cam: SimCamera, path: str) -> tuple[int, bytes]:
+    return raw(cam, "GET", path)
 
 
 @pytest.mark.parametrize("persona", ["hikvision-ds2cd2023g2-i", "hikvision-onvif-off"])
@@ -182,3 +186,29 @@ def test_a_change_that_reboots_the_camera_answers_reboot_required_and_holds(sim:
     assert cam.reboots == 1
     assert back is not None
     assert [b.ok for b in back] == [True]
+
+
+NS = b'xmlns="http://www.hikvision.com/ver20/XMLSchema"'
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "sub"), [
+    ("GET", "/ISAPI/System/Network/Nothing", None, 404, b"notSupport"),
+    ("PUT", "/ISAPI/System/Network/EZVIZ", b"not xml at all", 400, b"badXmlFormat"),
+    ("PUT", "/ISAPI/System/Network/EZVIZ", b'<!DOCTYPE x [<!ENTITY e "true">]><EZVIZ><enabled>&e;</enabled></EZVIZ>',
+     400, b"badXmlFormat"),
+    ("PUT", "/ISAPI/System/Network/EZVIZ", b"<Ehome " + NS + b"><enabled>true</enabled></Ehome>", 400,
+     b"badXmlContent"),
+    ("PUT", "/ISAPI/System/Network/EZVIZ", b"<EZVIZ " + NS + b"><enabled>yes</enabled></EZVIZ>", 400,
+     b"badParameters"),
+    ("PUT", "/ISAPI/System/deviceInfo", b"<DeviceInfo/>", 400, b"methodNotAllowed"),
+    ("POST", "/ISAPI/System/Network/EZVIZ", b"<EZVIZ/>", 400, b"methodNotAllowed"),
+])
+def test_the_simulated_isapi_refuses_like_firmware(sim: Sim, method: str, path: str, body: bytes | None,
+                                                   status: int, sub: bytes) -> None:
+    cam = sim.camera("hikvision-ds2cd2023g2-i")
+    got, reply = raw(cam, method, path, body)
+    assert got == status
+    assert b"<ResponseStatus" in reply
+    assert b"<subStatusCode>" + sub + b"</subStatusCode>" in reply
+    with cam._lock:
+        assert cam.vendor_state["ezviz_enabled"] is False  # nothing refused changed anything
