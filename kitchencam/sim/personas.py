@@ -236,6 +236,10 @@ class Persona:
     #: Factory values of the vendor-only settings (smart codec, P2P, registrations...), keyed as
     #: the vendor's simulator module (kitchencam/sim/dahua_api.py, hikvision_api.py) names them.
     vendor_defaults: dict[str, object] = field(default_factory=dict)
+    #: The stream and the snapshot are served without credentials (an insecure factory state).
+    anonymous_media: bool = False
+    #: HTTPS offered beside HTTP (GetNetworkProtocols); False: HTTP only.
+    https: bool = True
 
     def scope_templates(self) -> tuple[str, ...]:
         profiles = ["onvif://www.onvif.org/Profile/Streaming"]
@@ -478,6 +482,39 @@ _add(Persona(
     login_page="printer",
 ))
 
+
+# --- insecure states (issue 16): each like a compliant camera but for its own security rule ----
+
+def _dahua_ready(name: str, **kw: object) -> Persona:
+    """dahua-wizsense2-ready with ``kw`` changed."""
+    base: dict[str, object] = {
+        "streams": _dahua_streams("H265", 2048, 50, cbr=False),
+        "imaging": ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0),
+        "clock_skew": 0.0, "ntp": True, "ntp_servers": ("pool.ntp.org", "time.google.com"),
+        "timezone": "GMT+07:00", "hostname": "IPC-BEPTRUONG", "ddns_type": "ClientUpdates",
+        "ddns_name": "kitchen.dahuaddns.com",
+    }
+    base.update(kw)
+    return _dahua(name, "IPC-HFW2241S-S-0360B", "1.0.1", "2.840.0000000.28.R, Build Date 2023-06-08", **base)
+
+
+# Serves its RTSP stream and its snapshot to anyone, without a password.
+_add(_dahua_ready("insecure-anonymous-stream", anonymous_media=True))
+# A second administrator and a factory account besides the admin.
+_add(_dahua_ready("insecure-extra-admin", users=(
+    User("admin", "admin123", "Administrator", fixed=True),
+    User("installer", "Install-2024!", "Administrator"),
+    User("888888", "888888", "Operator"))))
+# Web management over plain HTTP only (HTTPS off in GetNetworkProtocols).
+_add(_dahua_ready("insecure-http-only", https=False))
+# Hikvision DS-2CD2023G2-I set up for the district, on a firmware built before 210628: inside
+# CVE-2021-36260's affected range (profiles/advisories/hikvision-cve-2021-36260.yaml).
+_add(_hik(
+    "insecure-old-firmware", "DS-2CD2023G2-I", "V5.6.3 build 200827",
+    streams=_hik_streams("H265"),
+    imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
+    clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",
+))
 
 def get_persona(name: str) -> Persona:
     """The persona called ``name``; ValueError naming the known ones otherwise."""
