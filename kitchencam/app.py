@@ -30,11 +30,11 @@ from kitchencam import discover as discover_mod
 from kitchencam import provision as provision_mod
 from kitchencam.errors import KitchencamError, UsageError
 from kitchencam.i18n import _, current_language
+from kitchencam.models import Facts
 from kitchencam.profile import Catalogue, Profile, load_attestations, load_catalogue, load_profile, parse_attestations
 from kitchencam.report import ReportInput, ReportResult, write_report
 from kitchencam.settings import Credentials, Paths, SecretStore, SiteConfig, load_site, resolve_credentials
 from kitchencam.store import Store
-from kitchencam.models import Facts
 from kitchencam.targets import camera_key, centre_secret_key
 from kitchencam.uplink import uplink_warning
 

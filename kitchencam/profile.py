@@ -185,7 +185,7 @@ class Rule(_Model):
     max_failed_logins: int | None = Field(default=None, ge=1, le=100)
     min_lock_minutes: float | None = Field(default=None, gt=0)
     factory_accounts: list[str] | None = None
-    cloud_p2p: Literal["off", "on", "either"] | None = None
+    cloud_wanted: Literal["off", "on", "either"] | None = None
 
     @field_validator("check")
     @classmethod

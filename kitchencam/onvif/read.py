@@ -357,7 +357,8 @@ def network_protocols_from(reply: Any) -> list[NetworkProtocol]:
         name = _str(_get(item, "Name"), limit=32)
         if not name:
             continue
-        ports = [p for p in (_int(v) for v in _list(_get(item, "Port"), what="ports")) if p is not None and 0 < p < 65536]
+        numbers = (_int(v) for v in _list(_get(item, "Port"), what="ports"))
+        ports = [p for p in numbers if p is not None and 0 < p < 65536]
         out.append(NetworkProtocol(name=name.upper(), enabled=_bool(_get(item, "Enabled")), ports=ports))
     return out
 

@@ -33,7 +33,8 @@ def _basis(rule: Rule, detail: str) -> str:
     clause = (rule.clause_vi if current_language() == "vi" else rule.clause) or rule.clause or rule.clause_vi
     if not clause:
         return detail
-    return f"{detail} {_('Basis: {clause}').format(clause=clause)}".strip()
+    basis = _("Basis: {clause}").format(clause=clause)
+    return f"{detail} {basis}".strip()
 
 
 def _v(rule: Rule, status: VerdictStatus, **kw: object) -> Verdict:
@@ -366,17 +367,17 @@ def check_known_vulnerabilities(ctx: Context, rule: Rule) -> Verdict:
 
 # --- cloud-exposure --------------------------------------------------------------------------------
 
-@register("cloud_exposure", evidence={"device"}, needs={"cloud_p2p"})
+@register("cloud_exposure", evidence={"device"}, needs={"cloud_wanted"})
 def check_cloud_exposure(ctx: Context, rule: Rule) -> Verdict:
     """The vendor's P2P/cloud service is on (or off) against what the profile chose.
 
     Why: the letter asks that P2P be supported, not that it be on; a P2P service makes the camera
     reachable through the vendor's cloud from anywhere, which Decree 13/2023 and Law 91/2025 ask
-    to weigh for personal data. The profile decides (``cloud_p2p: off | on | either``) and the
+    to weigh for personal data. The profile decides (``cloud_wanted: off | on | either``) and the
     verdict says which it chose.
-    Example: ``Dahua P2P on`` with ``cloud_p2p: off`` -> FAIL.
+    Example: ``Dahua P2P on`` with ``cloud_wanted: off`` -> FAIL.
     """
-    wanted = rule.cloud_p2p or "either"
+    wanted = rule.cloud_wanted or "either"
     required = {"off": _("P2P/cloud off (the profile's choice; the letter asks only that it be supported)"),
                 "on": _("P2P/cloud on (the profile's choice)"),
                 "either": _("P2P/cloud on or off (the profile leaves it to the site)")}[wanted]

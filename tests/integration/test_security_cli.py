@@ -55,7 +55,7 @@ def test_compliant_camera_passes_the_security_rules_it_can_see(run, school):
 
 
 def test_without_a_vendor_api_lockout_and_cloud_are_unknown_with_the_reason(run, school):
-    code, doc = run.json("check", school["dahua-wizsense2-ready"], env=ENV)
+    _code, doc = run.json("check", school["dahua-wizsense2-ready"], env=ENV)
     found = security(doc)
     for rule in ("login-lockout", "cloud-exposure"):
         if found[rule]["status"] == "UNKNOWN":
@@ -81,12 +81,14 @@ def test_extra_admin_fails_only_extra_admins_naming_them(run, school):
     found = security(doc)
     assert not_passing(found) == {"extra-admins": "WARN"}
     detail = found["extra-admins"]["detail"]
-    assert "installer" in detail and "888888" in detail
+    assert "installer" in detail
+    assert "888888" in detail
     assert "Install-2024!" not in str(doc)
 
 
 def test_http_only_fails_only_https(run, school):
     code, doc = run.json("check", school["insecure-http-only"], env=ENV)
+    assert code == 0  # advisory: reported, not failed
     found = security(doc)
     assert not_passing(found) == {"https": "WARN"}
     assert "HTTPS 443 off" in found["https"]["seen"]
@@ -142,7 +144,7 @@ def test_unreadable_firmware_string_is_unknown_with_the_reason(run):
         sim.start()
         try:
             [member] = sim.members
-            code, doc = run.json("check", member.camera.device_xaddr, env=ENV)
+            _code, doc = run.json("check", member.camera.device_xaddr, env=ENV)
         finally:
             sim.stop()
     finally:

@@ -14,7 +14,8 @@ TIMG = "http://www.onvif.org/ver20/imaging/wsdl"
 TT = "http://www.onvif.org/ver10/schema"
 
 CONTRACT_NAMES = {"dahua-wizsense2", "dahua-wizsense2-ready", "dahua-lite-s2", "hikvision-ds2cd1023g0e-i",
-                  "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer"}
+                  "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer",
+                  "insecure-anonymous-stream", "insecure-extra-admin", "insecure-http-only", "insecure-old-firmware"}
 
 
 def call(cam: SimCamera, op_xml: str, auth: bool = True) -> tuple[int, str]:
