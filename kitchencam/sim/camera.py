@@ -73,9 +73,11 @@ def parse_fault(spec: str) -> FaultSpec:
     if not value:
         raise ValueError(f"fault {kind!r} needs a value, e.g. {_FAULT_EXAMPLES[kind]}")
     if kind in ("fault-on", "malformed"):
-        if value not in OPERATIONS:
+        # A vendor API call (kitchencam/sim/dahua_api.py CALLS, ...) may fail or be cut too.
+        vendor_calls = {c for m in (dahua_api, hikvision_api) for c in getattr(m, "CALLS", ())}
+        if value not in OPERATIONS and value not in vendor_calls:
             raise ValueError(f"fault {raw!r}: unknown ONVIF operation {value!r}; the simulator knows: "
-                             + ", ".join(sorted(OPERATIONS)))
+                             + ", ".join(sorted(OPERATIONS | vendor_calls)))
         return FaultSpec(kind, value)
     if kind == "refuse-tz":
         return FaultSpec(kind, value)  # any TZ containing this text is refused

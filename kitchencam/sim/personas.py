@@ -394,7 +394,7 @@ _add(_dahua(
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0),
     clock_skew=0.0, ntp=True, ntp_servers=("pool.ntp.org", "time.google.com"),
     timezone="GMT+07:00", hostname="IPC-BEPTRUONG", ddns_type="ClientUpdates",
-    ddns_name="kitchen.dahuaddns.com",
+    ddns_name="kitchen.dahuaddns.com", vendor_defaults={"SmartEncode": True},
 ))
 
 # Dahua Lite (an "equivalent" model): ships with H.265 on, WDR off, NTP off, clock 40 s ahead.
@@ -404,6 +404,18 @@ _add(_dahua(
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="OFF"),
     clock_skew=40.0, ntp=False, ntp_servers=("clock.isc.org",), timezone="GMT+08:00",
     onvif_version=(2, 42),
+))
+
+# Amcrest IP2M-841: a Dahua camera resold under Amcrest's name (ONVIF says "Amcrest"); only the
+# Dahua HTTP API answering tells what it is (issue 14's OEM path).
+_add(_dahua(
+    "amcrest-ip2m-841", "IP2M-841", "1.0.0", "2.420.AC00.18.R, Build Date 2019-03-18",
+    manufacturer="Amcrest", serial_prefix="AMC0", mac_prefix="9c:8e:cd", realm="Login to {serial}",
+    streams=_dahua_streams("H264", 4096, 50, cbr=False, h265=False),
+    imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="OFF"),
+    clock_skew=0.0, ntp=True, ntp_servers=("time.nist.gov",), timezone="GMT-05:00", hostname="AMC",
+    discovery=DiscoveryInfo(scopes=tuple(s.replace("/name/Dahua", "/name/Amcrest") for s in _DAHUA_DISCOVERY.scopes),
+                            xaddr_paths=_DAHUA_DISCOVERY.xaddr_paths),
 ))
 
 # Hikvision DS-2CD1023G0E-I (2.8 mm): H.265 yes, but WDR is digital (DWDR) only, which the
