@@ -250,9 +250,9 @@ def _protocol(protocols: list[NetworkProtocol], name: str) -> NetworkProtocol | 
 
 
 def _shown(p: NetworkProtocol) -> str:
+    """``HTTPS on``: the name and state (ports stay in the facts; a NAT changes them anyway)."""
     state = _("on") if p.enabled else _("off") if p.enabled is False else "?"
-    ports = ",".join(str(n) for n in p.ports)
-    return f"{p.name}{' ' + ports if ports else ''} {state}"
+    return f"{p.name} {state}"
 
 
 @register("https", evidence={"device"})
@@ -273,8 +273,8 @@ def check_https(ctx: Context, rule: Rule) -> Verdict:
     services = [s.value for s in ctx.facts.vendor.services] if ctx.facts.vendor is not None else []
     extra = [s for s in services if s.name.lower() in ("telnet", "ssh")]
     seen = "; ".join([_shown(p) for p in protocols]
-                     + [f"{s.name}{' ' + str(s.port) if s.port else ''} "
-                        f"{_('on') if s.enabled else _('off') if s.enabled is False else '?'}" for s in extra])
+                     + [f"{s.name} {_('on') if s.enabled else _('off') if s.enabled is False else '?'}"
+                        for s in extra])
     if ctx.facts.vendor is not None and extra:
         source += f"; {ctx.facts.vendor.api}"
     telnet = [s for s in extra if s.name.lower() == "telnet" and s.enabled]
