@@ -73,8 +73,7 @@ def parse_fault(spec: str) -> FaultSpec:
     if not value:
         raise ValueError(f"fault {kind!r} needs a value, e.g. {_FAULT_EXAMPLES[kind]}")
     if kind in ("fault-on", "malformed"):
-        # A vendor API call (kitchencam/sim/dahua_api.py CALLS, ...) may fail or be cut too.
-        vendor_calls = {c for m in (dahua_api, hikvision_api) for c in getattr(m, "CALLS", ())}
+        vendor_calls = _vendor_fault_names()
         if value not in OPERATIONS and value not in vendor_calls:
             raise ValueError(f"fault {raw!r}: unknown ONVIF operation {value!r}; the simulator knows: "
                              + ", ".join(sorted(OPERATIONS | vendor_calls)))
@@ -94,6 +93,11 @@ def parse_fault(spec: str) -> FaultSpec:
     if kind == "reboot-after-set" and not 0 <= number <= 600:
         raise ValueError(f"fault {raw!r}: reboot time is seconds between 0 and 600")
     return FaultSpec(kind, number)
+
+
+def _vendor_fault_names() -> frozenset[str]:
+    """The vendor API calls a fault may name too (each vendor module's FAULT_NAMES, if it has one)."""
+    return frozenset(str(n) for module in (dahua_api, hikvision_api) for n in getattr(module, "FAULT_NAMES", ()))
 
 
 _FAULT_EXAMPLES = {"latency": "latency=250", "drop": "drop=0.2", "fault-on": "fault-on=GetProfiles",

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
 #: Call names a fault may name.
 CALLS = frozenset({"getSystemInfo", "getSoftwareVersion", "Encode", "SmartEncode", "DDNS", "T2UServer", "DVRIP",
                    "Telnet", "setConfig"})
+FAULT_NAMES = CALLS
 
 _ERROR = b"Error\r\nBad Request!\r\n"
 _TEXT = "text/plain;charset=utf-8"

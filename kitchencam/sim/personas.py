@@ -353,6 +353,16 @@ _HIK_DISCOVERY = DiscoveryInfo(
     xaddr_paths=("/onvif/device_service",))
 
 
+#: Factory values of the ISAPI-only settings (keys as kitchencam/sim/hikvision_api.py names them):
+#: Smart Codec (H.264+/H.265+) off, DDNS off, Hik-Connect off, ISUP off, GB28181 present but off, and
+#: the illegal-login lock on with 7 attempts and 30 minutes (the SecurityCap defaults of a
+#: DS-2CD2386G2-IU recorded in maciej-or/hikvision_next's test fixtures).
+_HIK_VENDOR_DEFAULTS: dict[str, object] = {
+    "smart_codec": False, "ddns_enabled": False, "ezviz_enabled": False, "isup_enabled": False,
+    "gb28181": False, "login_lock_enabled": True, "login_lock_attempts": 7, "login_lock_minutes": 30,
+}
+
+
 def _hik(name: str, model: str, firmware: str, **kw: object) -> Persona:
     base: dict[str, object] = {
         "name": name, "manufacturer": "HIKVISION", "model": model, "firmware": firmware,
@@ -364,6 +374,7 @@ def _hik(name: str, model: str, firmware: str, **kw: object) -> Persona:
         "timezone": "CST-8:00:00", "tz_style": "hikvision", "hostname": "HIKVISION",
         "users": (User("admin", "Hik12345", "Administrator", fixed=True),), "auth_window": 5.0,
         "onvif_version": (2, 10), "scope_name": "HIKVISION {model}", "vendor_api": "hikvision",
+        "vendor_defaults": dict(_HIK_VENDOR_DEFAULTS),
     }
     base.update(kw)
     return Persona(**base)  # type: ignore[arg-type]
@@ -411,6 +422,7 @@ _add(_dahua(
 _add(_dahua(
     "amcrest-ip2m-841", "IP2M-841", "1.0.0", "2.420.AC00.18.R, Build Date 2019-03-18",
     manufacturer="Amcrest", serial_prefix="AMC0", mac_prefix="9c:8e:cd", realm="Login to {serial}",
+    media2=False, paths=ServicePaths(media2=None),  # Profile S only: no Media2, no H.265 (2016 model)
     streams=_dahua_streams("H264", 4096, 50, cbr=False, h265=False),
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="OFF"),
     clock_skew=0.0, ntp=True, ntp_servers=("time.nist.gov",), timezone="GMT-05:00", hostname="AMC",

@@ -15,6 +15,7 @@ TT = "http://www.onvif.org/ver10/schema"
 
 CONTRACT_NAMES = {"dahua-wizsense2", "dahua-wizsense2-ready", "dahua-lite-s2", "hikvision-ds2cd1023g0e-i",
                   "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer",
+                  "amcrest-ip2m-841",  # a Dahua camera under Amcrest's name (issue 14's OEM path)
                   "insecure-anonymous-stream", "insecure-extra-admin", "insecure-http-only", "insecure-old-firmware"}
 
 
@@ -39,7 +40,7 @@ def set_encoder(enc: str, w: int, h: int, fps: float, kbps: int, token: str = "V
 
 def test_persona_names_are_the_contract() -> None:
     assert set(PERSONAS) == CONTRACT_NAMES
-    with pytest.raises(ValueError, match="known personas: dahua-lite-s2"):
+    with pytest.raises(ValueError, match="known personas: amcrest-ip2m-841, dahua-lite-s2"):
         get_persona("axis")
 
 
