@@ -539,6 +539,15 @@ _add(_hik(
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
     clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",
 ))
+# Hikvision DS-2CD2023G2-I set up for the district but with the illegal-login lock off (the
+# simulator's ISAPI keys, kitchencam/sim/hikvision_api.py DEFAULTS); a fixed firmware (2022).
+_add(_hik(
+    "insecure-no-lockout", "DS-2CD2023G2-I", "V5.7.3 build 220112",
+    streams=_hik_streams("H265"),
+    imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
+    clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",
+    vendor_defaults={"login_lock_enabled": False},
+))
 
 def get_persona(name: str) -> Persona:
     """The persona called ``name``; ValueError naming the known ones otherwise."""

@@ -5,10 +5,16 @@ what only a vendor API tells is UNKNOWN with the reason; no probe spends a login
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import pytest
 
+from kitchencam.models import Facts
+from kitchencam.profile import load_catalogue, load_profile
+from kitchencam.rules.engine import audit
 from kitchencam.sim.school import SimulatedSchool
+from kitchencam.vendors.base import VendorCamera
+from kitchencam.vendors.hikvision import HikvisionAdapter
 
 PASSWORD = "Bep-An-2024-an-toan"  # 19 characters, upper, lower, digit, special
 ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
@@ -152,3 +158,31 @@ def test_unreadable_firmware_string_is_unknown_with_the_reason(run):
     verdict = security(doc)["known-vulnerabilities"]
     assert verdict["status"] == "UNKNOWN"
     assert "cannot read a build date" in verdict["detail"]
+
+
+def test_login_lockout_from_the_hikvision_isapi_lock_off_fails_and_factory_lock_of_7_is_too_weak():
+    """Vendor facts read by the real ISAPI adapter from the simulator, then judged (check does not
+    yet carry Facts.vendor itself: the wiring lands with issue 14)."""
+    profile, catalogue = load_profile("thanhtri-2024"), load_catalogue()
+    sim = SimulatedSchool(personas=["insecure-no-lockout", "hikvision-ds2cd2023g2-i"], bind_base="127.0.65.10",
+                          http_port=0, rtsp_port=0, user="admin", password=PASSWORD, discovery=False)
+    sim.start()
+    try:
+        found = {}
+        for member in sim.members:
+            cam = member.camera
+            facts_vendor = HikvisionAdapter(VendorCamera(host=cam.ip, port=cam.http_port, user="admin",
+                                                         password=PASSWORD)).read()
+            facts = Facts(target=f"{cam.ip}:{cam.http_port}", device_xaddr=cam.device_xaddr,
+                          read_at=datetime.now(timezone.utc), vendor=facts_vendor)
+            verdicts = audit(facts, profile, catalogue, [], now=datetime.now(timezone.utc))
+            found[cam.persona.name] = next(v for v in verdicts if v.rule == "login-lockout")
+    finally:
+        sim.stop()
+    off = found["insecure-no-lockout"]
+    assert off.status == "WARN"  # advisory in the district's profile: the FAIL is reported as WARN
+    assert off.seen == "login lock off"
+    assert off.source  # the ISAPI call that told it
+    weak = found["hikvision-ds2cd2023g2-i"]
+    assert weak.status == "WARN"
+    assert "locks only after 7 failures" in weak.detail
