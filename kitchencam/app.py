@@ -30,11 +30,12 @@ from kitchencam import discover as discover_mod
 from kitchencam import provision as provision_mod
 from kitchencam.errors import KitchencamError, UsageError
 from kitchencam.i18n import _, current_language
+from kitchencam.models import Facts
 from kitchencam.profile import Catalogue, Profile, load_attestations, load_catalogue, load_profile, parse_attestations
 from kitchencam.report import ReportInput, ReportResult, write_report
 from kitchencam.settings import Credentials, Paths, SecretStore, SiteConfig, load_site, resolve_credentials
 from kitchencam.store import Store
-from kitchencam.targets import camera_key
+from kitchencam.targets import camera_key, centre_secret_key
 from kitchencam.uplink import uplink_warning
 
 #: The profile a run uses when neither --profile nor a site config names one.
@@ -182,7 +183,8 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
         site_facts = check_mod.site_facts_from_store(store, school.code)
     creds = ctx.credentials
     options = check_mod.CheckOptions(targets=chosen, user=creds.user, password=creds.password,
-                                     attestations=attestations, site_facts=site_facts)
+                                     attestations=attestations, site_facts=site_facts,
+                                     centre_login=_centre_login(ctx, profile, school.code))
     if ctx.progress is None:
         result = check_mod.check(options, profile, catalogue)
     else:
@@ -190,6 +192,20 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
             result = check_mod.check(options, profile, catalogue, progress=advance)
     with ctx.store() as store:
         return check_mod.record(result, store, school.code, school.name, started.isoformat(timespec="seconds"))
+
+
+def _centre_login(ctx: Context, profile: Profile, site_code: str
+                  ) -> Callable[[Facts], tuple[str, str | None]] | None:
+    """The centre account's user and keyring password of a camera, for password-strength."""
+    account = profile.provision.centre_account if profile.provision else None
+    if account is None:
+        return None
+    secrets = ctx.secrets
+
+    def login(facts: Facts) -> tuple[str, str | None]:
+        return account.user, secrets.get(centre_secret_key(site_code, camera_key(facts), account.user))
+
+    return login
 
 
 def provision(ctx: Context, *, targets: Sequence[str], use_all: bool, dry_run: bool,

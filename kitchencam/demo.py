@@ -131,7 +131,8 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
     # A random loopback /24 so a `kitchencam sim` left running elsewhere does not collide.
     base = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.10"  # noqa: S311 - not security
     subnet = str(ipaddress.ip_network(f"{base}/27", strict=False))
-    password = secrets.token_urlsafe(12)
+    # Made up per run, and strong as QĐ 724 asks (upper, lower, digit, special): password-strength passes.
+    password = f"Kc-{secrets.token_urlsafe(12)}-9a"
     school = SimulatedSchool(
         personas=personas or DEMO_PERSONAS, bind_base=base, http_port=0, rtsp_port=0,
         user="admin", password=password, centre=True, centre_port=0,

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from kitchencam.errors import KitchencamError
+from kitchencam.exposure import probe_anonymous
 from kitchencam.logins import login_evidence
 from kitchencam.models import Attestation, ErrorItem, Facts, ReadError, SiteFacts, VendorFacts, Verdict
 from kitchencam.onvif.client import OnvifCamera, Timeouts
@@ -111,6 +112,9 @@ class CheckOptions:
     workers: int = MAX_WORKERS
     #: What the site's later stages recorded, by the camera's serial (see ``site_facts_from_store``).
     site_facts: Callable[[str | None], SiteFacts | None] | None = None
+    #: The centre account's user and its keyring password for a camera (password-strength judges
+    #: what it is made of, never keeps it); None when the profile makes no centre account.
+    centre_login: Callable[[Facts], tuple[str, str | None]] | None = None
 
 
 def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None], SiteFacts | None]:
@@ -151,6 +155,8 @@ def inspect(target: str, profile: Profile, catalogue: Catalogue,
             facts.login = login_evidence(camera)
             read_vendor_into(facts, VendorCamera(camera.host, camera.port, options.user, options.password,
                                                  https=camera.device_xaddr.startswith("https:")))
+        # After the session: one request without credentials each for the stream and the snapshot.
+        facts.anonymous = probe_anonymous(facts, timeouts)
     except KitchencamError as exc:
         return DeviceCheck(target=target, overall="ERROR", error=ErrorItem.from_error(exc), checked_at=now), None
     return judge(facts, profile, catalogue, options, now), facts
@@ -175,7 +181,8 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
           now: datetime) -> DeviceCheck:
     """Audit facts already read (pure): the check of one camera at ``now``."""
     info = facts.device_info
-    creds = credentials_of(facts, options.user, options.password, profile)
+    centre = options.centre_login(facts) if options.centre_login is not None else None
+    creds = credentials_of(facts, options.user, options.password, profile, centre=centre)
     site = options.site_facts(info.serial if info else None) if options.site_facts else None
     verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
     texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,

@@ -216,6 +216,24 @@ class LoginEvidence(_Model):
     probe_note: str | None = None  # why the wrong-password probe was not made or told nothing
 
 
+class NetworkProtocol(_Model):
+    """One protocol the camera serves (ONVIF GetNetworkProtocols): HTTP, HTTPS, RTSP."""
+
+    name: str  # as the camera names it: "HTTP", "HTTPS", "RTSP"
+    enabled: bool | None = None
+    ports: list[int] = Field(default_factory=list)
+
+
+class AnonymousProbe(_Model):
+    """One request made without credentials at check time (kitchencam/exposure.py)."""
+
+    what: Literal["rtsp", "snapshot"]
+    uri: str | None = None  # without user info; None when the camera gave none
+    outcome: Literal["refused", "served", "unclear", "error", "no-uri"]
+    status: int | None = None  # the RTSP/HTTP status the camera answered
+    note: str | None = None  # translated: why it could not tell, or what came back
+
+
 class Facts(_Model):
     """Everything read from one camera in one pass."""
 
@@ -241,6 +259,10 @@ class Facts(_Model):
     imaging: list[Imaging] = Field(default_factory=list)  # one per video source
     read_errors: list[ReadError] = Field(default_factory=list)
     login: LoginEvidence | None = None  # set by check/provision after the read
+    #: GetNetworkProtocols (empty when it failed: see read_errors).
+    network_protocols: list[NetworkProtocol] = Field(default_factory=list)
+    #: One unauthenticated DESCRIBE and one unauthenticated GET, made by check (None: not probed).
+    anonymous: list[AnonymousProbe] | None = None
     #: What the camera's own vendor API told (None: no API answered; see ``vendor_choice``).
     vendor: VendorFacts | None = None
     vendor_choice: VendorChoice | None = None
@@ -414,6 +436,25 @@ class SiteFacts(_Model):
     installed_on: date | None = None  # install date, compared with the profile's deadline
 
 
+class PasswordQuality(_Model):
+    """What a password is made of (never the password): its length and character classes."""
+
+    length: int
+    upper: bool
+    lower: bool
+    digit: bool
+    special: bool
+
+    @classmethod
+    def of(cls, password: str) -> PasswordQuality:
+        return cls(length=len(password), upper=any(c.isupper() for c in password),
+                   lower=any(c.islower() for c in password), digit=any(c.isdigit() for c in password),
+                   special=any(not c.isalnum() for c in password))
+
+    def classes(self) -> list[str]:
+        return [name for name in ("upper", "lower", "digit", "special") if getattr(self, name)]
+
+
 class CredentialFacts(_Model):
     """Whether the login that read the camera is a vendor default. Never holds the password."""
 
@@ -425,6 +466,11 @@ class CredentialFacts(_Model):
     #: One deliberately wrong, random password: True accepted (FAIL), False refused, None not tried.
     accepts_any_password: bool | None = None
     probe_note: str | None = None  # why the probe was not made or could not tell
+    #: What the password of this login is made of (never the password itself).
+    password_quality: PasswordQuality | None = None
+    #: The centre account kitchencam made on the camera, and what its keyring password is made of.
+    centre_user: str | None = None
+    centre_password_quality: PasswordQuality | None = None
 
 
 class Verdict(_Model):

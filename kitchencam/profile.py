@@ -129,7 +129,8 @@ def _expected(names: Iterable[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-_COMMON = frozenset({"id", "check", "title", "title_vi", "letter", "why", "severity", "kind"})
+_COMMON = frozenset({"id", "check", "title", "title_vi", "letter", "why", "severity", "kind", "clause",
+                     "clause_vi"})
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -149,6 +150,9 @@ class Rule(_Model):
     why: str | None = None  # why the rule exists / how its numbers were chosen
     severity: Severity = "required"
     kind: RuleKind
+    #: The legal text a rule beyond the letter rests on (a regulation's clause), in English and Vietnamese.
+    clause: str | None = None
+    clause_vi: str | None = None
 
     # parameters, by check
     min_resolution: str | None = None
@@ -176,6 +180,12 @@ class Rule(_Model):
     question_vi: str | None = None
     overhead: float | None = Field(default=None, ge=1)
     headroom: float | None = Field(default=None, ge=1)
+    min_password_length: int | None = Field(default=None, ge=1, le=128)
+    password_classes: list[Literal["upper", "lower", "digit", "special"]] | None = None
+    max_failed_logins: int | None = Field(default=None, ge=1, le=100)
+    min_lock_minutes: float | None = Field(default=None, gt=0)
+    factory_accounts: list[str] | None = None
+    cloud_wanted: Literal["off", "on", "either"] | None = None
 
     @field_validator("check")
     @classmethod

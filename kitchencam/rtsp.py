@@ -845,6 +845,24 @@ def describe(url: str, *, user: str | None, password: str | None, timeout: float
                        sdp=_redact(sdp, target.password), server=server)
 
 
+def describe_without_login(url: str, *, camera_host: str, timeout: float = 5.0) -> RtspResponse:
+    """ONE DESCRIBE of ``url`` carrying no credentials (user info in the URL is dropped), on the
+    camera's own host only: does the camera hand its stream to anyone? Spends no login.
+
+    Raises ``Unreachable``/``DeviceTimeout``/``BadReply`` like :func:`describe`; the status says
+    the rest (401: refused; 200: served).
+    """
+    target = parse_url(url, user=None, password=None)
+    target = RtspTarget(host=target.host, port=target.port, url=target.url, user=None, password=None)
+    if not same_host(target.url, camera_host):
+        raise refuse_foreign(target.url, camera_host, "rtsp")
+    session = _Session(target, timeout)
+    try:
+        return session.exchange("DESCRIBE", {"Accept": "application/sdp"})
+    finally:
+        session.close()
+
+
 def _path_of(url: str) -> str:
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -1137,6 +1137,9 @@ class DeviceService(_ServiceCalls):
     def get_users(self) -> Any:
         return self._call("GetUsers")
 
+    def get_network_protocols(self) -> Any:
+        return self._call("GetNetworkProtocols")
+
     def set_ntp(self, *, from_dhcp: bool, servers: Sequence[str] = ()) -> None:
         manual = [_network_host(s) for s in servers]
         self._call("SetNTP", FromDHCP=from_dhcp, NTPManual=manual)

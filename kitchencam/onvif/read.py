@@ -35,6 +35,7 @@ from kitchencam.models import (
     ImagingOptions,
     MediaProfile,
     NetworkInterface,
+    NetworkProtocol,
     Ntp,
     ReadError,
     Resolution,
@@ -347,6 +348,19 @@ def users_from(reply: Any) -> list[User]:
     # tt:User carries an optional Password element: it is deliberately never copied.
     return [User(name=_str(_get(u, "Username")) or "", level=_str(_get(u, "UserLevel")) or "")
             for u in _list(reply)]
+
+
+def network_protocols_from(reply: Any) -> list[NetworkProtocol]:
+    """tt:NetworkProtocol items (Name HTTP/HTTPS/RTSP, Enabled, Port+), bounded like every list."""
+    out = []
+    for item in _list(reply, what="protocols"):
+        name = _str(_get(item, "Name"), limit=32)
+        if not name:
+            continue
+        numbers = (_int(v) for v in _list(_get(item, "Port"), what="ports"))
+        ports = [p for p in numbers if p is not None and 0 < p < 65536]
+        out.append(NetworkProtocol(name=name.upper(), enabled=_bool(_get(item, "Enabled")), ports=ports))
+    return out
 
 
 def device_time_from(reply: Any, clock_offset_s: float | None, raw: Any = None) -> DeviceTime:
@@ -702,6 +716,8 @@ def read_facts(camera: OnvifCamera) -> Facts:
     facts.dns = reader.attempt("tds:GetDNS", lambda: dns_from(dev.get_dns()))
     facts.dynamic_dns = reader.attempt("tds:GetDynamicDNS", lambda: _dynamic_dns(dev.get_dynamic_dns()))
     facts.users = reader.attempt("tds:GetUsers", lambda: users_from(dev.get_users())) or []
+    facts.network_protocols = reader.attempt(
+        "tds:GetNetworkProtocols", lambda: network_protocols_from(dev.get_network_protocols())) or []
 
     if camera.has(MEDIA2):
         if not _read_media2(reader):

@@ -275,6 +275,28 @@ def fetch_snapshot(uri: str, *, user: str | None, password: str | None, timeouts
     return Snapshot(content_type=content_type, data=data, source=source, sha256=hashlib.sha256(data).hexdigest())
 
 
+def get_without_login(uri: str, *, camera_host: str, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+                      deadline_s: float = 10.0, max_bytes: int = MAX_BYTES) -> tuple[int, str | None]:
+    """ONE GET of ``uri`` carrying no credentials (user info in the URI is dropped), on the
+    camera's own host only: (HTTP status, the picture's type when a picture came back). Spends no
+    login. Raises NotSupported for a URI that is not http(s), and what a GET raises otherwise.
+    """
+    parts = urlsplit(uri.strip())
+    shown = safe_uri(uri)
+    try:
+        parts.port  # noqa: B018 (validates the port)
+    except ValueError:
+        raise NotSupported(_("The snapshot address {uri} is not an http(s) URL.").format(uri=shown),
+                           target=shown) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotSupported(_("The snapshot address {uri} is not an http(s) URL.").format(uri=shown), target=shown)
+    if not same_host(uri, camera_host):
+        raise refuse_foreign(uri, camera_host, "http")
+    parts = urlsplit(urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, "")))
+    answer = _one_get(parts, None, timeouts, _Deadline(deadline_s), max_bytes, shown)
+    return answer.status, image_type(answer.body) if answer.status == 200 else None
+
+
 def _log_in(parts: SplitResult, user: str, password: str, challenge: _Answer, timeouts: Timeouts,
             deadline: _Deadline, max_bytes: int, shown: str, host: str) -> _Answer:
     """Answer the camera's 401: Digest if offered (never Basic then), else Basic; one login, budgeted."""

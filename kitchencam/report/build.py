@@ -20,6 +20,7 @@ from kitchencam.report.model import (
     Subsection,
     Table,
 )
+from kitchencam.report.security import security_section
 from kitchencam.report.texts import MONTHS_EN, texts
 from kitchencam.targets import host_of
 from kitchencam.uplink import cameras_carried
@@ -464,7 +465,8 @@ def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> Camer
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _attestations(t, lang, cam),
+        parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _security(lang, cam),
+               _attestations(t, lang, cam),
                _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam)],
     )
 
@@ -636,6 +638,11 @@ def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
     part.table = Table(headings=[t["col_setting"], t["vendor_col_state"], t["vendor_col_call"]], rows=rows,
                        widths=[30, 35, 35])
     return [part]
+
+
+def _security(lang: str, cam: _Camera) -> Subsection:
+    """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
+    return security_section(lang, [v for v, _check in verdicts_of(cam)])
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

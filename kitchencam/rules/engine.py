@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from kitchencam.i18n import LANGUAGES, _, current_language, speaking
-from kitchencam.models import Attestation, CredentialFacts, Facts, SiteFacts, Verdict, VerdictStatus
+from kitchencam.models import (
+    Attestation,
+    CredentialFacts,
+    Facts,
+    PasswordQuality,
+    SiteFacts,
+    Verdict,
+    VerdictStatus,
+)
 from kitchencam.profile import Catalogue, KnownDefault, Profile, Rule
 from kitchencam.rules.context import Context
 from kitchencam.rules.registry import check_for
@@ -134,7 +142,8 @@ def credential_facts(user: str, password: str, manufacturer: str | None, profile
     ``accepts_any_password``: the answer to one random wrong password (None: not asked).
     """
     seen = CredentialFacts(user=user, vendor_default=False, login_proven=login_proven,
-                           accepts_any_password=accepts_any_password, probe_note=probe_note)
+                           accepts_any_password=accepts_any_password, probe_note=probe_note,
+                           password_quality=PasswordQuality.of(password))
     defaults: list[KnownDefault] = []
     for rule in profile.rules:
         if rule.check == "default_credentials":
@@ -176,11 +185,21 @@ def has_failures(verdicts: Iterable[Verdict]) -> bool:
     return any(v.status == "FAIL" for v in verdicts)
 
 
-def credentials_of(facts: Facts, user: str, password: str, profile: Profile) -> CredentialFacts:
-    """The default-credentials evidence of ``facts``: the login used and what the camera did with it."""
+def credentials_of(facts: Facts, user: str, password: str, profile: Profile, *,
+                   centre: tuple[str, str | None] | None = None) -> CredentialFacts:
+    """The default-credentials evidence of ``facts``: the login used and what the camera did with it.
+
+    ``centre``: the centre account's user and its keyring password (None when none was kept);
+    only what the password is made of is kept (``PasswordQuality``), never the password.
+    """
     info = facts.device_info
     login = facts.login
-    return credential_facts(user, password, info.manufacturer if info else None, profile,
-                            login_proven=login.proven if login is not None else True,
-                            accepts_any_password=login.accepts_any_password if login is not None else None,
-                            probe_note=login.probe_note if login is not None else None)
+    creds = credential_facts(user, password, info.manufacturer if info else None, profile,
+                             login_proven=login.proven if login is not None else True,
+                             accepts_any_password=login.accepts_any_password if login is not None else None,
+                             probe_note=login.probe_note if login is not None else None)
+    if centre is not None:
+        centre_user, centre_password = centre
+        quality = PasswordQuality.of(centre_password) if centre_password else None
+        creds = creds.model_copy(update={"centre_user": centre_user, "centre_password_quality": quality})
+    return creds

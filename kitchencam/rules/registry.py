@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 #: The family modules of kitchencam.rules, each holding the checks of one kind of evidence.
-FAMILIES = ("media", "imaging", "timekeeping", "identity", "hardware", "platform", "site")
+FAMILIES = ("media", "imaging", "timekeeping", "identity", "hardware", "platform", "site", "security")
 
 #: A check: ``(Context, Rule) -> Verdict`` (typed loosely here: the registry sits below both).
 Check = Callable[..., Any]

@@ -232,7 +232,7 @@ PRE_AUTH_OPS = frozenset({"GetSystemDateAndTime"})
 DEVICE_OPS = ("GetSystemDateAndTime", "GetDeviceInformation", "GetCapabilities", "GetServices", "GetScopes",
               "GetNetworkInterfaces", "GetHostname", "SetHostname", "GetNTP", "SetNTP",
               "SetSystemDateAndTime", "GetDNS", "GetDynamicDNS", "GetUsers", "CreateUsers", "DeleteUsers",
-              "SystemReboot")
+              "SystemReboot", "GetNetworkProtocols")
 MEDIA1_OPS = ("GetProfiles", "GetVideoSourceConfigurations", "GetVideoEncoderConfigurations",
               "GetVideoEncoderConfigurationOptions", "SetVideoEncoderConfiguration", "GetStreamUri",
               "GetSnapshotUri")
@@ -763,6 +763,8 @@ class SimCamera:
 
     def _snapshot_reply(self, h: _Handler, method: str
                         ) -> tuple[int, bytes, str, dict[str, str], Callable[[], None] | None]:
+        if self.persona.anonymous_media:  # an insecure persona: the picture to anyone
+            return 200, self._snapshot, "image/jpeg", {}, None
         user, stale = self._digest.check(method, h.path, h.headers.get("Authorization"))
         if user is None:
             return 401, _html("401 Unauthorized", "<h1>401 Unauthorized</h1>"), "text/html; charset=utf-8", \
@@ -1157,6 +1159,16 @@ class SimCamera:
         if self.persona.ddns_name:
             sub(info, "tt:Name", self.persona.ddns_name)
             sub(info, "tt:TTL", "PT1H")
+        return env
+
+    def _dev_GetNetworkProtocols(self, _req: etree._Element) -> etree._Element:
+        env, r = self._resp("tds:GetNetworkProtocolsResponse")
+        for name, enabled, port in (("HTTP", True, self.http_port or 80), ("HTTPS", self.persona.https, 443),
+                                    ("RTSP", True, self.rtsp_port)):
+            el = sub(r, "tds:NetworkProtocols")
+            sub(el, "tt:Name", name)
+            sub(el, "tt:Enabled", "true" if enabled else "false")
+            sub(el, "tt:Port", str(port))
         return env
 
     def _dev_GetUsers(self, _req: etree._Element) -> etree._Element:

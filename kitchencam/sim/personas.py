@@ -236,6 +236,10 @@ class Persona:
     #: Factory values of the vendor-only settings (smart codec, P2P, registrations...), keyed as
     #: the vendor's simulator module (kitchencam/sim/dahua_api.py, hikvision_api.py) names them.
     vendor_defaults: dict[str, object] = field(default_factory=dict)
+    #: The stream and the snapshot are served without credentials (an insecure factory state).
+    anonymous_media: bool = False
+    #: HTTPS offered beside HTTP (GetNetworkProtocols); False: HTTP only.
+    https: bool = True
 
     def scope_templates(self) -> tuple[str, ...]:
         profiles = ["onvif://www.onvif.org/Profile/Streaming"]
@@ -349,6 +353,10 @@ _HIK_DISCOVERY = DiscoveryInfo(
     xaddr_paths=("/onvif/device_service",))
 
 
+#: A Hikvision set up for the district: Smart Codec on, and the illegal-login lock as strict as
+#: QĐ 724/QĐ-BTTTT asks (5 attempts, then locked; 30 minutes is Hikvision's own duration).
+_HIK_READY_VENDOR: dict[str, object] = {}
+
 #: Factory values of the ISAPI-only settings (keys as kitchencam/sim/hikvision_api.py names them):
 #: Smart Codec (H.264+/H.265+) off, DDNS off, Hik-Connect off, ISUP off, GB28181 present but off, and
 #: the illegal-login lock on with 7 attempts and 30 minutes (the SecurityCap defaults of a
@@ -357,6 +365,9 @@ _HIK_VENDOR_DEFAULTS: dict[str, object] = {
     "smart_codec": False, "ddns_enabled": False, "ezviz_enabled": False, "isup_enabled": False,
     "gb28181": False, "login_lock_enabled": True, "login_lock_attempts": 7, "login_lock_minutes": 30,
 }
+
+
+_HIK_READY_VENDOR.update(_HIK_VENDOR_DEFAULTS, smart_codec=True, login_lock_attempts=5)
 
 
 def _hik(name: str, model: str, firmware: str, **kw: object) -> Persona:
@@ -401,7 +412,8 @@ _add(_dahua(
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0),
     clock_skew=0.0, ntp=True, ntp_servers=("pool.ntp.org", "time.google.com"),
     timezone="GMT+07:00", hostname="IPC-BEPTRUONG", ddns_type="ClientUpdates",
-    ddns_name="kitchen.dahuaddns.com", vendor_defaults={"SmartEncode": True},
+    # Set up for the district: H.265+ on, Dahua's P2P cloud off (the profile's cloud-exposure choice).
+    ddns_name="kitchen.dahuaddns.com", vendor_defaults={"SmartEncode": True, "P2P": False},
 ))
 
 # Dahua Lite (an "equivalent" model): ships with H.265 on, WDR off, NTP off, clock 40 s ahead.
@@ -502,6 +514,49 @@ _add(Persona(
     login_page="printer",
 ))
 
+
+# --- insecure states (issue 16): each like a compliant camera but for its own security rule ----
+
+def _dahua_ready(name: str, **kw: object) -> Persona:
+    """dahua-wizsense2-ready with ``kw`` changed."""
+    base: dict[str, object] = {
+        "streams": _dahua_streams("H265", 2048, 50, cbr=False),
+        "imaging": ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0),
+        "clock_skew": 0.0, "ntp": True, "ntp_servers": ("pool.ntp.org", "time.google.com"),
+        "timezone": "GMT+07:00", "hostname": "IPC-BEPTRUONG", "ddns_type": "ClientUpdates",
+        "ddns_name": "kitchen.dahuaddns.com", "vendor_defaults": {"SmartEncode": True, "P2P": False},
+    }
+    base.update(kw)
+    return _dahua(name, "IPC-HFW2241S-S-0360B", "1.0.1", "2.840.0000000.28.R, Build Date 2023-06-08", **base)
+
+
+# Serves its RTSP stream and its snapshot to anyone, without a password.
+_add(_dahua_ready("insecure-anonymous-stream", anonymous_media=True))
+# A second administrator and a factory account besides the admin.
+_add(_dahua_ready("insecure-extra-admin", users=(
+    User("admin", "admin123", "Administrator", fixed=True),
+    User("installer", "Install-2024!", "Administrator"),
+    User("888888", "888888", "Operator"))))
+# Web management over plain HTTP only (HTTPS off in GetNetworkProtocols).
+_add(_dahua_ready("insecure-http-only", https=False))
+# Hikvision DS-2CD2023G2-I set up for the district, on a firmware built before 210628: inside
+# CVE-2021-36260's affected range (profiles/advisories/hikvision-cve-2021-36260.yaml).
+_add(_hik(
+    "insecure-old-firmware", "DS-2CD2023G2-I", "V5.6.3 build 200827",
+    streams=_hik_streams("H265"),
+    imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
+    clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",
+    vendor_defaults=dict(_HIK_READY_VENDOR),
+))
+# Hikvision DS-2CD2023G2-I set up for the district but with the illegal-login lock off (the
+# simulator's ISAPI keys, kitchencam/sim/hikvision_api.py DEFAULTS); a fixed firmware (2022).
+_add(_hik(
+    "insecure-no-lockout", "DS-2CD2023G2-I", "V5.7.3 build 220112",
+    streams=_hik_streams("H265"),
+    imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
+    clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",
+    vendor_defaults={**_HIK_READY_VENDOR, "login_lock_enabled": False},
+))
 
 def get_persona(name: str) -> Persona:
     """The persona called ``name``; ValueError naming the known ones otherwise."""

@@ -111,7 +111,9 @@ class SimulatedSchool:
             faults=list(self.faults),
             index=k,
         )
-        rtsp = RtspServer(ip, self.rtsp_port, stream_info=cam.stream_info, digest_user_pass=cam.rtsp_credentials)
+        # A persona serving its media without credentials answers RTSP without a challenge too.
+        rtsp = RtspServer(ip, self.rtsp_port, stream_info=cam.stream_info,
+                          digest_user_pass=None if cam.persona.anonymous_media else cam.rtsp_credentials)
         rtsp.start()
         try:
             cam.rtsp_port = rtsp.port

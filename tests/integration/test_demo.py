@@ -31,9 +31,10 @@ def test_demo_reads_every_camera(run):
     assert fixable["ir_cut"] == "AUTO"
     assert abs(fixable["clock_offset_s"] + 7200) < 5  # the persona's clock is 2 h behind
 
-    # check -> provision -> check: the factory camera ends passing every camera rule.
-    assert (fixable["check_before"], fixable["provision_state"], fixable["check_after"]) == (
-        "FAIL", "provisioned", "PASS")
+    # check -> provision -> check: the factory camera ends failing no camera rule. INCOMPLETE while
+    # login-lockout and cloud-exposure wait for a vendor API to tell them (issue 16: UNKNOWN then).
+    assert (fixable["check_before"], fixable["provision_state"]) == ("FAIL", "provisioned")
+    assert fixable["check_after"] in {"PASS", "INCOMPLETE"}
     assert cams["hikvision-ds2cd1023g0e-i"]["check_after"] == "FAIL"  # lens and WDR: no setting fixes them
 
     ready = cams["dahua-wizsense2-ready"]

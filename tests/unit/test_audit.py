@@ -24,6 +24,10 @@ PERSONAS = ("dahua-wizsense2", "dahua-wizsense2-ready", "dahua-lite-s2", "hikvis
             "hikvision-ds2cd2023g2-i", "generic-720p")
 PROVISION_FIXABLE = {"codec", "main-stream", "ntp", "clock", "timezone"}
 CATALOGUE_ONLY = {"lens", "ip67", "platform", "series", "starlight"}
+# The security family (issue 16) judges logins, probes and vendor facts these unit reads do not
+# make (the personas' factory passwords are weak on purpose): tests/integration/test_security_cli.py.
+SECURITY = {"password-strength", "login-lockout", "anonymous-access", "extra-admins", "https",
+            "known-vulnerabilities", "cloud-exposure", "privacy-notice"}
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +71,12 @@ def judge(read_personas, profile, catalogue, name, *, facts: Facts | None = None
 
 
 def failing(verdicts: dict[str, Verdict]) -> set[str]:
-    return {rule for rule, v in verdicts.items() if v.status == "FAIL"}
+    return {rule for rule, v in verdicts.items() if v.status == "FAIL" and rule not in SECURITY}
 
 
 def test_ready_dahua_has_no_failure(read_personas, profile, catalogue):
     verdicts = judge(read_personas, profile, catalogue, "dahua-wizsense2-ready")
+    verdicts = {r: v for r, v in verdicts.items() if r not in SECURITY}
     assert not has_failures(verdicts.values())
     device_side = {r: v.status for r, v in verdicts.items() if v.kind in ("device", "catalogue")}
     assert set(device_side.values()) == {"PASS"}, device_side

@@ -79,7 +79,9 @@ def test_packaged_profile_is_valid_and_complete():
     profile = load_profile("thanhtri-2024")
     ids = [r.id for r in profile.rules]
     assert ids == ["resolution", "codec", "lens", "ir", "starlight", "wdr", "onvif", "ip67", "platform", "series",
-                   "main-stream", "clock", "ntp", "timezone", "default-credentials", "uplink", "power",
+                   "main-stream", "clock", "ntp", "timezone", "default-credentials", "password-strength",
+                   "login-lockout", "anonymous-access", "extra-admins", "https", "known-vulnerabilities",
+                   "cloud-exposure", "privacy-notice", "uplink", "power",
                    "centre-registration", "installed-by-deadline"]
     assert profile.source.number == "1115/GD&ĐT"
     assert str(profile.deadline) == "2024-11-15"
@@ -111,7 +113,7 @@ def test_load_profile_by_path_and_unknown_name(tmp_path):
 def test_list_profiles():
     (summary,) = [p for p in list_profiles() if p.id == "thanhtri-2024"]
     assert summary.letter == "1115/GD&ĐT, 2024-10-28"
-    assert summary.rules == 19
+    assert summary.rules == 27
     assert summary.packaged
     assert (summary.source, summary.overrides) == ("packaged", False)
     assert Path(summary.path) == PROFILES_DIR / "thanhtri-2024.yaml"

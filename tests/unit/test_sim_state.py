@@ -15,7 +15,9 @@ TT = "http://www.onvif.org/ver10/schema"
 
 CONTRACT_NAMES = {"dahua-wizsense2", "dahua-wizsense2-ready", "dahua-lite-s2", "hikvision-ds2cd1023g0e-i",
                   "hikvision-ds2cd2023g2-i", "generic-720p", "hikvision-onvif-off", "printer",
-                  "amcrest-ip2m-841"}  # a Dahua camera under Amcrest's name (issue 14's OEM path)
+                  "amcrest-ip2m-841",  # a Dahua camera under Amcrest's name (issue 14's OEM path)
+                  "insecure-anonymous-stream", "insecure-extra-admin", "insecure-http-only", "insecure-old-firmware",
+                  "insecure-no-lockout"}
 
 
 def call(cam: SimCamera, op_xml: str, auth: bool = True) -> tuple[int, str]:
