@@ -7,6 +7,9 @@
 # poppler-utils: pdftotext, pdffonts, pdftoppm read the generated PDF reports back in the tests.
 # libgl1, libglib2.0-0, libxcb1: the system libraries that opencv-python's wheel links against;
 #   ipycam (the independent ONVIF device of tests/integration/test_peer_ipycam.py) imports cv2.
+# sip-tester: SIPp (binary `sipp`), the third-party SIP user agent that plays a GB/T 28181 device
+#   against the simulated centre's registrar (tests/integration/test_gb28181_sipp.py): it builds
+#   the REGISTER and its Digest answer itself, so our registrar is checked by code that is not ours.
 # Runs apt-get only when a tool is missing and we are root; otherwise says what is missing and
 # the tests that need it skip with that reason.
 set -u
@@ -14,6 +17,7 @@ need=()
 { command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1; } || need+=(iproute2)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 has_lib 'libGL\.so\.1 ' || need+=(libgl1)
 has_lib 'libgthread-2\.0\.so\.0 ' || need+=(libglib2.0-0)
