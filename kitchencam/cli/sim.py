@@ -69,6 +69,15 @@ def sim(
             "--centre-fault", metavar="SPEC", help=_("Centre fault, repeatable: 500, 503, down, slow=MS, drop=P, 401.")
         ),
     ] = None,
+    centre_sip_port: Annotated[
+        int,
+        typer.Option(
+            "--centre-sip-port",
+            min=0,
+            max=65535,
+            help=_("UDP port of the centre's GB/T 28181 registrar (0: any free)."),
+        ),
+    ] = 5060,
     no_discovery: Annotated[bool, typer.Option("--no-discovery", help=_("Do not answer WS-Discovery."))] = False,
 ) -> None:
     """Serve a simulated school (ONVIF cameras, RTSP, WS-Discovery, the centre) until Ctrl+C.
@@ -101,6 +110,7 @@ def sim(
                 centre_port=centre_port,
                 centre_token=centre_token,
                 centre_faults=centre_fault or [],
+                centre_sip_port=centre_sip_port,
                 discovery=not no_discovery,
             )
             endpoints = school.start()

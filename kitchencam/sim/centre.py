@@ -11,6 +11,9 @@ over SQLite. Behaviour a client must cope with, as a real platform would show it
 * The camera's centre password is kept only as a salted PBKDF2 hash, never returned.
 * ``POST /api/v1/bandwidth/upload`` streams the body to nowhere, counting bytes.
 * Faults (``--centre-fault``): ``500``, ``503``, ``401``, ``down``, ``slow=MS``, ``drop=P``.
+* With ``sip_port`` set, a GB/T 28181 registrar (kitchencam/sim/gb28181.py) listens on
+  ``udp://ip:sip_port`` beside the HTTP API, and ``GET /api/v1/connections[/{device_id}]``
+  reports which devices dialled in: ``online``, ``via``, ``last_seen``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -33,6 +37,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from kitchencam.sim.gb28181 import Connection, Gb28181Registrar
 
 logger = logging.getLogger(__name__)
 
@@ -372,6 +378,11 @@ class CentreServer:
         *,
         device_id_prefix: str = "TT",
         rng_seed: int | None = None,
+        sip_port: int | None = None,
+        sip_domain: str = "3402000000",
+        sip_server_id: str | None = None,
+        sip_password: str | None = None,
+        sip_keepalive_interval: float = 60.0,
     ) -> None:
         if not token:
             raise ValueError("the centre needs a bearer token")
@@ -393,6 +404,13 @@ class CentreServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._down_port: int | None = None
+        # GB/T 28181: one password for every device of the domain, made up per run unless given.
+        self.sip_port = sip_port
+        self.sip_domain = sip_domain
+        self.sip_server_id = sip_server_id or f"{sip_domain}2000000001"
+        self.sip_password = sip_password or secrets.token_urlsafe(12)
+        self.sip_keepalive_interval = sip_keepalive_interval
+        self.registrar: Gb28181Registrar | None = None
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -428,14 +446,34 @@ class CentreServer:
                     s.bind((self.ip, 0))
                     self._down_port = int(s.getsockname()[1])
             return
-        server = _Server((self.ip, self._requested_port), _Handler)
+        if self.sip_port is not None:
+            registrar = Gb28181Registrar(self.ip, self.sip_port, server_id=self.sip_server_id,
+                                         domain=self.sip_domain, password=self.sip_password,
+                                         keepalive_interval=self.sip_keepalive_interval)
+            registrar.start()
+            self.registrar = registrar
+        try:
+            server = _Server((self.ip, self._requested_port), _Handler)
+        except BaseException:
+            self._stop_registrar()
+            raise
         server.owner = self
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name=f"centre-{self.ip}:{self.port}", daemon=True)
         self._thread.start()
 
+    def _stop_registrar(self) -> None:
+        registrar, self.registrar = self.registrar, None
+        if registrar is not None:
+            registrar.stop()
+
+    @property
+    def sip_url(self) -> str | None:
+        return self.registrar.url if self.registrar is not None else None
+
     def stop(self) -> None:
+        self._stop_registrar()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -477,7 +515,8 @@ class CentreServer:
             "/api/v1/bandwidth/upload": ("POST",),
         }
         device_match = re.fullmatch(r"/api/v1/devices/([A-Za-z0-9_-]{1,64})", path)
-        allowed = routes.get(path) or (("GET",) if device_match else None)
+        connection_match = re.fullmatch(r"/api/v1/connections(?:/([A-Za-z0-9_-]{1,64}))?", path)
+        allowed = routes.get(path) or (("GET",) if device_match or connection_match else None)
         if allowed is None:
             raise _ApiError(404, "not_found", f"no such endpoint: {split.path}", close=method != "GET")
         self._check_auth(handler)
@@ -494,6 +533,11 @@ class CentreServer:
             return self._upload(handler)
         if device_match:
             return self._get_device(device_match.group(1))
+        if connection_match:
+            if connection_match.group(1) is None:
+                records = self.connections()
+                return 200, {"connections": records, "count": len(records)}, {}
+            return 200, self.connection(connection_match.group(1)), {}
         if method == "GET":
             query = parse_qs(split.query)
             return self._list_devices(query["school_code"][0] if query.get("school_code") else None)
@@ -615,6 +659,39 @@ class CentreServer:
         if self._db is None:
             raise _ApiError(503, "unavailable", "centre is stopping")
         return self._db
+
+    # ------------------------------------------------------------ dial-out connections
+    def _connection_record(self, conn: Connection | None, device_id: str, now: float) -> dict[str, Any]:
+        def iso(t: float | None) -> str | None:
+            if t is None:
+                return None
+            return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+        registrar = self.registrar
+        if conn is None or registrar is None:
+            return {"device_id": device_id, "online": False, "via": None, "last_seen": None,
+                    "registered": False, "expires_at": None, "last_keepalive": None, "source": None}
+        return {
+            "device_id": device_id,
+            "online": conn.online(now, registrar.keepalive_timeout),
+            "via": registrar.via,
+            "last_seen": iso(conn.last_seen),
+            "registered": conn.registered and conn.expires_at is not None and conn.expires_at > now,
+            "expires_at": iso(conn.expires_at),
+            "last_keepalive": iso(conn.last_keepalive),
+            "source": conn.source or None,
+        }
+
+    def connections(self) -> list[dict[str, Any]]:
+        """Every device that ever dialled in, as GET /api/v1/connections lists them."""
+        now = time.time()
+        known = self.registrar.connections() if self.registrar is not None else {}
+        return [self._connection_record(known[k], k, now) for k in sorted(known)]
+
+    def connection(self, device_id: str) -> dict[str, Any]:
+        """One device's dial-out state; a device never heard from is simply offline."""
+        conn = self.registrar.connection(device_id) if self.registrar is not None else None
+        return self._connection_record(conn, device_id, time.time())
 
     # ------------------------------------------------------------ test helpers (Python, not HTTP)
     def devices(self, school_code: str | None = None) -> list[dict[str, Any]]:

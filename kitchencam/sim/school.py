@@ -65,6 +65,8 @@ class SimulatedSchool:
     centre_token: str | None = None
     centre_faults: list[str] = field(default_factory=list)
     centre_db: str | None = None
+    #: UDP port of the centre's GB/T 28181 registrar (0: any free; None: no registrar).
+    centre_sip_port: int | None = 0
     discovery: bool = True
     members: list[SimulatedCamera] = field(default_factory=list)
     centre_server: CentreServer | None = None
@@ -90,6 +92,7 @@ class SimulatedSchool:
                     token=token,
                     db_path=self.centre_db,
                     faults=[f for f in self.centre_faults if f != "down"],
+                    sip_port=self.centre_sip_port,
                 )
                 self.centre_server.start()
             for k in range(1, count + 1):
@@ -153,9 +156,17 @@ class SimulatedSchool:
                     "url": self.centre_server.base_url,
                     "token": self.centre_server.token,
                     "faults": list(self.centre_faults),
+                    **self._sip_endpoint(),
                 },
             )
         return out
+
+    def _sip_endpoint(self) -> dict[str, Any]:
+        server = self.centre_server
+        if server is None or server.registrar is None:
+            return {}
+        return {"sip": server.sip_url, "sip_server_id": server.sip_server_id, "sip_domain": server.sip_domain,
+                "sip_password": server.sip_password}
 
     def stop(self) -> None:
         for member in reversed(self.members):
