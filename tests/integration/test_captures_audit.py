@@ -32,7 +32,7 @@ EASY = "easy_onvif_workspace/"
 EX = "ex_onvif/test/fixtures/"
 NVT = "onvif-nvt/"
 
-USER, PASSWORD = "kitchen-tech", "a-long-site-password"  # not a vendor default
+USER, PASSWORD = "kitchen-tech", "A-long-site-passw0rd"  # not a vendor default; strong (QĐ 724 classes)
 FAST = Timeouts(connect=1.0, read=3.0)
 CATALOGUE_ONLY = ("lens", "ip67", "starlight", "platform", "series")
 SITE_RULES = ("uplink", "centre-registration", "installed-by-deadline")
