@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kitchencam.sim.vendorapi import SimDevice, VendorReply, VendorRequest
+from kitchencam.sim.vendorapi import DialOut, SimDevice, VendorReply, VendorRequest
 
 PREFIX = "/cgi-bin/"
 
@@ -61,6 +61,14 @@ def initial_state(camera: SimDevice) -> dict[str, Any]:
     state.setdefault("DDNS.HostName", persona.ddns_name or "")
     state.setdefault("DDNS.Protocol", "Dahua DDNS" if persona.ddns_name else "Dyndns DDNS")
     return state
+
+
+def dialouts(camera: SimDevice) -> list[DialOut]:
+    """The outbound registrations configured now: DVRIP's Auto Register (DSS)."""
+    with camera._lock:
+        s = camera.vendor_state
+        return [DialOut(kind="auto-register", enabled=bool(s["DVRIP.RegisterServer"]), host=str(s["DVRIP.Address"]),
+                        port=int(s["DVRIP.Port"]), device_id=str(s["DVRIP.DeviceID"]))]
 
 
 def _lines(pairs: list[tuple[str, object]]) -> bytes:

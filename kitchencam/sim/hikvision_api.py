@@ -28,7 +28,7 @@ from typing import Any
 
 from lxml import etree
 
-from kitchencam.sim.vendorapi import SimDevice, VendorReply, VendorRequest
+from kitchencam.sim.vendorapi import DialOut, SimDevice, VendorReply, VendorRequest
 
 PREFIX = "/ISAPI/"
 NS = "http://www.hikvision.com/ver20/XMLSchema"
@@ -76,6 +76,23 @@ def initial_state(camera: SimDevice) -> dict[str, Any]:
 
 
 # --- documents ----------------------------------------------------------------------------------
+
+
+def dialouts(camera: SimDevice) -> list[DialOut]:
+    """The outbound registrations configured now: ISUP (Ehome), and GB28181 where the firmware has it."""
+    with camera._lock:
+        s = camera.vendor_state
+        host = s["isup_host"] if s["isup_address_type"] == "hostname" else s["isup_ip"]
+        found = [DialOut(kind="isup", enabled=bool(s["isup_enabled"]), host=str(host), port=int(s["isup_port"]),
+                         device_id=str(s["isup_device_id"]), secret=str(s["isup_key"]) or None)]
+        if "gb28181" in s:
+            found.append(DialOut(kind="gb28181", enabled=bool(s["gb28181"]), host=str(s.get("gb28181_server", "")),
+                                 port=int(s.get("gb28181_port", 5060)),
+                                 device_id=str(s.get("gb28181_device_id", "")),
+                                 secret=str(s.get("gb28181_password", "")) or None,
+                                 server_id=str(s.get("gb28181_server_id", "")) or None,
+                                 domain=str(s.get("gb28181_domain", "")) or None))
+        return found
 
 
 def _el(parent: etree._Element | None, name: str, value: object = None) -> etree._Element:

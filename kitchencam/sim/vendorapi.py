@@ -38,6 +38,33 @@ class VendorReply:
     after: Callable[[], None] | None = None
 
 
+@dataclass(frozen=True)
+class DialOut:
+    """One outbound registration as the camera's vendor settings hold it (issue 15): what the
+    simulated camera's dial-out (kitchencam/sim/dialout.py) connects to. ``secret`` is the ISUP key
+    or the GB28181 password the camera was given; the simulator keeps it, a real camera too."""
+
+    kind: str  # "auto-register" | "isup" | "hik-connect" | "gb28181"
+    enabled: bool
+    host: str
+    port: int
+    device_id: str
+    secret: str | None = None
+    server_id: str | None = None  # GB28181: the SIP server's 20-digit id
+    domain: str | None = None  # GB28181: the SIP domain (10 digits)
+
+
+#: Where the dial-out writes what happened, for the vendor APIs' registerStatus and the tests:
+#: ``camera.vendor_state[DIALOUT_STATUS][kind] = "online" | "offline" | "refused" | "unreachable"``.
+DIALOUT_STATUS = "dialout_status"
+
+
+def dialout_status(camera: SimDevice, kind: str) -> str:
+    """The dial-out's last word for ``kind`` ("offline" when it never ran)."""
+    with camera._lock:
+        return str(camera.vendor_state.get(DIALOUT_STATUS, {}).get(kind, "offline"))
+
+
 class SimDevice(Protocol):
     """What a vendor module may use of ``SimCamera`` (kitchencam/sim/camera.py), which imports it."""
 

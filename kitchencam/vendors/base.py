@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from kitchencam.errors import NotSupported
 from kitchencam.i18n import _
@@ -57,9 +57,9 @@ from kitchencam.models import (
 )
 
 __all__ = ["DEFAULT_TIMEOUT_S", "MAX_REPLY_BYTES", "CloudP2p", "Ddns", "ExposedService", "LoginLock", "NotYetAdapter",
-           "Probe", "ReadBack", "ReadError", "Registration", "RegistrationKind", "SettingName", "SettingValue",
-           "Told", "VendorAdapter", "VendorCamera", "VendorChange", "VendorFacts", "VendorName", "VendorWanted",
-           "plan_changes"]
+           "Probe", "ReadBack", "ReadError", "Registration", "RegistrationKind", "RegistrationTarget", "SettingName",
+           "SettingValue", "Told", "VendorAdapter", "VendorCamera", "VendorChange", "VendorFacts", "VendorName",
+           "VendorWanted", "plan_changes"]
 
 
 #: Largest vendor API reply read (bytes); a longer one is a BadReply.
@@ -80,6 +80,22 @@ class VendorWanted(_Model):
     p2p: bool | None = None
     registrations: dict[RegistrationKind, bool] = Field(default_factory=dict)
     login_lock: bool | None = None
+
+
+class RegistrationTarget(_Model):
+    """The outbound registration a centre wants a camera to make (issue 15): written by
+    ``VendorAdapter.set_registration``. ``secret`` (ISUP key, GB28181 password) is sent to the
+    camera being worked on and nowhere else, and is never in a dump, a log or the store."""
+
+    kind: RegistrationKind
+    enabled: bool = True
+    server: str | None = None  # host name or address the camera dials
+    port: int | None = Field(default=None, ge=1, le=65535)
+    device_id: str | None = None
+    secret: SecretStr | None = None
+    server_id: str | None = None  # GB28181: the SIP server's 20-digit id
+    domain: str | None = None  # GB28181: the SIP domain
+    protocol_version: str | None = None  # ISUP: e.g. "v5.0"
 
 
 class VendorChange(_Model):
@@ -195,6 +211,24 @@ class VendorAdapter(ABC):
     def set_calls(self) -> dict[SettingName, str]:
         """Each settable setting's set call in this API (none: nothing settable)."""
         return {}
+
+    #: The outbound registrations this API can write (``set_registration``).
+    registration_kinds: ClassVar[tuple[RegistrationKind, ...]] = ()
+
+    def set_registration(self, target: RegistrationTarget) -> Registration:
+        """Write one outbound registration (server, port, device id, secret, enabled) and return
+        it as it was just before (the backup: no secret, a camera never gives one back). The
+        caller reads back with ``read()``; vendor APIs answer OK and may ignore a change."""
+        raise NotSupported(
+            _("{target}: the {api} cannot set {kind} registration; set it in the camera's web page.").format(
+                target=self.camera.target, api=self.api, kind=target.kind), target=self.camera.target)
+
+    def restore_registration(self, before: Registration) -> None:
+        """Put a registration back as ``before`` says (rollback). A secret cannot be restored: the
+        camera keeps the one last written, and with the registration off it is not used."""
+        raise NotSupported(
+            _("{target}: the {api} cannot set {kind} registration; set it in the camera's web page.").format(
+                target=self.camera.target, api=self.api, kind=before.kind), target=self.camera.target)
 
     @abstractmethod
     def apply(self, changes: list[VendorChange]) -> list[VendorChange]:
