@@ -19,6 +19,11 @@ Faults name the resource after ``/ISAPI/``: ``fault-on=Streaming/channels/101`` 
 resource with 500 ``deviceError``; ``malformed=Streaming/channels/101`` cuts its reply in half.
 State lives in ``camera.vendor_state`` (factory values from ``Persona.vendor_defaults``), under
 ``camera._lock``.
+
+Registrations (issue 15): PUT ``System/Network/Ehome`` (ISUP, ``isup_*``), ``EZVIZ`` (Hik-Connect,
+``ezviz_*``) and ``SIP`` (the ``GB28181`` block, ``gb28181_*``) are checked like firmware and kept;
+keys, passwords and verification codes are never in a GET. ``registerStatus`` is ``true`` when the
+simulated dial-out (``vendorapi.dialout_status``) last said ``online`` for that kind.
 """
 
 from __future__ import annotations

@@ -24,7 +24,9 @@ has the same list for technicians):
 - ``getConfig&name=DVRIP`` (``table.DVRIP.RegisterServer.Enable``, ``.DeviceID``,
   ``.Servers[0].Address``, ``.Servers[0].Port``: Auto Register, which DSS uses; ``TCPPort``, the
   private SDK port) and ``setConfig&DVRIP.RegisterServer.Enable=``: public client code that
-  turns Auto Register off with exactly that set call.
+  turns Auto Register off with exactly that set call. ``set_registration`` writes
+  ``.Servers[0].Address``, ``.Servers[0].Port`` and ``.DeviceID`` too (issue 15; sources at
+  the method).
 - ``getConfig&name=Telnet`` (``table.Telnet.Enable``): Dahua HTTP API For IPC v1.48 ("Add
   get/set interface to Telnet").
 - The login-failure lock: no public source shows its config name and keys with a reply example
