@@ -368,3 +368,15 @@ def test_the_simulated_isapi_refuses_bad_registration_values_like_firmware(sim: 
     assert status == 400
     assert b"<statusCode>6</statusCode>" in reply
     assert state(cam) == held
+
+
+@pytest.mark.parametrize("query", [
+    "DVRIP.RegisterServer.Servers[0].Address=a%26b", "DVRIP.RegisterServer.Servers[0].Address=a%0D%0Ab",
+    "DVRIP.RegisterServer.Servers[0].Port=0", "DVRIP.RegisterServer.Servers[0].Port=70000",
+    "DVRIP.RegisterServer.DeviceID=a%20b", "DVRIP.RegisterServer.Enable=true&DVRIP.RegisterServer.Servers[0].Port=x"])
+def test_the_simulated_dahua_api_refuses_bad_registration_values_like_firmware(sim: Sim, query: str) -> None:
+    cam = sim.camera(DAHUA)
+    held = state(cam)
+    status, body = raw(cam, "GET", "/cgi-bin/configManager.cgi?action=setConfig&" + query)
+    assert (status, body) == (400, b"Error\r\nBad Request!\r\n")
+    assert state(cam) == held  # all keys or none
