@@ -754,7 +754,10 @@ class CentreServer:
     def connections(self) -> list[dict[str, Any]]:
         """Every device that ever dialled in (or was refused), as GET /api/v1/connections lists them."""
         now = time.time()
-        known: set[str] = set(self.registrar.connections()) if self.registrar is not None else set()
+        known: set[str] = set()
+        if self.registrar is not None:
+            known.update(self.registrar.connections())
+            known.update(self.registrar.refused_ids())
         for listener in self.dialins.values():
             known.update(listener.records())
         return [self._connection_record(k, now) for k in sorted(known)]

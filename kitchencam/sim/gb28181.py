@@ -507,6 +507,11 @@ class Gb28181Registrar:
             value += ", stale=true"
         return self._reply(msg, addr, 401, [("WWW-Authenticate", value)])
 
+    def refused_ids(self) -> list[str]:
+        """Device IDs whose REGISTER was ever refused (the centre lists them beside the registered)."""
+        with self._lock:
+            return list(self._refusals)
+
     def last_refusal(self, device_id: str) -> tuple[str, float] | None:
         """(code, time) of the last REGISTER refused for this device ID, if any."""
         with self._lock:

@@ -24,6 +24,7 @@ from kitchencam.sim.camera import SimCamera
 from kitchencam.sim.centre import CentreServer
 from kitchencam.sim.dialin import MAX_LINE, DialInServer, decode, encode, isup_mac
 from kitchencam.sim.personas import get_persona
+from kitchencam.sim.school import SimulatedSchool
 from kitchencam.sim.vendorapi import dialout_status
 from tests.integration.test_sim_cli import start_sim, stop_sim
 
@@ -192,6 +193,15 @@ def test_gb28181_registers_with_the_centre_and_a_wrong_password_is_refused(centr
     record = connection(centre, device_id)
     assert record["online"] is False  # the old registration was withdrawn when the settings changed
     assert record["last_refusal"] == "wrong-password"
+    # A device refused before it ever registered is listed too, with the reason.
+    stranger = f"{centre.sip_domain}1320000099"
+    with cam._lock:
+        cam.vendor_state["gb28181_device_id"] = stranger
+    assert wait_for(lambda: connection(centre, stranger)["last_refusal"] == "wrong-password")
+    listed = requests.get(f"{centre.base_url}/api/v1/connections", headers={"Authorization": f"Bearer {TOKEN}"},
+                          timeout=5).json()["connections"]
+    assert {c["device_id"]: c["last_refusal"] for c in listed} == {device_id: "wrong-password",
+                                                                   stranger: "wrong-password"}
 
 
 def test_a_rebooting_camera_comes_back_online(centre: CentreServer, cameras) -> None:
@@ -221,6 +231,25 @@ def test_centre_down_is_unreachable_then_online_when_it_returns(cameras) -> None
     with centre_server(auto_register_port=port) as second:
         assert wait_for(lambda: connection(second, "SCH01-CAM06")["online"])
         assert wait_for(lambda: dialout_status(cam, "auto-register") == "online")
+
+
+def test_simulated_school_cameras_dial_its_centre() -> None:
+    with SimulatedSchool(personas=[DAHUA, HIK], bind_base="127.0.173.10", http_port=0, rtsp_port=0, centre=True,
+                         centre_port=0, centre_sip_port=None, centre_isup_key=ISUP_KEY, discovery=False) as school:
+        assert school.centre_server is not None
+        assert school.auto_register_port
+        assert school.isup_port
+        centre_line = school.endpoints()[0]
+        assert centre_line["auto_register"] == f"tcp://127.0.173.10:{school.auto_register_port}"
+        assert centre_line["isup"] == f"tcp://127.0.173.10:{school.isup_port}"
+        assert centre_line["isup_key"] == ISUP_KEY
+        assert "sip" not in centre_line
+        dahua, hik = (m.camera for m in school.members)
+        dahua_auto_register(dahua, "127.0.173.10", school.auto_register_port, "SCH03-CAM01")
+        hik_isup(hik, "127.0.173.10", school.isup_port, "SCH03-CAM02", ISUP_KEY)
+        server = school.centre_server
+        assert wait_for(lambda: all(server.connection(d)["online"] for d in ("SCH03-CAM01", "SCH03-CAM02")))
+        assert [c["via"] for c in server.connections()] == ["auto-register", "isup"]
 
 
 def test_camera_without_vendor_api_has_no_dialout(cameras) -> None:
