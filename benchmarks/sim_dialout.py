@@ -28,7 +28,8 @@ KINDS = ["auto-register"] * 10 + ["isup"] * 5 + ["gb28181"] * 5
 
 def configure(cam: Any, kind: str, school: SimulatedSchool, device_id: str, enabled: bool = True) -> None:
     centre = school.centre_server
-    assert centre is not None and centre.registrar is not None
+    assert centre is not None
+    assert centre.registrar is not None
     with cam._lock:
         s = cam.vendor_state
         if kind == "auto-register":
@@ -43,7 +44,8 @@ def configure(cam: Any, kind: str, school: SimulatedSchool, device_id: str, enab
                       "gb28181_device_id": device_id, "gb28181_password": centre.sip_password})
 
 
-def wait_all(session: requests.Session, url: str, token: str, ids: list[str], online: bool, limit: float = 30.0) -> float:
+def wait_all(session: requests.Session, url: str, token: str, ids: list[str], online: bool,
+             limit: float = 30.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < limit:
         listed = session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["connections"]
@@ -61,10 +63,8 @@ def run_once(run: int) -> dict[str, float]:
         session.trust_env = False
         centre = school.centre_server
         assert centre is not None
-        ids = []
-        for i, (member, kind) in enumerate(zip(school.members, KINDS, strict=True)):
-            device_id = f"{centre.sip_domain}132{run:03d}{i:04d}" if kind == "gb28181" else f"BENCH-{run}-{i:02d}"
-            ids.append(device_id)
+        ids = [f"{centre.sip_domain}132{run:03d}{i:04d}" if kind == "gb28181" else f"BENCH-{run}-{i:02d}"
+               for i, kind in enumerate(KINDS)]
         url = f"{centre.base_url}/api/v1/connections"
         for member, kind, device_id in zip(school.members, KINDS, ids, strict=True):
             configure(member.camera, kind, school, device_id)
