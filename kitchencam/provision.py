@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
+from kitchencam.exposure import probe_anonymous
 from kitchencam.i18n import _
 from kitchencam.inspection import VendorSeen, read_vendor_into, vendor_seen, with_vendor
 from kitchencam.logins import login_evidence
@@ -395,8 +396,26 @@ def _plan_security(facts: Facts, profile: Profile) -> Step | None:
                                 target=_setting_text(c.after) or "?") for c in changes])
 
 
+def _anonymous_notes(facts: Facts) -> list[str]:
+    """Anonymous stream/snapshot access (issue 16): no vendor API call that turns it off could be
+    verified against a published source, so provisioning does not send one; the plan says what to do."""
+    served = [p for p in (facts.anonymous or []) if p.outcome == "served"]
+    if not served:
+        return []
+    names = {"rtsp": _("RTSP stream"), "snapshot": _("snapshot")}
+    return [_("The camera gives its {what} to a request without a password, and kitchencam provision does not "
+              "change that (no vendor API call for it is known well enough to send): turn off anonymous access "
+              "in the camera's web page (Hikvision: System > Security > Authentication; Dahua: System > Safety), "
+              "then check again.").format(what=", ".join(names[p.what] for p in served))]
+
+
 def plan_notes(facts: Facts, profile: Profile) -> list[str]:
-    """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor API."""
+    """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor
+    API, anonymous access to the stream or snapshot."""
+    return _smart_codec_notes(facts, profile) + _anonymous_notes(facts)
+
+
+def _smart_codec_notes(facts: Facts, profile: Profile) -> list[str]:
     target = profile.provision or ProvisionTarget()
     if target.smart_codec is None:
         return []
@@ -662,6 +681,11 @@ def provision_one(
     cam = _Camera(target, options)
     try:
         facts = cam.read()
+        if any(r.check == "anonymous_access" for r in profile.rules):
+            # One request without credentials each, as check makes them (no login spent): the plan
+            # then says to turn anonymous access off where the camera serves it.
+            facts.anonymous = probe_anonymous(facts, Timeouts(connect=options.connect_timeout_s,
+                                                              read=options.read_timeout_s))
         _identify(outcome, facts)
         steps = plan(facts, profile, site, n, options)
         outcome.steps = steps

@@ -171,3 +171,28 @@ def test_a_factory_lock_of_7_attempts_is_tightened_to_the_profiles_5_and_rollbac
     assert doc["data"]["problems"] == []
     assert hik_lock(school) == before
     assert vendor_refusals(school) == []
+
+
+@pytest.mark.sim(personas=["insecure-anonymous-stream"], base="127.0.70.10")
+def test_a_camera_serving_anonymously_gets_a_plan_note_to_turn_it_off_in_its_web_page(run, school):
+    """No vendor API call that turns anonymous access off was verified against a published
+    source, so provisioning sends none: its plan says what to do instead."""
+    assert run(*SITE).exit_code == 0
+    target = school.members[0].camera.device_xaddr
+    code, doc = run.json("provision", target, "--dry-run", env=ENV)
+    assert code == 0, doc["errors"]
+    [cam] = doc["data"]["cameras"]
+    notes = " ".join(cam["notes"])
+    assert "without a password" in notes
+    assert "turn off anonymous access in the camera's web page" in notes
+    assert "RTSP stream" in notes
+    assert vendor_refusals(school) == []
+
+
+@pytest.mark.sim(personas=["dahua-wizsense2-ready"], base="127.0.71.10")
+def test_a_camera_that_refuses_anonymous_requests_gets_no_such_note(run, school):
+    assert run(*SITE).exit_code == 0
+    code, doc = run.json("provision", school.members[0].camera.device_xaddr, "--dry-run", env=ENV)
+    assert code == 0, doc["errors"]
+    [cam] = doc["data"]["cameras"]
+    assert not any("anonymous" in n for n in cam["notes"])
