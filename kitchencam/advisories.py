@@ -94,12 +94,19 @@ def _cmp(a: tuple[int, ...], b: tuple[int, ...]) -> int:
 
 
 class AffectedRange(_Model):
-    """Firmware affected: every bound given must hold (``from`` inclusive, ``before`` exclusive)."""
+    """Firmware affected: every bound given must hold (``from`` inclusive, ``before`` exclusive).
+
+    ``verified`` says whether a source kitchencam could read states this range (the CVE record,
+    the vendor's advisory, the researcher's tested list); ``basis`` names it. A range that is not
+    verified (e.g. taken from memory of a vendor table nobody could read) never gives a FAIL: a
+    firmware inside it is ``unconfirmed`` (WARN, "cannot confirm")."""
 
     build_from: date | None = None
     build_before: date | None = None
     version_from: str | None = None
     version_before: str | None = None
+    verified: bool = False
+    basis: str | None = None  # the source that states this range (title and URL), required when verified
 
     @field_validator("version_from", "version_before")
     @classmethod
@@ -114,6 +121,8 @@ class AffectedRange(_Model):
             raise ValueError("an affected range needs at least one bound (build_before, version_before...)")
         if self.build_from and self.build_before and self.build_from >= self.build_before:
             raise ValueError("build_from must be before build_before")
+        if self.verified and not (self.basis or "").strip():
+            raise ValueError("a verified range needs its basis: the source that states it")
         return self
 
     def needs_build(self) -> bool:
@@ -171,12 +180,18 @@ class Advisory(_Model):
         return bool(name) and any(fnmatch.fnmatchcase(name, pattern.upper()) for pattern in self.models)
 
     def judge(self, firmware: str) -> tuple[str, str | None]:
-        """``("affected" | "review" | "clear" | "unknown", reason)`` for a firmware string."""
+        """``("affected" | "unconfirmed" | "review" | "clear" | "unknown", reason)`` for a firmware string.
+
+        ``affected`` only from a verified range; a firmware only inside ranges that are not verified
+        is ``unconfirmed``, with the reason (what is not verified)."""
         fw = parse_firmware(firmware)
-        answers = [r.contains(fw) for r in self.affected]
-        if any(a is True for a in answers):
+        answers = [(r, r.contains(fw)) for r in self.affected]
+        if any(a is True and r.verified for r, a in answers):
             return "affected", None
-        if any(a is None for a in answers):
+        if any(a is True for _r, a in answers):
+            return "unconfirmed", _("the affected range this firmware falls in was not verified against the "
+                                    "vendor's advisory")
+        if any(a is None for _r, a in answers):
             if any(r.needs_build() for r in self.affected) and fw.build is None:
                 return "unknown", _no_build(fw)
             return "unknown", _("kitchencam cannot read a version number in the firmware string {firmware!r}").format(

@@ -280,7 +280,8 @@ VendorName = Literal["dahua", "hikvision"]
 #: Outbound registrations a camera can make to a platform (it dials out; the platform never dials in).
 RegistrationKind = Literal["auto-register", "isup", "hik-connect", "gb28181"]
 #: The settings an adapter may plan and apply.
-SettingName = Literal["smart_codec", "ddns", "p2p", "registration", "login_lock"]
+SettingName = Literal["smart_codec", "ddns", "p2p", "registration", "login_lock", "login_lock_attempts",
+                      "login_lock_minutes"]
 SettingValue = bool | int | str | None
 
 
@@ -369,6 +370,10 @@ class VendorFacts(_Model):
             told = self.p2p
         elif name == "login_lock":
             told = self.login_lock
+        elif name in ("login_lock_attempts", "login_lock_minutes"):  # the lock's numbers (issue 16)
+            lock = self.login_lock.value if self.login_lock is not None else None
+            number = None if lock is None else lock.max_attempts if name == "login_lock_attempts" else lock.lock_minutes
+            return None if number is None else round(number)
         else:
             told = self.registration(kind) if kind is not None else None
         return told.value.enabled if told is not None else None

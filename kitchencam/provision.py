@@ -9,7 +9,9 @@ nothing. Prints nothing.
 
 from __future__ import annotations
 
+import math
 import secrets
+import string
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
+from kitchencam.exposure import probe_anonymous
 from kitchencam.i18n import _
 from kitchencam.inspection import VendorSeen, read_vendor_into, vendor_seen, with_vendor
 from kitchencam.logins import login_evidence
@@ -38,8 +41,9 @@ from kitchencam.timezones import utc_offset_minutes
 from kitchencam.vendors.base import SettingValue, VendorAdapter, VendorCamera, VendorChange, VendorWanted
 from kitchencam.vendors.registry import adapter_for
 
-#: "smart-codec" is set through the vendor's own HTTP API (ONVIF has no word for it), after the encoder.
-STEP_ORDER = ("time", "imaging", "encoder", "smart-codec", "hostname", "centre-account")
+#: "smart-codec" is set through the vendor's own HTTP API (ONVIF has no word for it), after the encoder;
+#: "security" too (the login lock and P2P/cloud as the profile's security rules want them, issue 16).
+STEP_ORDER = ("time", "imaging", "encoder", "smart-codec", "security", "hostname", "centre-account")
 CLOCK_LIMIT_S = 5.0
 REBOOT_WAIT_S = 90.0
 MAX_WORKERS = 8
@@ -153,6 +157,7 @@ def plan(facts: Facts, profile: Profile, site: SiteContext, n: int, options: Pro
             _plan_imaging(facts, target),
             _plan_encoder(facts, profile.main_stream, target),
             _plan_smart_codec(facts, target),
+            _plan_security(facts, profile),
             _plan_hostname(facts, target, site, n),
             _plan_centre_account(facts, target, site, options),
         )
@@ -318,7 +323,12 @@ def vendor_wanted(target: ProvisionTarget) -> VendorWanted:
 
 def _vendor_changes(facts: Facts, target: ProvisionTarget, adapter: VendorAdapter | None = None) -> list[VendorChange]:
     """The vendor API changes the profile asks for; [] without vendor facts or an adapter that plans them."""
-    wanted = vendor_wanted(target)
+    return _vendor_changes_for(facts, vendor_wanted(target), adapter)
+
+
+def _vendor_changes_for(facts: Facts, wanted: VendorWanted,
+                        adapter: VendorAdapter | None = None) -> list[VendorChange]:
+    """The changes that bring the vendor API to ``wanted``; sends nothing."""
     if facts.vendor is None or wanted == VendorWanted():
         return []
     adapter = adapter or adapter_for(facts.vendor.vendor, VendorCamera(host_of(facts.target)))
@@ -348,8 +358,65 @@ def _plan_smart_codec(facts: Facts, target: ProvisionTarget) -> Step | None:
                          for c in changes])
 
 
+# --- the security step (issue 16) ------------------------------------------------------------------
+
+#: The step each vendor setting's change belongs to (backup and rollback name it).
+_VENDOR_STEP = {"smart_codec": "smart-codec", "login_lock": "security", "login_lock_attempts": "security",
+                "login_lock_minutes": "security", "p2p": "security"}
+
+
+def security_wanted(profile: Profile) -> VendorWanted:
+    """What the profile's security rules ask of the vendor API: the login lock on, with at most
+    ``max_failed_logins`` attempts and at least ``min_lock_minutes`` (login-lockout), and P2P/cloud
+    as ``cloud_wanted`` says (cloud-exposure; ``either`` leaves it)."""
+    lockout = next((r for r in profile.rules if r.check == "login_lockout"), None)
+    cloud = next((r for r in profile.rules if r.check == "cloud_exposure"), None)
+    wanted = VendorWanted()
+    if lockout is not None:
+        wanted.login_lock = True
+        wanted.login_lock_max_attempts = lockout.max_failed_logins or 5
+        wanted.login_lock_min_minutes = math.ceil(lockout.min_lock_minutes or 5)
+    if cloud is not None and cloud.cloud_wanted in ("off", "on"):
+        wanted.p2p = cloud.cloud_wanted == "on"
+    return wanted
+
+
+def _security_changes(facts: Facts, profile: Profile, adapter: VendorAdapter | None = None) -> list[VendorChange]:
+    return [c for c in _vendor_changes_for(facts, security_wanted(profile), adapter)
+            if _VENDOR_STEP.get(c.setting) == "security"]
+
+
+def _plan_security(facts: Facts, profile: Profile) -> Step | None:
+    """The login lock and P2P/cloud through the vendor API; nothing when no vendor API told them
+    (the security rules say UNKNOWN with the reason)."""
+    changes = _security_changes(facts, profile)
+    if not changes:
+        return None
+    return Step(name="security", how=", ".join(dict.fromkeys(c.call for c in changes)),
+                changes=[Change(setting=c.setting, current=_setting_text(c.before),
+                                target=_setting_text(c.after) or "?") for c in changes])
+
+
+def _anonymous_notes(facts: Facts) -> list[str]:
+    """Anonymous stream/snapshot access (issue 16): no vendor API call that turns it off could be
+    verified against a published source, so provisioning does not send one; the plan says what to do."""
+    served = [p for p in (facts.anonymous or []) if p.outcome == "served"]
+    if not served:
+        return []
+    names = {"rtsp": _("RTSP stream"), "snapshot": _("snapshot")}
+    return [_("The camera gives its {what} to a request without a password, and kitchencam provision does not "
+              "change that (no vendor API call for it is known well enough to send): turn off anonymous access "
+              "in the camera's web page (Hikvision: System > Security > Authentication; Dahua: System > Safety), "
+              "then check again.").format(what=", ".join(names[p.what] for p in served))]
+
+
 def plan_notes(facts: Facts, profile: Profile) -> list[str]:
-    """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor API."""
+    """What provisioning cannot do on this camera at all, for the plan: the smart codec without a vendor
+    API, anonymous access to the stream or snapshot."""
+    return _smart_codec_notes(facts, profile) + _anonymous_notes(facts)
+
+
+def _smart_codec_notes(facts: Facts, profile: Profile) -> list[str]:
     target = profile.provision or ProvisionTarget()
     if target.smart_codec is None:
         return []
@@ -408,7 +475,7 @@ def _plan_centre_account(
 # ---------------------------------------------------------------------------------------------
 
 
-def backup_of(facts: Facts, target: ProvisionTarget | None = None) -> dict[str, Any]:
+def backup_of(facts: Facts, target: ProvisionTarget | None = None, profile: Profile | None = None) -> dict[str, Any]:
     """Every setting provisioning may touch, as it is now (no password: user names only).
 
     ``vendor`` holds the vendor API settings the profile (``target``) will change, as the API told
@@ -424,12 +491,15 @@ def backup_of(facts: Facts, target: ProvisionTarget | None = None) -> dict[str, 
         "time": {"date_time_type": t.date_time_type, "timezone": t.timezone, "dst": t.dst} if t else None,
         "hostname": facts.hostname.name if facts.hostname else None,
         "users": [u.name for u in facts.users],
-        "vendor": _vendor_backup(facts, target) if target is not None else None,
+        "vendor": _vendor_backup(facts, target, profile) if target is not None or profile is not None else None,
     }
 
 
-def _vendor_backup(facts: Facts, target: ProvisionTarget) -> dict[str, Any] | None:
-    changes = _vendor_changes(facts, target)
+def _vendor_backup(facts: Facts, target: ProvisionTarget | None, profile: Profile | None = None
+                   ) -> dict[str, Any] | None:
+    changes = _vendor_changes(facts, target) if target is not None else []
+    if profile is not None:  # the security step's changes (issue 16), backed up with the rest
+        changes += _security_changes(facts, profile)
     if facts.vendor is None or not changes:
         return None
     return {"vendor": facts.vendor.vendor, "api": facts.vendor.api,
@@ -498,6 +568,21 @@ class _Camera:
             self.session = None
 
 
+def centre_password() -> str:
+    """A new random password for the centre's account: 24 characters with upper and lower case,
+    digits and a special character in every one (QĐ 724/QĐ-BTTTT's classes, the password-strength
+    rule), from ``secrets``; ``token_urlsafe`` alone lacks a special character about half the time."""
+    special = "-_.~!@"
+    while True:
+        password = secrets.token_urlsafe(18)[:20] + "".join(
+            secrets.choice(pool) for pool in (string.ascii_uppercase, string.ascii_lowercase, string.digits, special))
+        chars = list(password)
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if not password.startswith(("-", "!", "@")):  # never read as an option or a mail address
+            return password
+
+
 def _apply_step(
     cam: Any,
     facts: Facts,
@@ -550,7 +635,7 @@ def _apply_step(
     elif step.name == "centre-account":
         account = target.centre_account
         assert account is not None
-        password = secrets.token_urlsafe(18)
+        password = centre_password()
         if any(u.name == account.user for u in facts.users):
             write.set_user_password(cam, account.user, password, account.level)
         else:
@@ -567,7 +652,21 @@ def _apply_vendor(cam: _Camera, facts: Facts, target: ProvisionTarget, outcome: 
     if adapter is None or facts.vendor is None:
         raise NotSupported(_("{target}: the camera's vendor API no longer answers: set H.265+ in the camera's web "
                              "page.").format(target=cam.target), target=cam.target)
-    applied = adapter.apply(_vendor_changes(facts, target, adapter))
+    _set_and_read_back(cam, adapter, _vendor_changes(facts, target, adapter), outcome)
+
+
+def _apply_security(cam: _Camera, facts: Facts, profile: Profile, outcome: CameraProvision) -> None:
+    """The security step: the login lock and P2P/cloud through the vendor API, then read back."""
+    adapter = cam.vendor
+    if adapter is None or facts.vendor is None:
+        raise NotSupported(_("{target}: the camera's vendor API no longer answers: set the login lock and P2P in "
+                             "the camera's web page.").format(target=cam.target), target=cam.target)
+    _set_and_read_back(cam, adapter, _security_changes(facts, profile, adapter), outcome)
+
+
+def _set_and_read_back(cam: _Camera, adapter: VendorAdapter, changes: list[VendorChange],
+                       outcome: CameraProvision) -> None:
+    applied = adapter.apply(changes)
     try:
         backs = adapter.read_back(applied)
     except Unreachable:
@@ -598,6 +697,11 @@ def provision_one(
     cam = _Camera(target, options)
     try:
         facts = cam.read()
+        if any(r.check == "anonymous_access" for r in profile.rules):
+            # One request without credentials each, as check makes them (no login spent): the plan
+            # then says to turn anonymous access off where the camera serves it.
+            facts.anonymous = probe_anonymous(facts, Timeouts(connect=options.connect_timeout_s,
+                                                              read=options.read_timeout_s))
         _identify(outcome, facts)
         steps = plan(facts, profile, site, n, options)
         outcome.steps = steps
@@ -610,7 +714,7 @@ def provision_one(
             facts = _verify(cam, outcome, profile, catalogue, site, n, options)
             _snapshot(cam, facts, outcome, options)
             return outcome
-        outcome.backup_id = store_backup(facts, backup_of(facts, profile.provision))
+        outcome.backup_id = store_backup(facts, backup_of(facts, profile.provision, profile))
         failed = False
         done: set[str] = set()
         while True:
@@ -621,6 +725,8 @@ def provision_one(
             try:
                 if step.name == "smart-codec":
                     _apply_vendor(cam, facts, profile.provision or ProvisionTarget(), outcome)
+                elif step.name == "security":
+                    _apply_security(cam, facts, profile, outcome)
                 else:
                     _apply_step(cam.session, facts, step, profile, site, n, options, outcome)
             except Unreachable:
@@ -1012,7 +1118,7 @@ def _restore_vendor(cam: _Camera, facts: Facts, saved: dict[str, Any], result: R
         for back in backs:
             if not back.ok:
                 result.problems.append(f"{back.call}: {_setting_text(back.seen)} != {_setting_text(back.change.after)}")
-        result.restored.append("smart-codec")
+        result.restored += list(dict.fromkeys(_VENDOR_STEP.get(c.setting, "vendor") for c in changes))
     return _reread_after_set(cam)
 
 

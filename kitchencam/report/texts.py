@@ -83,6 +83,11 @@ def texts(lang: str) -> dict[str, str]:
         "vendor_main_codec": _("Main stream codec"),
         "vendor_smart_codec": _("Smart codec (H.265+)"),
         "set_smart_codec": _("Smart codec (H.265+)"),
+        # provision's security step (issue 16)
+        "set_login_lock": _("Login lock after failed logins"),
+        "set_login_lock_attempts": _("Login lock: failed logins before it locks"),
+        "set_login_lock_minutes": _("Login lock: minutes locked"),
+        "set_p2p": _("Vendor P2P/cloud service"),
         "vendor_on": _("on"),
         "vendor_off": _("off"),
         "col_setting": _("Setting"),

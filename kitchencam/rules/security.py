@@ -309,8 +309,10 @@ def check_known_vulnerabilities(ctx: Context, rule: Rule) -> Verdict:
     Why: QCVN 135:2024/BTTTT asks for vulnerability handling and updates; the advisory catalogue
     (profiles/advisories/) starts with CISA's known-exploited list for these vendors (Hikvision
     CVE-2021-36260, Dahua CVE-2021-33044 and CVE-2021-33045). A firmware string kitchencam cannot
-    read is UNKNOWN with the reason, never PASS.
-    Example: ``HIKVISION DS-2CD2023G2-I V5.5.0 build 170725`` -> FAIL CVE-2021-36260.
+    read is UNKNOWN with the reason, never PASS. Only a range verified from a source kitchencam
+    read gives a FAIL; a firmware inside a range not verified is a WARN that says it cannot confirm.
+    Example: ``HIKVISION DS-2CD2023G2-I V5.5.113 build 210317`` -> FAIL CVE-2021-36260 (a firmware the
+    researcher tested vulnerable); ``V5.6.3 build 200827`` -> WARN (cannot confirm).
     """
     required = _("no known-exploited vulnerability (advisory catalogue)")
     info = ctx.facts.device_info
@@ -331,7 +333,7 @@ def check_known_vulnerabilities(ctx: Context, rule: Rule) -> Verdict:
         return _v(rule, "PASS", seen=seen, required=required, evidence="device", source=source,
                   detail=_("No advisory in the catalogue names this vendor and model."))
     vi = current_language() == "vi"
-    found: dict[str, list[str]] = {"affected": [], "review": [], "unknown": []}
+    found: dict[str, list[str]] = {"affected": [], "unconfirmed": [], "review": [], "unknown": []}
     sources = [source]
     for adv in advisories:
         state, reason = adv.judge(firmware)
@@ -345,6 +347,10 @@ def check_known_vulnerabilities(ctx: Context, rule: Rule) -> Verdict:
             found["review"].append(_("{cve}: this build is close to the fix and the fixed build differs by "
                                      "platform; confirm with the vendor's advisory ({fixed})").format(
                                          cve=adv.id, fixed=fixed))
+        elif state == "unconfirmed":
+            found["unconfirmed"].append(_("{cve}: cannot confirm: {reason}. Check the camera's serial number or "
+                                          "firmware with the vendor's advisory ({fixed})").format(
+                                              cve=adv.id, reason=reason, fixed=fixed))
         elif state == "unknown":
             found["unknown"].append(f"{adv.id}: {reason}")
     checked = ", ".join(a.id for a in advisories)
@@ -358,9 +364,9 @@ def check_known_vulnerabilities(ctx: Context, rule: Rule) -> Verdict:
                   detail=_("Cannot compare the firmware with the advisories: {what}. Check the firmware version "
                            "in the camera's web page against the vendor's advisory, and attest it.").format(
                                what="; ".join(found["unknown"])))
-    if found["review"]:
+    if found["unconfirmed"] or found["review"]:
         return _v(rule, "WARN", seen=seen, required=required, evidence="device", source="; ".join(sources),
-                  detail="; ".join(found["review"]) + ".")
+                  detail="; ".join(found["unconfirmed"] + found["review"]) + ".")
     return _v(rule, "PASS", seen=seen, required=required, evidence="device", source="; ".join(sources),
               detail=_("Not in the affected range of {cves}.").format(cves=checked))
 

@@ -539,10 +539,11 @@ _add(_dahua_ready("insecure-extra-admin", users=(
     User("888888", "888888", "Operator"))))
 # Web management over plain HTTP only (HTTPS off in GetNetworkProtocols).
 _add(_dahua_ready("insecure-http-only", https=False))
-# Hikvision DS-2CD2023G2-I set up for the district, on a firmware built before 210628: inside
-# CVE-2021-36260's affected range (profiles/advisories/hikvision-cve-2021-36260.yaml).
+# Hikvision DS-2CD2023G2-I set up for the district, on a firmware the researcher tested vulnerable
+# to CVE-2021-36260 (IPC_G5 5.5.113 build 210317: a verified range of
+# profiles/advisories/hikvision-cve-2021-36260.yaml; the model's own platform is not claimed).
 _add(_hik(
-    "insecure-old-firmware", "DS-2CD2023G2-I", "V5.6.3 build 200827",
+    "insecure-old-firmware", "DS-2CD2023G2-I", "V5.5.113 build 210317",
     streams=_hik_streams("H265"),
     imaging=ImagingDefaults(ir_cut="AUTO", wdr_mode="ON", wdr_level=50.0, wdr_modes=("OFF", "ON")),
     clock_skew=0.0, ntp=True, ntp_servers=("time.windows.com",), timezone="CST-7:00:00",

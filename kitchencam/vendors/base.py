@@ -80,6 +80,10 @@ class VendorWanted(_Model):
     p2p: bool | None = None
     registrations: dict[RegistrationKind, bool] = Field(default_factory=dict)
     login_lock: bool | None = None
+    #: The lock's numbers as bounds (issue 16, QĐ 724): lock after at most this many failed logins...
+    login_lock_max_attempts: int | None = Field(default=None, ge=1)
+    #: ...for at least this many minutes. A camera already stricter is left as it is.
+    login_lock_min_minutes: int | None = Field(default=None, ge=1)
 
 
 class RegistrationTarget(_Model):
@@ -157,6 +161,26 @@ def plan_changes(facts: VendorFacts, wanted: VendorWanted, set_call: dict[Settin
         if before is None or before == value:
             continue
         changes.append(VendorChange(setting=name, kind=kind, before=before, after=value, call=set_call[name]))
+    changes += _lock_number_changes(facts, wanted, set_call)
+    return changes
+
+
+def _lock_number_changes(facts: VendorFacts, wanted: VendorWanted,
+                         set_call: dict[SettingName, str]) -> list[VendorChange]:
+    """The login lock's attempts and minutes, changed only where the camera is laxer than the bound
+    (more attempts, or a shorter lock); nothing for a number the API did not tell."""
+    bounds: list[tuple[SettingName, int | None, bool]] = [
+        ("login_lock_attempts", wanted.login_lock_max_attempts, True),
+        ("login_lock_minutes", wanted.login_lock_min_minutes, False)]
+    changes = []
+    for name, bound, at_most in bounds:
+        if bound is None or name not in set_call:
+            continue
+        before = facts.setting(name)
+        if not isinstance(before, int) or isinstance(before, bool):
+            continue
+        if (before > bound) if at_most else (before < bound):
+            changes.append(VendorChange(setting=name, before=before, after=bound, call=set_call[name]))
     return changes
 
 

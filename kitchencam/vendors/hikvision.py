@@ -495,7 +495,8 @@ class HikvisionAdapter(VendorAdapter):
     def set_calls(self) -> dict[SettingName, str]:
         return {"smart_codec": call_name(MAIN_CHANNEL, "PUT"), "ddns": call_name(DDNS + "/1", "PUT"),
                 "p2p": call_name(EZVIZ, "PUT"), "registration": call_name(EHOME, "PUT"),
-                "login_lock": call_name(LOGIN_LOCK, "PUT")}
+                "login_lock": call_name(LOGIN_LOCK, "PUT"),
+                "login_lock_attempts": call_name(LOGIN_LOCK, "PUT"), "login_lock_minutes": call_name(LOGIN_LOCK, "PUT")}
 
     def plan(self, facts: VendorFacts, wanted: VendorWanted) -> list[VendorChange]:
         """As the interface plans, with each registration's own call; GB28181 is read, not set, and
@@ -519,6 +520,9 @@ class HikvisionAdapter(VendorAdapter):
         self.applied = []
         for wanted_change in changes:
             change = wanted_change
+            if change.setting in _LOCK_NUMBERS:  # the login lock's numbers (issue 16): their own block
+                self.applied.append(self._apply_lock_number(change))
+                continue
             resource = _RESOURCE.get((change.setting, change.kind))
             if resource is None or not isinstance(change.after, bool):
                 message = _("{target}: kitchencam cannot set {setting} through the {api}; set it on the camera's "
@@ -644,6 +648,42 @@ class HikvisionAdapter(VendorAdapter):
         self._put(resource, root, call_name(resource, "PUT"))
         return before
 
+    # -- the login lock's numbers (issue 16) -----------------------------------------------------------
+
+    def _apply_lock_number(self, change: VendorChange) -> VendorChange:
+        """Set IllegalLoginLock's maxIllegalLoginTimes or its lock time ([PN], [HN] SecurityCap:
+        attempts 3..20, lock time 1..120 minutes): GET the document (its value now is the backup),
+        change the one element, PUT it back whole. A lock time the camera keeps in seconds (a value
+        over 120, as parse_login_lock reads it) is written in seconds."""
+        target = self.camera.target
+        if not isinstance(change.after, int) or isinstance(change.after, bool):
+            raise NotSupported(_("{target}: kitchencam cannot set {setting} through the {api}; set it on the "
+                                 "camera's web page.").format(target=target, setting=change.setting, api=self.api),
+                               target=target)
+        call = call_name(LOGIN_LOCK)
+        root = self._get(LOGIN_LOCK)
+        expect_root(root, ("IllegalLoginLock",), call)
+        before = parse_login_lock(root)
+        was: float | None
+        if change.setting == "login_lock_attempts":
+            element, value, was = child(root, "maxIllegalLoginTimes"), change.after, before.max_attempts
+        else:
+            element = child(root, "maxIllegalLoginLockTime")
+            if element is None:
+                element = child(root, "lockDuration")
+            raw = number(root, local(element), call, 0, 86400) if element is not None else None
+            value = change.after * 60 if raw is not None and raw > 120 else change.after
+            was = before.lock_minutes
+        if element is None:
+            raise NotSupported(_("{target}: the camera's {api} login lock has no {setting} to set; set it on the "
+                                 "camera's web page.").format(target=target, api=self.api, setting=change.setting),
+                               target=target)
+        done = change.model_copy(update={"before": None if was is None else round(was)})
+        if done.before != change.after:
+            element.text = str(value)
+            self._put(LOGIN_LOCK, root, call_name(LOGIN_LOCK, "PUT"))
+        return done
+
 
 #: The resource each registration kind is written to.
 _REGISTRATION_RESOURCE: dict[RegistrationKind, str] = {"isup": EHOME, "hik-connect": EZVIZ, "gb28181": SIP}
@@ -754,3 +794,6 @@ def _edit_gb28181(block: etree._Element, values: dict[str, str]) -> None:
     parent = block.getparent()
     if parent is not None:
         _drop(parent, "registerStatus")
+
+#: The login lock's numbers, set by ``HikvisionAdapter._apply_lock_number``.
+_LOCK_NUMBERS = frozenset(("login_lock_attempts", "login_lock_minutes"))

@@ -41,8 +41,9 @@ def test_dry_run_shows_the_plan_and_changes_nothing(run, school):
     [cam] = doc["data"]["cameras"]
     assert cam["state"] == "planned"
     steps = {s["name"]: s for s in cam["steps"]}
-    # The factory Dahua persona's smart codec is off: its HTTP API sets it (tests/integration/test_vendor_cli.py).
-    assert set(steps) == {"time", "imaging", "encoder", "smart-codec", "hostname", "centre-account"}
+    # The factory Dahua persona's smart codec is off: its HTTP API sets it (tests/integration/test_vendor_cli.py);
+    # its P2P is on and the profile wants it off: the security step (tests/integration/test_security_provision_cli.py).
+    assert set(steps) == {"time", "imaging", "encoder", "smart-codec", "security", "hostname", "centre-account"}
     encoder = {c["setting"]: c for c in steps["encoder"]["changes"]}
     assert encoder["encoding"]["current"] == "H264"
     assert encoder["encoding"]["target"] == "H265"

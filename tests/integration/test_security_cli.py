@@ -167,6 +167,33 @@ def test_unreadable_firmware_string_is_unknown_with_the_reason(run):
     assert "cannot read a build date" in verdict["detail"]
 
 
+def test_firmware_in_a_range_not_verified_is_a_warn_that_cannot_confirm_never_a_fail(run):
+    """V5.6.3 build 200827 is inside 2016..210628, which no source read states for every firmware
+    type (profiles/advisories/hikvision-cve-2021-36260.yaml): WARN "cannot confirm", not FAIL."""
+    from dataclasses import replace
+
+    from kitchencam.sim import personas as p
+
+    guess = replace(p.get_persona("insecure-old-firmware"), name="insecure-unconfirmed-firmware",
+                    firmware="V5.6.3 build 200827")
+    p.PERSONAS[guess.name] = guess
+    try:
+        sim = SimulatedSchool(personas=[guess.name], bind_base="127.0.66.10", http_port=0, rtsp_port=0,
+                              user="admin", password=PASSWORD, discovery=False)
+        sim.start()
+        try:
+            [member] = sim.members
+            _code, doc = run.json("check", member.camera.device_xaddr, env=ENV)
+        finally:
+            sim.stop()
+    finally:
+        del p.PERSONAS[guess.name]
+    found = security(doc)
+    assert not_passing(found) == {"known-vulnerabilities": "WARN"}
+    assert "cannot confirm" in found["known-vulnerabilities"]["detail"]
+    assert "CVE-2021-36260" in found["known-vulnerabilities"]["detail"]
+
+
 def test_login_lockout_from_the_hikvision_isapi_lock_off_fails_and_factory_lock_of_7_is_too_weak():
     """Vendor facts read by the real ISAPI adapter from the simulator, then judged (check does not
     yet carry Facts.vendor itself: the wiring lands with issue 14)."""

@@ -52,7 +52,11 @@ def test_hikvision_36260_affected_review_clear_and_unknown():
     assert hik.applies_to("hikvision", "ds-2cd1023g0e-i")
     assert not hik.applies_to("Dahua", "DS-2CD2023G2-I")
     assert not hik.applies_to("HIKVISION", "DS-7608NI-K2")  # a recorder: not in the patterns
-    assert hik.judge("V5.6.3 build 200827") == ("affected", None)
+    assert hik.judge("V5.5.113 build 210317") == ("affected", None)  # the researcher's tested IPC_G5 firmware
+    # Inside the 2016..210628 range nobody could verify against the vendor's table: cannot confirm.
+    state, reason = hik.judge("V5.6.3 build 200827")
+    assert state == "unconfirmed"
+    assert "not verified" in (reason or "")
     assert hik.judge("V5.5.800 build 210628")[0] == "review"
     assert hik.judge("V5.7.3 build 220112") == ("clear", None)
     state, reason = hik.judge("V5.7.3")
@@ -63,7 +67,8 @@ def test_hikvision_36260_affected_review_clear_and_unknown():
 def test_version_ranges_compare_numbers_not_text():
     adv = Advisory.model_validate({
         "id": "CVE-2099-0001", "vendor": "X", "title": "t", "title_vi": "t", "models": ["*"],
-        "affected": [{"version_from": "5.4", "version_before": "5.10.2"}], "fixed": "5.10.2", "fixed_vi": "5.10.2",
+        "affected": [{"version_from": "5.4", "version_before": "5.10.2", "verified": True, "basis": "test"}],
+        "fixed": "5.10.2", "fixed_vi": "5.10.2",
         "verification": "test", "sources": [{"title": "s", "url": "https://example.org/a"}]})
     assert adv.judge("V5.9.99 build 200101")[0] == "affected"  # 9 < 10 as numbers, not as text
     assert adv.judge("V5.10.2")[0] == "clear"
@@ -120,3 +125,41 @@ def test_a_check_without_security_rules_says_so():
     part = security_section("en", [_verdict("codec", "PASS", "H265", "")])
     assert part.table is None
     assert "did not include the security rules" in part.paragraphs[0]
+
+
+def test_every_packaged_range_says_whether_it_is_verified_and_a_verified_one_names_its_basis():
+    for adv in load_advisories().advisories:
+        for r in adv.affected:
+            assert r.verified is False or (r.basis or "").strip()
+
+
+def test_dahua_ranges_follow_the_cve_records_build_times_and_lines():
+    by_id = {a.id: a for a in load_advisories().advisories}
+    d44, d45 = by_id["CVE-2021-33044"], by_id["CVE-2021-33045"]
+    assert d44.applies_to("Dahua", "IPC-HFW3441E-AS")
+    assert d44.applies_to("Dahua", "IPC-HDBW5442R-ASE")
+    assert d44.applies_to("Dahua", "SD49225XA-HNR")  # a PTZ line the record names
+    assert not d44.applies_to("Dahua", "IPC-HFW2241S-S-0360B")  # the 2-series is not in the record
+    assert not d45.applies_to("Dahua", "SD49225XA-HNR")  # 33045 names no PTZ
+    assert d44.judge("V2.800.0000000.16.R.210530")[0] == "affected"  # built May 2021: before June 2021
+    assert d44.judge("V2.800.0000000.16.R.210601")[0] == "clear"
+    assert d45.judge("2.800.0000000.8.R, Build Date 2020-04-30")[0] == "affected"
+    assert d45.judge("2.800.0000000.8.R, Build Date 2020-05-01")[0] == "clear"
+
+
+def test_an_unverified_range_never_fails(tmp_path: Path):
+    (tmp_path / "guess.yaml").write_text(
+        "id: CVE-2099-0002\nvendor: X\ntitle: t\ntitle_vi: t\nmodels: ['*']\n"
+        "affected: [{build_before: 2021-06-28}]\nfixed: f\nfixed_vi: f\nverification: v\n"
+        "sources: [{title: s, url: 'https://a.example'}]\n", encoding="utf-8")
+    [adv] = load_advisories(tmp_path).advisories
+    assert adv.judge("V1.0 build 200101")[0] == "unconfirmed"
+
+
+def test_a_verified_range_without_its_basis_is_refused(tmp_path: Path):
+    (tmp_path / "bare.yaml").write_text(
+        "id: CVE-2099-0003\nvendor: X\ntitle: t\ntitle_vi: t\nmodels: ['*']\n"
+        "affected: [{build_before: 2021-06-28, verified: true}]\nfixed: f\nfixed_vi: f\nverification: v\n"
+        "sources: [{title: s, url: 'https://a.example'}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_advisories(tmp_path)

@@ -258,3 +258,23 @@ def test_vendor_facts_keep_the_call_behind_every_value():
     assert again.setting("registration", "isup") is None
     with pytest.raises(ValueError, match="call"):
         Told[bool].model_validate({"value": True})
+
+
+def test_the_login_locks_numbers_are_planned_only_where_the_camera_is_laxer_than_the_bounds():
+    from kitchencam.models import LoginLock
+    from kitchencam.vendors.base import plan_changes
+
+    calls = {"login_lock": "PUT lock", "login_lock_attempts": "PUT lock", "login_lock_minutes": "PUT lock"}
+    wanted = VendorWanted(login_lock=True, login_lock_max_attempts=5, login_lock_min_minutes=5)
+
+    def lock(enabled: bool | None, attempts: int | None, minutes: float | None) -> VendorFacts:
+        return facts(login_lock=Told(value=LoginLock(enabled=enabled, max_attempts=attempts, lock_minutes=minutes),
+                                     call="Hikvision ISAPI Security/illegalLoginLock"))
+
+    laxer = plan_changes(lock(False, 7, 2.0), wanted, calls)
+    assert [(c.setting, c.before, c.after) for c in laxer] == [
+        ("login_lock", False, True), ("login_lock_attempts", 7, 5), ("login_lock_minutes", 2, 5)]
+    assert plan_changes(lock(True, 3, 30.0), wanted, calls) == []  # stricter already: left as it is
+    assert plan_changes(lock(True, None, None), wanted, calls) == []  # numbers not told: not touched
+    assert plan_changes(lock(False, 7, 2.0), wanted, {"login_lock": "PUT lock"}) == [
+        VendorChange(setting="login_lock", before=False, after=True, call="PUT lock")]  # no set call: left out
