@@ -16,7 +16,7 @@ from kitchencam.i18n import set_language
 from kitchencam.models import Facts, SiteFacts
 from kitchencam.profile import load_profile
 from kitchencam.rules.context import Context
-from kitchencam.rules.site import check_centre_registration
+from kitchencam.rules.registry import check_for
 from kitchencam.settings import Connection, is_gb28181_id, load_site, render_device_id
 from kitchencam.store import Store
 from kitchencam.vendors.base import RegistrationTarget
@@ -201,7 +201,7 @@ def rule_verdict(site: SiteFacts | None):
     facts = Facts(target="x:80", device_xaddr="http://x/onvif/device_service", read_at=now)
     ctx = Context(facts=facts, profile=profile, match=None, model_string=None, attestations={}, site=site,
                   credentials=None, now=now)
-    return check_centre_registration(ctx, rule)
+    return check_for("centre_registration")(ctx, rule)  # the families load in their order
 
 
 def test_rule_passes_only_on_the_centres_word():
