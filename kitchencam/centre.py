@@ -42,14 +42,14 @@ from kitchencam.i18n import _
 from kitchencam.inspection import CheckResult, inspect, judge, record, site_facts_from_store
 from kitchencam.models import ErrorItem, Facts, Registration
 from kitchencam.settings import Connection
-from kitchencam.store import registered_endpoint
+from kitchencam.store import Store, registered_endpoint
 from kitchencam.targets import centre_secret_key, host_of
 
 if TYPE_CHECKING:
 
     from kitchencam.inspection import DeviceCheck
     from kitchencam.profile import Profile
-    from kitchencam.store import DeviceRow, OutboxItem, Store
+    from kitchencam.store import DeviceRow, OutboxItem
 
 DEVICES_PATH = "/api/v1/devices"
 CONNECTIONS_PATH = "/api/v1/connections"

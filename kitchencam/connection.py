@@ -169,7 +169,8 @@ def _refusal_text(value: Any) -> str | None:
 
 def diagnose(outcome: CameraConnection, want: RegistrationTarget, *, offset_s: float | None,
              reach: Callable[[str, int], str | None] | None, tcp: bool) -> KitchencamError:
-    """The causes found for a camera configured but not online, most specific first; fills
+    """The causes found for a camera configured but not online, most certain first (what the camera
+    holds, the platform not answering from here, the centre's refusal, the clock); fills
     ``outcome.diagnosis`` and returns the error whose exit code the run takes."""
     found: list[KitchencamError] = []
     target = outcome.target
@@ -178,6 +179,13 @@ def diagnose(outcome: CameraConnection, want: RegistrationTarget, *, offset_s: f
         found.append(DeviceFault(_("The camera holds other dial-out settings than were written: {what}. Set them in "
                                    "the camera's web page, or run kitchencam register again.").format(
             what="; ".join(wrong)), target=target))
+    if reach is not None and tcp and want.server and want.port:
+        reason = reach(want.server, want.port)
+        if reason is not None:
+            found.append(CentreUnreachable(_("The centre's platform {host}:{port} does not answer from this laptop "
+                                             "({reason}): check the host and port with the centre, and that the "
+                                             "school's internet lets the camera out to it.").format(
+                host=want.server, port=want.port, reason=reason), target=target))
     if outcome.last_refusal:
         found.append(CentreAuthFailed(_("The centre refused the camera ({reason}): check the device ID {device_id} "
                                         "with the centre, and the key or password saved with kitchencam site init.")
@@ -187,13 +195,6 @@ def diagnose(outcome: CameraConnection, want: RegistrationTarget, *, offset_s: f
         found.append(ClockSkew(_("The camera's clock is {minutes:.0f} minutes off: platforms refuse a registration "
                                  "whose time is far off. Run kitchencam provision (it sets the time servers), then "
                                  "register again.").format(minutes=abs(offset_s) / 60), target=target))
-    if reach is not None and tcp and want.server and want.port:
-        reason = reach(want.server, want.port)
-        if reason is not None:
-            found.append(CentreUnreachable(_("The centre's platform {host}:{port} does not answer from this laptop "
-                                             "({reason}): check the host and port with the centre, and that the "
-                                             "school's internet lets the camera out to it.").format(
-                host=want.server, port=want.port, reason=reason), target=target))
     if not found:
         found.append(CentreUnreachable(_("The camera holds the right settings but the centre has not seen it online "
                                          "after {seconds:.0f} s: check that the school's firewall lets the camera "
