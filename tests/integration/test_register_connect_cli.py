@@ -18,10 +18,10 @@ import pytest
 
 pytest.importorskip("kitchencam.sim.dialout")  # the simulated cameras' dial-out (issue 15)
 
-from kitchencam.sim.camera import SimCamera  # noqa: E402
-from kitchencam.sim.centre import CentreServer  # noqa: E402
-from kitchencam.sim.personas import get_persona  # noqa: E402
-from kitchencam.store import Store  # noqa: E402
+from kitchencam.sim.camera import SimCamera
+from kitchencam.sim.centre import CentreServer
+from kitchencam.sim.personas import get_persona
+from kitchencam.store import Store
 
 PASSWORD = "Bep-An-2024-an-toan"
 TOKEN = "tt-centre-token-dial"
