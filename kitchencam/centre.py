@@ -707,4 +707,7 @@ def status(store: Store, site_code: str, client: CentreClient | None,
                                         centre_updated_at=d.get("updated_at")))
     if site is not None and connection is not None and connection.method != "none":
         error = _connection_status(store, site.id, connection.method, client, cameras) or error
+        for row in cameras:
+            if row.at_centre is None and remote is not None:
+                row.at_centre = row.serial in remote
     return StatusResult(site=site_code, centre=client.base_url if client else "", centre_error=error, cameras=cameras)

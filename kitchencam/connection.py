@@ -319,8 +319,10 @@ def _wait_online(outcome: CameraConnection, adapter: VendorAdapter, want: Regist
                 outcome.online = True  # the centre's word decides; the camera's is shown beside it
             return
         rounds += 1
-        _report(progress, _("{target}: waiting for the centre to see {device_id} online ({seconds:.0f} s left)")
-                .format(target=outcome.target, device_id=device_id, seconds=max(0.0, deadline - time.monotonic())))
+        if rounds % 5 == 1:  # every 5 s: 20 cameras waiting must not flood the terminal
+            _report(progress, _("{target}: waiting for the centre to see {device_id} online ({seconds:.0f} s left)")
+                    .format(target=outcome.target, device_id=device_id,
+                            seconds=max(0.0, deadline - time.monotonic())))
         time.sleep(POLL_S)
 
 

@@ -105,10 +105,20 @@ def test_dahua_auto_register_online_recorded_checked_and_rolled_back(run, isolat
     assert row["connection"]["online"] is True
     assert row["connection"]["read_back"]["device_id"] == "MN-TTO-01"
     assert row["connection"]["confirmed_at"]
+    shown = run("register", "--status", env=ENV)
+    assert "Dial-out to the centre" in shown.stdout
+    assert "MN-TTO-01" in shown.stdout
     # check's centre-registration: PASS on the centre's word.
     code, doc = run.json("check", cam.device_xaddr, env=ENV)
     [verdict] = [v for v in doc["data"]["devices"][0]["verdicts"] if v["rule"] == "centre-registration"]
     assert verdict["status"] == "PASS", verdict
+    # The handover minutes say the same, with times.
+    minutes = isolated / "minutes.html"
+    result = run("report", "--lang", "en", "--format", "html", "-o", str(minutes), env=ENV)
+    assert result.exit_code in (0, 3), result.output
+    text = minutes.read_text(encoding="utf-8")
+    assert "Dial-out (dahua-auto-register) written to the camera and read back at" in text
+    assert "Online at the district centre: confirmed by the centre at" in text
     # rollback: the camera's Auto Register as it was (off); the centre sees it go.
     code, doc = run.json("rollback", cam.device_xaddr, env=ENV)
     assert code == 0, doc["errors"]
