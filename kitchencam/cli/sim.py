@@ -78,6 +78,24 @@ def sim(
             help=_("UDP port of the centre's GB/T 28181 registrar (0: any free)."),
         ),
     ] = 5060,
+    centre_auto_register_port: Annotated[
+        int,
+        typer.Option(
+            "--centre-auto-register-port",
+            min=0,
+            max=65535,
+            help=_("TCP port of the centre's Dahua Auto Register stand-in (0: any free)."),
+        ),
+    ] = 7000,
+    centre_isup_port: Annotated[
+        int,
+        typer.Option(
+            "--centre-isup-port",
+            min=0,
+            max=65535,
+            help=_("TCP port of the centre's Hikvision ISUP stand-in (0: any free)."),
+        ),
+    ] = 7660,
     no_discovery: Annotated[bool, typer.Option("--no-discovery", help=_("Do not answer WS-Discovery."))] = False,
 ) -> None:
     """Serve a simulated school (ONVIF cameras, RTSP, WS-Discovery, the centre) until Ctrl+C.
@@ -111,6 +129,8 @@ def sim(
                 centre_token=centre_token,
                 centre_faults=centre_fault or [],
                 centre_sip_port=centre_sip_port,
+                centre_auto_register_port=centre_auto_register_port,
+                centre_isup_port=centre_isup_port,
                 discovery=not no_discovery,
             )
             endpoints = school.start()

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from kitchencam.sim import dahua_api, hikvision_api, soap, vendorapi
+from kitchencam.sim.dialout import DialOutSupervisor
 from kitchencam.sim.personas import NS, CodecOptions, Persona
 from kitchencam.sim.soap import SoapFault, child, children, invalid_arg, sub, text
 from kitchencam.sim.vendorapi import Responder
@@ -456,6 +457,8 @@ class SimCamera:
         vendor = _VENDOR_APIS.get(persona.vendor_api or "")
         #: The vendor-only settings (kitchencam/sim/vendorapi.py), under ``self._lock``.
         self.vendor_state: dict[str, Any] = vendor[1](self) if vendor else {}
+        #: Keeps the dial-outs its vendor settings configure connected (kitchencam/sim/dialout.py).
+        self.dialout = DialOutSupervisor(self) if vendor and DialOutSupervisor.supports(self) else None
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -474,12 +477,16 @@ class SimCamera:
                 return self
             self._stopping.clear()
             self._bind(self._requested_port)
+            if self.dialout is not None:
+                self.dialout.start()
         return self
 
     def stop(self) -> None:
         self._stopping.set()
         with self._lifecycle:
             self._take_down()
+            if self.dialout is not None:
+                self.dialout.stop()
         t = self._reboot_thread
         if t is not None and t is not threading.current_thread():
             t.join(timeout=5)
@@ -668,6 +675,8 @@ class SimCamera:
                     return
                 port = self.http_port
                 self._take_down()
+                if self.dialout is not None:
+                    self.dialout.stop(graceful=False)  # a rebooting camera just drops its sessions
                 self.reboots += 1
             if self._stopping.wait(down):
                 return
@@ -675,6 +684,8 @@ class SimCamera:
                 if not self._stopping.is_set() and self._server is None:
                     try:
                         self._bind(port)
+                        if self.dialout is not None:
+                            self.dialout.start()
                     except OSError:
                         log.exception("simulated camera %s could not come back on port %s", self.ip, port)
 

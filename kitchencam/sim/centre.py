@@ -14,6 +14,10 @@ over SQLite. Behaviour a client must cope with, as a real platform would show it
 * With ``sip_port`` set, a GB/T 28181 registrar (kitchencam/sim/gb28181.py) listens on
   ``udp://ip:sip_port`` beside the HTTP API, and ``GET /api/v1/connections[/{device_id}]``
   reports which devices dialled in: ``online``, ``via``, ``last_seen``.
+* With ``auto_register_port`` / ``isup_port`` set, the stand-in dial-in listeners for Dahua Auto
+  Register and Hikvision ISUP (kitchencam/sim/dialin.py) listen on ``tcp://ip:port``; the
+  connections endpoint reports them too (``via`` ``auto-register`` / ``isup``), with the last
+  refusal's code (``last_refusal``) so a client can diagnose a camera that is not online.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from kitchencam.sim.dialin import DialInRecord, DialInServer
 from kitchencam.sim.gb28181 import Connection, Gb28181Registrar
 
 logger = logging.getLogger(__name__)
@@ -383,6 +388,11 @@ class CentreServer:
         sip_server_id: str | None = None,
         sip_password: str | None = None,
         sip_keepalive_interval: float = 60.0,
+        auto_register_port: int | None = None,
+        isup_port: int | None = None,
+        isup_key: str | None = None,
+        dialin_keepalive_interval: float = 30.0,
+        dialin_known: Any = None,
     ) -> None:
         if not token:
             raise ValueError("the centre needs a bearer token")
@@ -411,6 +421,13 @@ class CentreServer:
         self.sip_password = sip_password or secrets.token_urlsafe(12)
         self.sip_keepalive_interval = sip_keepalive_interval
         self.registrar: Gb28181Registrar | None = None
+        # Dahua Auto Register and Hikvision ISUP (stand-ins); one ISUP key per run unless given.
+        self.auto_register_port = auto_register_port
+        self.isup_port = isup_port
+        self.isup_key = isup_key or secrets.token_urlsafe(9)
+        self.dialin_keepalive_interval = dialin_keepalive_interval
+        self.dialin_known = dialin_known
+        self.dialins: dict[str, DialInServer] = {}
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -453,6 +470,13 @@ class CentreServer:
             registrar.start()
             self.registrar = registrar
         try:
+            for kind, port in (("auto-register", self.auto_register_port), ("isup", self.isup_port)):
+                if port is None:
+                    continue
+                listener = DialInServer(self.ip, port, kind=kind, key=self.isup_key if kind == "isup" else None,
+                                        keepalive_interval=self.dialin_keepalive_interval, known=self.dialin_known)
+                listener.start()
+                self.dialins[kind] = listener
             server = _Server((self.ip, self._requested_port), _Handler)
         except BaseException:
             self._stop_registrar()
@@ -467,6 +491,14 @@ class CentreServer:
         registrar, self.registrar = self.registrar, None
         if registrar is not None:
             registrar.stop()
+        dialins, self.dialins = self.dialins, {}
+        for listener in dialins.values():
+            listener.stop()
+
+    def dialin_url(self, kind: str) -> str | None:
+        """``tcp://ip:port`` of the ``auto-register`` or ``isup`` listener, if it runs."""
+        listener = self.dialins.get(kind)
+        return listener.url if listener is not None else None
 
     @property
     def sip_url(self) -> str | None:
@@ -661,18 +693,18 @@ class CentreServer:
         return self._db
 
     # ------------------------------------------------------------ dial-out connections
-    def _connection_record(self, conn: Connection | None, device_id: str, now: float) -> dict[str, Any]:
-        def iso(t: float | None) -> str | None:
-            if t is None:
-                return None
-            return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    @staticmethod
+    def _iso(t: float | None) -> str | None:
+        if t is None:
+            return None
+        return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
+    def _gb_record(self, conn: Connection, now: float) -> dict[str, Any]:
         registrar = self.registrar
-        if conn is None or registrar is None:
-            return {"device_id": device_id, "online": False, "via": None, "last_seen": None,
-                    "registered": False, "expires_at": None, "last_keepalive": None, "source": None}
+        assert registrar is not None
+        iso = self._iso
         return {
-            "device_id": device_id,
+            "device_id": conn.device_id,
             "online": conn.online(now, registrar.keepalive_timeout),
             "via": registrar.via,
             "last_seen": iso(conn.last_seen),
@@ -682,16 +714,57 @@ class CentreServer:
             "source": conn.source or None,
         }
 
+    def _dialin_record(self, rec: DialInRecord) -> dict[str, Any]:
+        iso = self._iso
+        return {"device_id": rec.device_id, "online": rec.online, "via": rec.via, "last_seen": iso(rec.last_seen),
+                "registered": rec.online, "expires_at": None, "last_keepalive": iso(rec.last_keepalive),
+                "source": rec.source}
+
+    def _connection_record(self, device_id: str, now: float) -> dict[str, Any]:
+        """The device's record across every method: the online one (else the most recently seen),
+        with the latest refusal any method gave it."""
+        candidates: list[tuple[dict[str, Any], float]] = []
+        refusals: list[tuple[float, str]] = []
+        registrar = self.registrar
+        if registrar is not None:
+            conn = registrar.connection(device_id)
+            if conn is not None:
+                candidates.append((self._gb_record(conn, now), conn.last_seen or 0.0))
+            refusal = registrar.last_refusal(device_id)
+            if refusal is not None:
+                refusals.append((refusal[1], refusal[0]))
+        for listener in self.dialins.values():
+            rec = listener.record(device_id)
+            if rec is None:
+                continue
+            if rec.last_seen is not None:
+                candidates.append((self._dialin_record(rec), rec.last_seen))
+            if rec.last_refusal is not None and rec.last_refusal_at is not None:
+                refusals.append((rec.last_refusal_at, rec.last_refusal))
+        if candidates:
+            record = max(candidates, key=lambda c: (c[0]["online"], c[1]))[0]
+        else:
+            record = {"device_id": device_id, "online": False, "via": None, "last_seen": None,
+                      "registered": False, "expires_at": None, "last_keepalive": None, "source": None}
+        latest = max(refusals) if refusals else None
+        record["last_refusal"] = latest[1] if latest else None
+        record["last_refusal_at"] = self._iso(latest[0]) if latest else None
+        return record
+
     def connections(self) -> list[dict[str, Any]]:
-        """Every device that ever dialled in, as GET /api/v1/connections lists them."""
+        """Every device that ever dialled in (or was refused), as GET /api/v1/connections lists them."""
         now = time.time()
-        known = self.registrar.connections() if self.registrar is not None else {}
-        return [self._connection_record(known[k], k, now) for k in sorted(known)]
+        known: set[str] = set()
+        if self.registrar is not None:
+            known.update(self.registrar.connections())
+            known.update(self.registrar.refused_ids())
+        for listener in self.dialins.values():
+            known.update(listener.records())
+        return [self._connection_record(k, now) for k in sorted(known)]
 
     def connection(self, device_id: str) -> dict[str, Any]:
         """One device's dial-out state; a device never heard from is simply offline."""
-        conn = self.registrar.connection(device_id) if self.registrar is not None else None
-        return self._connection_record(conn, device_id, time.time())
+        return self._connection_record(device_id, time.time())
 
     # ------------------------------------------------------------ test helpers (Python, not HTTP)
     def devices(self, school_code: str | None = None) -> list[dict[str, Any]]:

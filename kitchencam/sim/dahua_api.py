@@ -21,6 +21,8 @@ password to a client and spend its login budget).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -121,6 +123,29 @@ def _config(camera: SimDevice, name: str) -> bytes | None:
     return None
 
 
+#: Auto Register's settings a setConfig may write (issue 15), as kitchencam/vendors/dahua.py cites them.
+_REGISTER_KEYS = {"DVRIP.RegisterServer.Servers[0].Address": "DVRIP.Address",
+                  "DVRIP.RegisterServer.Servers[0].Port": "DVRIP.Port",
+                  "DVRIP.RegisterServer.DeviceID": "DVRIP.DeviceID"}
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _register_value(key: str, value: str) -> object | None:
+    """A DVRIP value as firmware checks it (None: refused): an address, a port 1-65535, a device id."""
+    if key.endswith("Address"):
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            labels = value.split(".")
+            ok = 0 < len(value) <= 253 and all(_HOST_LABEL.match(x) for x in labels) and not labels[-1].isdigit()
+            return value if ok else None
+    if key.endswith("Port"):
+        return int(value) if value.isascii() and value.isdigit() and 1 <= int(value) <= 65535 else None
+    return value if _DEVICE_ID.match(value) else None
+
+
 def _boolean(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
@@ -140,6 +165,11 @@ def _set(camera: SimDevice, pairs: list[tuple[str, str]]) -> bool:
             staged["DDNS"] = flag
         elif key == "DVRIP.RegisterServer.Enable" and flag is not None:
             staged["DVRIP.RegisterServer"] = flag
+        elif key in _REGISTER_KEYS:
+            checked = _register_value(key, value)
+            if checked is None:
+                return False
+            staged[_REGISTER_KEYS[key]] = checked
         elif key == "Telnet.Enable" and flag is not None:
             staged["Telnet"] = flag
         elif key == "Encode[0].MainFormat[0].Video.Compression" and value in _ENCODING and camera.encoders:

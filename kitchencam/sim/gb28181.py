@@ -348,6 +348,8 @@ class Gb28181Registrar:
         self._secret = os.urandom(16)
         self._lock = threading.Lock()
         self._devices: dict[str, Connection] = {}
+        #: device ID -> (refusal code, time.time()) of its last refused REGISTER, for the centre's API.
+        self._refusals: dict[str, tuple[str, float]] = {}
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -505,8 +507,23 @@ class Gb28181Registrar:
             value += ", stale=true"
         return self._reply(msg, addr, 401, [("WWW-Authenticate", value)])
 
-    def _refuse(self, msg: SipMessage, addr: tuple[str, int], why: str) -> bytes:
+    def refused_ids(self) -> list[str]:
+        """Device IDs whose REGISTER was ever refused (the centre lists them beside the registered)."""
+        with self._lock:
+            return list(self._refusals)
+
+    def last_refusal(self, device_id: str) -> tuple[str, float] | None:
+        """(code, time) of the last REGISTER refused for this device ID, if any."""
+        with self._lock:
+            return self._refusals.get(device_id)
+
+    def _refuse(self, msg: SipMessage, addr: tuple[str, int], why: str,
+                device_id: str | None = None, code: str | None = None) -> bytes:
         self.stats.refused += 1
+        if device_id is not None and code is not None and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", device_id):
+            with self._lock:
+                if device_id in self._refusals or len(self._refusals) < self.max_devices:
+                    self._refusals[device_id] = (code, time.time())
         logger.debug("gb28181 refused %s from %s: %s", msg.method, addr, why)
         return self._reply(msg, addr, 403, reason="Forbidden")
 
@@ -527,7 +544,8 @@ class Gb28181Registrar:
         now = time.time()
         device_id = uri_user(msg.get("to") or "")
         if device_id is None or not DEVICE_ID.match(device_id) or not device_id.startswith(self.domain):
-            return self._refuse(msg, addr, f"device ID {device_id!r} is not 20 digits under {self.domain}")
+            return self._refuse(msg, addr, f"device ID {device_id!r} is not 20 digits under {self.domain}",
+                                device_id, "bad-device-id")
         expires = self._expires(msg)
         if expires is None or expires < 0:
             return self._reply(msg, addr, 400, reason="Bad Expires")
@@ -538,7 +556,7 @@ class Gb28181Registrar:
         if params is None or not all(params.get(k) for k in ("username", "realm", "nonce", "uri", "response")):
             return self._reply(msg, addr, 400, reason="Bad Authorization")
         if params.get("algorithm", "MD5").upper() != "MD5" or params["realm"] != self.domain:
-            return self._refuse(msg, addr, "digest for another realm or algorithm")
+            return self._refuse(msg, addr, "digest for another realm or algorithm", device_id, "wrong-realm")
         fresh = self._nonce_ok(params["nonce"], now)
         if fresh is None:
             return self._challenge(msg, addr, now)
@@ -546,11 +564,11 @@ class Gb28181Registrar:
             return self._challenge(msg, addr, now, stale=True)
         qop = params.get("qop")
         if qop is not None and qop != "auth":
-            return self._refuse(msg, addr, f"qop {qop!r}")
+            return self._refuse(msg, addr, f"qop {qop!r}", device_id, "bad-auth")
         want = digest_response(params["username"], self.domain, self.password, "REGISTER", params["uri"],
                                params["nonce"], qop, params.get("nc", ""), params.get("cnonce", ""))
         if not hmac.compare_digest(want, params["response"].lower()):
-            return self._refuse(msg, addr, "wrong digest answer (password)")
+            return self._refuse(msg, addr, "wrong digest answer (password)", device_id, "wrong-password")
         if 0 < expires < self.min_expires:
             return self._reply(msg, addr, 423, [("Min-Expires", str(self.min_expires))])
         granted = min(expires, self.max_expires)

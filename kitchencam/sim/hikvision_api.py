@@ -19,16 +19,22 @@ Faults name the resource after ``/ISAPI/``: ``fault-on=Streaming/channels/101`` 
 resource with 500 ``deviceError``; ``malformed=Streaming/channels/101`` cuts its reply in half.
 State lives in ``camera.vendor_state`` (factory values from ``Persona.vendor_defaults``), under
 ``camera._lock``.
+
+Registrations (issue 15): PUT ``System/Network/Ehome`` (ISUP, ``isup_*``), ``EZVIZ`` (Hik-Connect,
+``ezviz_*``) and ``SIP`` (the ``GB28181`` block, ``gb28181_*``) are checked like firmware and kept;
+keys, passwords and verification codes are never in a GET. ``registerStatus`` is ``true`` when the
+simulated dial-out (``vendorapi.dialout_status``) last said ``online`` for that kind.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
 from lxml import etree
 
-from kitchencam.sim.vendorapi import DialOut, SimDevice, VendorReply, VendorRequest
+from kitchencam.sim.vendorapi import DialOut, SimDevice, VendorReply, VendorRequest, dialout_status
 
 PREFIX = "/ISAPI/"
 NS = "http://www.hikvision.com/ver20/XMLSchema"
@@ -48,18 +54,20 @@ TELNETD = "System/Network/telnetd"
 #: The resources a ``fault-on=`` / ``malformed=`` fault may name.
 FAULT_NAMES = (DEVICE_INFO, MAIN_CHANNEL, DDNS, DDNS_SLOT, EZVIZ, EHOME, SIP, LOGIN_LOCK, ADMIN_ACCESSES, TELNETD)
 #: Resources a PUT may change.
-WRITABLE = frozenset((MAIN_CHANNEL, DDNS, DDNS_SLOT, EZVIZ, EHOME, LOGIN_LOCK))
+WRITABLE = frozenset((MAIN_CHANNEL, DDNS, DDNS_SLOT, EZVIZ, EHOME, SIP, LOGIN_LOCK))
 
 #: The factory values every Hikvision persona starts from (Persona.vendor_defaults overrides).
 FACTORY: dict[str, Any] = {
     "smart_codec": False,
     "ddns_enabled": False, "ddns_provider": "HiDDNS", "ddns_server": "www.hik-online.com", "ddns_domain": "",
-    "ezviz_enabled": False, "ezviz_server": "litedev.hik-connect.com",
+    "ezviz_enabled": False, "ezviz_server": "litedev.hik-connect.com", "ezviz_code": "",
     "isup_enabled": False, "isup_address_type": "ipaddress", "isup_host": "", "isup_ip": "0.0.0.0",
     "isup_port": 7660, "isup_device_id": "", "isup_version": "v5.0", "isup_key": "",
     "login_lock_enabled": True, "login_lock_attempts": 7, "login_lock_minutes": 30,
     "telnet_enabled": False,
-    # "gb28181": absent = the firmware has no GB28181 (SIP answers 404 notSupport)
+    # "gb28181": absent = the firmware has no GB28181 (SIP answers 404 notSupport); its settings:
+    "gb28181_server": "", "gb28181_port": 5060, "gb28181_server_id": "", "gb28181_domain": "",
+    "gb28181_device_id": "", "gb28181_password": "", "gb28181_expires": 3600, "gb28181_heartbeat": 60,
 }
 
 _ISAPI_CODEC = {"H264": "H.264", "H265": "H.265", "JPEG": "MJPEG"}
@@ -187,10 +195,15 @@ def _ddns_list(state: dict[str, Any]) -> etree._Element:
     return root
 
 
-def _ezviz(state: dict[str, Any]) -> etree._Element:
+def _registered(camera: SimDevice, kind: str) -> bool:
+    """registerStatus as firmware says it (true/false), from the simulated dial-out's last word."""
+    return dialout_status(camera, kind) == "online"
+
+
+def _ezviz(camera: SimDevice, state: dict[str, Any]) -> etree._Element:
     root = _root("EZVIZ")
     _el(root, "enabled", bool(state["ezviz_enabled"]))
-    _el(root, "registerStatus", False)  # no cloud to register with on loopback
+    _el(root, "registerStatus", _registered(camera, "hik-connect"))  # no cloud on loopback: false
     server = _el(root, "serverAddress")
     _el(server, "addressingFormatType", "hostname")
     _el(server, "hostName", state["ezviz_server"])
@@ -199,7 +212,7 @@ def _ezviz(state: dict[str, Any]) -> etree._Element:
     return root
 
 
-def _ehome(state: dict[str, Any]) -> etree._Element:
+def _ehome(camera: SimDevice, state: dict[str, Any]) -> etree._Element:
     root = _root("Ehome")
     _el(root, "enabled", bool(state["isup_enabled"]))
     _el(root, "addressingFormatType", state["isup_address_type"])
@@ -207,12 +220,12 @@ def _ehome(state: dict[str, Any]) -> etree._Element:
     _el(root, "ipAddress", state["isup_ip"])
     _el(root, "portNo", state["isup_port"])
     _el(root, "deviceID", state["isup_device_id"])
-    _el(root, "registerStatus", False)
+    _el(root, "registerStatus", _registered(camera, "isup"))
     _el(root, "protocolVersion", state["isup_version"])
     return root  # the key is write-only: never in a reply
 
 
-def _sip(state: dict[str, Any]) -> etree._Element:
+def _sip(camera: SimDevice, state: dict[str, Any]) -> etree._Element:
     root = _root("SIPServerList")
     server = _el(root, "SIPServer")
     _el(server, "id", 1)
@@ -222,9 +235,12 @@ def _sip(state: dict[str, Any]) -> etree._Element:
     _el(block, "registrar", state.get("gb28181_server", ""))
     _el(block, "registrarPort", state.get("gb28181_port", 5060))
     _el(block, "serverId", state.get("gb28181_server_id", ""))
+    _el(block, "serverDomain", state.get("gb28181_domain", ""))
     _el(block, "deviceID", state.get("gb28181_device_id", ""))
-    _el(block, "registerStatus", False)
-    return root
+    _el(block, "expires", state.get("gb28181_expires", 3600))
+    _el(block, "heartbeatInterval", state.get("gb28181_heartbeat", 60))
+    _el(block, "registerStatus", _registered(camera, "gb28181"))
+    return root  # the password is write-only: never in a reply
 
 
 def _login_lock(state: dict[str, Any]) -> etree._Element:
@@ -264,11 +280,11 @@ def _document(camera: SimDevice, resource: str) -> etree._Element | None:
     if resource == DDNS_SLOT:
         return _ddns_slot(state)
     if resource == EZVIZ:
-        return _ezviz(state)
+        return _ezviz(camera, state)
     if resource == EHOME:
-        return _ehome(state)
+        return _ehome(camera, state)
     if resource == SIP:
-        return _sip(state) if "gb28181" in state else None
+        return _sip(camera, state) if "gb28181" in state else None
     if resource == LOGIN_LOCK:
         return _login_lock(state)
     if resource == ADMIN_ACCESSES:
@@ -331,6 +347,45 @@ def _str(url: str, parent: etree._Element | None, name: str, pattern: re.Pattern
     if value is not None and not pattern.match(value):
         raise _content(url, "badParameters")
     return value
+
+
+# Issue 15's registration settings, checked as firmware checks them (bad value: 400 badParameters).
+_FORM = re.compile(r"^(?:ipaddress|hostname)$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
+_VERSION = re.compile(r"^v?[0-9]{1,2}(?:\.[0-9]{1,2})?$")
+_SECRET = re.compile(r"^[\x21-\x7e]{0,64}$")
+_CODE = re.compile(r"^[A-Za-z0-9]{0,12}$")  # Hik-Connect verification code: letters and digits
+_GB_ID = re.compile(r"^(?:[0-9]{20})?$")
+_GB_DOMAIN = re.compile(r"^[A-Za-z0-9.-]{0,64}$")
+
+
+def _ip(url: str, parent: etree._Element | None, name: str) -> str | None:
+    value = _text(parent, name)
+    if value is None:
+        return None
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise _content(url, "badParameters") from None
+    return value
+
+
+def _put_sip(url: str, root: etree._Element) -> tuple[tuple[str, object], ...]:
+    """SIPServerList/SIPServer/GB28181 as _sip() serves it; another block (intercom SIP) is refused."""
+    _expect(url, root, "SIPServerList", "SIPServer")
+    server = _find(root, "SIPServer") if _local(root) == "SIPServerList" else root
+    block = _find(server, "GB28181")
+    if block is None:
+        raise _content(url)
+    return (("gb28181", _bool(url, block, "enabled")),
+            ("gb28181_server", _str(url, block, "registrar")),
+            ("gb28181_port", _int(url, block, "registrarPort", 1024, 65535)),
+            ("gb28181_server_id", _str(url, block, "serverId", _GB_ID)),
+            ("gb28181_domain", _str(url, block, "serverDomain", _GB_DOMAIN)),
+            ("gb28181_device_id", _str(url, block, "deviceID", _GB_ID)),
+            ("gb28181_password", _str(url, block, "password", _SECRET)),
+            ("gb28181_expires", _int(url, block, "expires", 1, 86400)),
+            ("gb28181_heartbeat", _int(url, block, "heartbeatInterval", 1, 3600)))
 
 
 def _parse(url: str, body: bytes) -> etree._Element:
@@ -400,22 +455,31 @@ def _put(camera: SimDevice, resource: str, url: str, root: etree._Element) -> No
                 updates[key] = value
     elif resource == EZVIZ:
         _expect(url, root, "EZVIZ")
-        for key, value in (("ezviz_enabled", _bool(url, root, "enabled")),
-                           ("ezviz_server", _str(url, _find(root, "serverAddress"), "hostName"))):
+        address = _find(root, "serverAddress")
+        server = _str(url, address, "hostName")
+        if _text(address, "addressingFormatType") == "ipaddress":
+            server = _ip(url, address, "ipAddress")
+        for key, value in (("ezviz_enabled", _bool(url, root, "enabled")), ("ezviz_server", server),
+                           ("ezviz_code", _str(url, root, "verificationCode", _CODE))):
             if value is not None:
                 updates[key] = value
     elif resource == EHOME:
         _expect(url, root, "Ehome", "EHome")
+        form = _str(url, root, "addressingFormatType", _FORM)
         values: tuple[tuple[str, object], ...] = (
             ("isup_enabled", _bool(url, root, "enabled")),
-            ("isup_address_type", _str(url, root, "addressingFormatType")),
+            ("isup_address_type", form),
             ("isup_host", _str(url, root, "hostName")),
-            ("isup_ip", _str(url, root, "ipAddress")),
+            ("isup_ip", _ip(url, root, "ipAddress") if form != "hostname" else _str(url, root, "ipAddress")),
             ("isup_port", _int(url, root, "portNo", 1024, 65535)),
-            ("isup_device_id", _str(url, root, "deviceID")),
-            ("isup_version", _str(url, root, "protocolVersion")),
-            ("isup_key", _str(url, root, "key", re.compile(r"^.{0,32}$"))))
+            ("isup_device_id", _str(url, root, "deviceID", _DEVICE_ID)),
+            ("isup_version", _str(url, root, "protocolVersion", _VERSION)),
+            ("isup_key", _str(url, root, "key", _SECRET)))
         _merge(updates, values)
+    elif resource == SIP:
+        if "gb28181" not in state:
+            raise _Refused(_not_supported(url))
+        _merge(updates, _put_sip(url, root))
     elif resource == LOGIN_LOCK:
         _expect(url, root, "IllegalLoginLock")
         # Ranges of the camera's SecurityCap (maxIllegalLoginTimes 3..20, lock time 1..120 min).

@@ -1,8 +1,9 @@
 """A simulated school: N cameras of given personas, each on its own address, plus the centre.
 
 Camera k (1-based) listens on ``bind_base + k``: HTTP (ONVIF, snapshot), RTSP, and WS-Discovery
-on UDP 3702. The centre listens on ``bind_base`` itself. Used by ``kitchencam sim`` (foreground)
-and ``kitchencam demo`` / the tests (in-process).
+on UDP 3702. The centre listens on ``bind_base`` itself (HTTP API; GB/T 28181 on UDP; the Auto
+Register and ISUP stand-ins on TCP). A camera with a vendor API dials out where its settings say.
+Used by ``kitchencam sim`` (foreground) and ``kitchencam demo`` / the tests (in-process).
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class SimulatedSchool:
     centre_db: str | None = None
     #: UDP port of the centre's GB/T 28181 registrar (0: any free; None: no registrar).
     centre_sip_port: int | None = 0
+    #: TCP ports of the centre's stand-in dial-in listeners (kitchencam/sim/dialin.py; 0: any free;
+    #: None: none): Dahua Auto Register and Hikvision ISUP, and the ISUP key (default: made up).
+    centre_auto_register_port: int | None = 0
+    centre_isup_port: int | None = 0
+    centre_isup_key: str | None = None
     discovery: bool = True
     members: list[SimulatedCamera] = field(default_factory=list)
     centre_server: CentreServer | None = None
@@ -93,6 +99,9 @@ class SimulatedSchool:
                     db_path=self.centre_db,
                     faults=[f for f in self.centre_faults if f != "down"],
                     sip_port=self.centre_sip_port,
+                    auto_register_port=self.centre_auto_register_port,
+                    isup_port=self.centre_isup_port,
+                    isup_key=self.centre_isup_key,
                 )
                 self.centre_server.start()
             for k in range(1, count + 1):
@@ -157,6 +166,7 @@ class SimulatedSchool:
                     "token": self.centre_server.token,
                     "faults": list(self.centre_faults),
                     **self._sip_endpoint(),
+                    **self._dialin_endpoint(),
                 },
             )
         return out
@@ -167,6 +177,25 @@ class SimulatedSchool:
             return {}
         return {"sip": server.sip_url, "sip_server_id": server.sip_server_id, "sip_domain": server.sip_domain,
                 "sip_password": server.sip_password}
+
+    def _dialin_endpoint(self) -> dict[str, Any]:
+        server = self.centre_server
+        if server is None or not server.dialins:
+            return {}
+        out: dict[str, Any] = {"auto_register": server.dialin_url("auto-register"), "isup": server.dialin_url("isup")}
+        if "isup" in server.dialins:
+            out["isup_key"] = server.isup_key
+        return out
+
+    @property
+    def auto_register_port(self) -> int | None:
+        listener = self.centre_server.dialins.get("auto-register") if self.centre_server else None
+        return listener.port if listener is not None else None
+
+    @property
+    def isup_port(self) -> int | None:
+        listener = self.centre_server.dialins.get("isup") if self.centre_server else None
+        return listener.port if listener is not None else None
 
     def stop(self) -> None:
         for member in reversed(self.members):

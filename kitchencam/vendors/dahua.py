@@ -24,7 +24,9 @@ has the same list for technicians):
 - ``getConfig&name=DVRIP`` (``table.DVRIP.RegisterServer.Enable``, ``.DeviceID``,
   ``.Servers[0].Address``, ``.Servers[0].Port``: Auto Register, which DSS uses; ``TCPPort``, the
   private SDK port) and ``setConfig&DVRIP.RegisterServer.Enable=``: public client code that
-  turns Auto Register off with exactly that set call.
+  turns Auto Register off with exactly that set call. ``set_registration`` writes
+  ``.Servers[0].Address``, ``.Servers[0].Port`` and ``.DeviceID`` too (issue 15; sources at
+  the method).
 - ``getConfig&name=Telnet`` (``table.Telnet.Enable``): Dahua HTTP API For IPC v1.48 ("Add
   get/set interface to Telnet").
 - The login-failure lock: no public source shows its config name and keys with a reply example
@@ -42,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from kitchencam.errors import AuthFailed, BadReply, DeviceFault, KitchencamError, NotSupported, Unreachable
 from kitchencam.i18n import _
@@ -52,6 +55,7 @@ from kitchencam.vendors.base import (
     Probe,
     ReadError,
     Registration,
+    RegistrationTarget,
     SettingName,
     Told,
     VendorAdapter,
@@ -60,6 +64,7 @@ from kitchencam.vendors.base import (
     VendorFacts,
 )
 from kitchencam.vendors.http import HttpReply, VendorHttp
+from kitchencam.vendors.registration import check_host, check_port, check_token
 
 API = "Dahua HTTP API"
 #: Most lines a reply may have (a whole Encode table of an NVR is a few hundred).
@@ -377,3 +382,58 @@ class DahuaAdapter(VendorAdapter):
                     subcode=f"HTTP {reply.status}")
             self.applied.append(change.model_copy(update={"before": before}))
         return list(self.applied)
+
+    # -- outbound registration (issue 15) ----------------------------------------------------------
+    #
+    # Auto Register (what DSS takes cameras by) lives in the DVRIP config: read with
+    # ``getConfig&name=DVRIP`` (above) and written with ``setConfig`` of the same keys without the
+    # ``table.`` prefix. Sources: public client code sets ``DVRIP.RegisterServer.Enable=true|false``
+    # and ``DVRIP.RegisterServer.Servers[0].Address=<ip>`` exactly so (a Python camera-fleet tool
+    # found by exact-string search); a public note on Dahua's DVRIP config shows the same tree
+    # (``RegisterServer: {DeviceID, Enable, Servers: [{Address, Port}]}``), which gives
+    # ``Servers[0].Port`` and ``DeviceID``. GB/T 28181 on Dahua is the ``VSP_GAYS`` config in the
+    # NetSDK headers (CFG_CMD_VSP_GAYS), but no public source shows its HTTP key names, so it is
+    # not written here (docs/reference/vendor-dahua.md).
+
+    registration_kinds = ("auto-register",)
+
+    def _register_pairs(self, reg: Registration) -> list[tuple[str, str]]:
+        """The setConfig keys and values for ``reg``, each checked before anything is sent."""
+        target = self.camera.target
+        pairs = [("DVRIP.RegisterServer.Enable", "true" if reg.enabled else "false")]
+        if reg.server is not None:
+            pairs.append(("DVRIP.RegisterServer.Servers[0].Address", check_host(reg.server, target)))
+        if reg.port is not None:
+            pairs.append(("DVRIP.RegisterServer.Servers[0].Port", str(check_port(reg.port, target))))
+        if reg.device_id is not None:
+            pairs.append(("DVRIP.RegisterServer.DeviceID", check_token(reg.device_id, target)))
+        return pairs
+
+    def _write_register(self, pairs: list[tuple[str, str]]) -> None:
+        """One setConfig with every key: the firmware takes all of them or none (``Error``)."""
+        call = call_name("setConfig DVRIP")
+        # Values are percent-encoded (they are already plain host names, digits and tokens).
+        path = set_config_path([(key, quote(value, safe="")) for key, value in pairs])
+        reply = self.http.request("GET", path, call=call)
+        if reply.status != 200 or reply.body.strip() != b"OK":
+            raise DeviceFault(_("{target} refused {call} (HTTP {status}); the camera's Auto Register settings were "
+                                "not changed. Check that the account is an Administrator and the settings on the "
+                                "camera's web page, then retry.").format(
+                target=self.camera.target, call=call, status=reply.status), target=self.camera.target,
+                subcode=f"HTTP {reply.status}")
+
+    def set_registration(self, target: RegistrationTarget) -> Registration:
+        if target.kind not in self.registration_kinds:
+            return super().set_registration(target)
+        wanted = Registration(kind="auto-register", enabled=target.enabled, server=target.server,
+                              port=target.port, device_id=target.device_id)
+        pairs = self._register_pairs(wanted)  # refuses a bad value before the first request
+        before, _sdk_port = self.auto_register()
+        self._write_register(pairs)
+        return before
+
+    def restore_registration(self, before: Registration) -> None:
+        if before.kind not in self.registration_kinds:
+            return super().restore_registration(before)
+        self._write_register(self._register_pairs(before))
+        return None

@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from kitchencam.errors import AuthFailed, BadReply, DeviceFault, KitchencamError, NotSupported, Unreachable
+from kitchencam.errors import AuthFailed, BadReply, ConfigError, DeviceFault, KitchencamError, NotSupported, Unreachable
 from kitchencam.i18n import _
 from kitchencam.vendors.base import (
     CloudP2p,
@@ -51,6 +51,7 @@ from kitchencam.vendors.base import (
     ReadError,
     Registration,
     RegistrationKind,
+    RegistrationTarget,
     SettingName,
     Told,
     VendorAdapter,
@@ -61,6 +62,15 @@ from kitchencam.vendors.base import (
     plan_changes,
 )
 from kitchencam.vendors.http import HttpReply, VendorHttp
+from kitchencam.vendors.registration import (
+    check_domain,
+    check_gb_id,
+    check_host,
+    check_port,
+    check_secret,
+    check_token,
+    is_ip,
+)
 
 PREFIX = "/ISAPI/"
 API = "Hikvision ISAPI"
@@ -224,11 +234,17 @@ def parse_ddns(root: etree._Element) -> Ddns:
                 hostname=name)
 
 
+_ONLINE = frozenset({"true", "online", "registered", "1"})
+_OFFLINE = frozenset({"false", "offline", "unregistered", "notregistered", "0"})
+
+
 def _status(value: str | None) -> str | None:
-    """registerStatus: "true"/"false" on the cameras seen ([PN]); other words kept as said."""
+    """registerStatus: "true"/"false" on the cameras seen ([PN]), "online"/"offline" in Hikvision's
+    SDK (deviceStatus); both are "online"/"offline" here; another word is kept as said."""
     if value is None or value == "":
         return None
-    return {"true": "online", "false": "offline"}.get(value, value)
+    word = value.lower()
+    return "online" if word in _ONLINE else "offline" if word in _OFFLINE else value
 
 
 def _server(parent: etree._Element | None, call: str) -> str | None:
@@ -279,14 +295,18 @@ def parse_sip(root: etree._Element) -> Registration:
         block = child(server, "Standard")
     if block is None:
         block = server
-    host = text(block, "registrar", call) or text(block, "proxy", call) or _server(block, call)
-    port = number(block, "registrarPort", call, 0, 65535) or number(block, "proxyPort", call, 0, 65535) \
-        or number(block, "portNo", call, 0, 65535)
-    device = text(block, "deviceID", call) or text(block, "userName", call) or text(block, "authID", call)
-    status = text(block, "registerStatus", call) or text(server, "registerStatus", call)
+    host = text(block, "registrar", call) or text(block, "serverSipAddress", call) or text(block, "proxy", call) \
+        or _server(block, call)
+    port = number(block, "registrarPort", call, 0, 65535) or number(block, "serverSipPort", call, 0, 65535) \
+        or number(block, "proxyPort", call, 0, 65535) or number(block, "portNo", call, 0, 65535)
+    device = text(block, "deviceID", call) or text(block, "deviceId", call) or text(block, "userName", call) \
+        or text(block, "authID", call)
+    status = text(block, "registerStatus", call) or text(server, "registerStatus", call) \
+        or text(block, "deviceStatus", call)
+    server_id = text(block, "serverId", call) or text(block, "serverID", call)
     return Registration(kind="gb28181", enabled=flag(block, "enabled", call), server=host or None,
                         port=port or None, device_id=device or None,
-                        protocol_version=text(block, "serverId", call) or None, status=_status(status))
+                        protocol_version=server_id or None, status=_status(status))
 
 
 def parse_login_lock(root: etree._Element) -> LoginLock:
@@ -544,3 +564,193 @@ class HikvisionAdapter(VendorAdapter):
                 self._put(put_to, document, call_name(put_to, "PUT"))
             self.applied.append(change)
         return list(self.applied)
+
+    # -- outbound registration (issue 15) ----------------------------------------------------------
+    #
+    # Each registration is one resource: GET it (the value found is the backup), change the
+    # elements of the document it came in (the firmware's own names and namespace), PUT it back
+    # whole, read the ResponseStatus. Elements and sources (docs/reference/vendor-hikvision.md):
+    # - ISUP, System/Network/Ehome: enabled, addressingFormatType (ipaddress|hostname), ipAddress
+    #   or hostName, portNo, deviceID, protocolVersion ("v5.0"), key. [PN]; and a public ISUP
+    #   integration note (an access-control deployment's PUT of <Ehome> with exactly these
+    #   elements, noting the key element is <key>, not <encryptionKey>); another public client
+    #   sends <key> too. The key is write-only: sent here, never read back.
+    # - Hik-Connect, System/Network/EZVIZ: enabled, serverAddress/hostName, verificationCode
+    #   (the device's Hik-Connect code, write-only) [PN], [WS].
+    # - GB28181, System/Network/SIP ([WS] cfg28181, whose security list names userName and
+    #   password as the document's secret elements): the <GB28181> block of the first SIPServer.
+    #   Hikvision's SDK manual (open.hikvision.com, NET_DVR_GBT28181_ACCESS_CFG and the
+    #   GBT28181AccessAbility capability) gives the fields: server id, server domain, SIP server
+    #   address and port, the device's auth id and password, register validity, heartbeat
+    #   interval, device status offline/online. The ISAPI element names are not in a public
+    #   document, so each field is written to the element the document already has, from a
+    #   list of the names sources use (registrar|serverSipAddress, registrarPort|serverSipPort,
+    #   serverId|serverID, serverDomain|domain, deviceID, password), and added under the first
+    #   name when the document has none of them.
+
+    registration_kinds = ("isup", "hik-connect", "gb28181")
+
+    def set_registration(self, target: RegistrationTarget) -> Registration:
+        if target.kind not in self.registration_kinds:
+            return super().set_registration(target)
+        secret = target.secret.get_secret_value() if target.secret is not None else None
+        values = _registration_values(target.kind, self.camera.target, enabled=target.enabled, server=target.server,
+                                      port=target.port, device_id=target.device_id, server_id=target.server_id,
+                                      domain=target.domain, version=target.protocol_version, secret=secret)
+        return self._write_registration(target.kind, values)
+
+    def restore_registration(self, before: Registration) -> None:
+        if before.kind not in self.registration_kinds:
+            return super().restore_registration(before)
+        # GB28181 keeps its SIP server id in ``protocol_version`` (models.Registration).
+        server_id = before.protocol_version if before.kind == "gb28181" else None
+        version = before.protocol_version if before.kind == "isup" else None
+        values = _registration_values(before.kind, self.camera.target, enabled=before.enabled, server=before.server,
+                                      port=before.port, device_id=before.device_id, server_id=server_id,
+                                      domain=None, version=version, secret=None)
+        # A field the backup has empty (None: read() makes "" None) was empty on the camera: it is
+        # cleared again where the element that holds it is known (not ISUP's address, whose
+        # element depends on addressingFormatType; the GB28181 domain is not in the backup).
+        if before.device_id is None and before.kind != "hik-connect":
+            values["device_id"] = ""
+        if before.kind == "gb28181":
+            if before.server is None:
+                values["server"] = ""
+            if server_id is None:
+                values["server_id"] = ""
+        self._write_registration(before.kind, values)
+        return None
+
+    def _write_registration(self, kind: RegistrationKind, values: dict[str, str]) -> Registration:
+        """GET the kind's resource, keep what it says as the backup, PUT it back with ``values``."""
+        resource = _REGISTRATION_RESOURCE[kind]
+        root = self._get(resource)
+        call = call_name(resource)
+        if kind == "isup":
+            before = parse_ehome(root)
+            _edit_ehome(root, values)
+        elif kind == "hik-connect":
+            before = parse_ezviz(root)[1]
+            _edit_ezviz(root, values)
+        else:
+            before = parse_sip(root)
+            block = _gb28181_block(root)
+            if block is None:
+                raise NotSupported(_("{target}: the camera's {api} has no GB28181 block in {call} (its SIP is for "
+                                     "intercom calls); set GB28181 on the camera's web page, or use another "
+                                     "connection method.").format(target=self.camera.target, api=self.api,
+                                                                  call=call), target=self.camera.target)
+            _edit_gb28181(block, values)
+        self._put(resource, root, call_name(resource, "PUT"))
+        return before
+
+
+#: The resource each registration kind is written to.
+_REGISTRATION_RESOURCE: dict[RegistrationKind, str] = {"isup": EHOME, "hik-connect": EZVIZ, "gb28181": SIP}
+_VERSION = re.compile(r"^v?[0-9]{1,2}(?:\.[0-9]{1,2})?$")
+
+
+def _registration_values(kind: RegistrationKind, target: str, *, enabled: bool | None, server: str | None,
+                         port: int | None, device_id: str | None, server_id: str | None, domain: str | None,
+                         version: str | None, secret: str | None) -> dict[str, str]:
+    """The values to write, each checked before anything is sent (``ConfigError`` names the field)."""
+    values: dict[str, str] = {}
+    if enabled is not None:
+        values["enabled"] = "true" if enabled else "false"
+    if server is not None:
+        values["server"] = check_host(server, target)
+    if port is not None and kind != "hik-connect":
+        values["port"] = str(check_port(port, target))
+    if device_id is not None and kind != "hik-connect":
+        values["device_id"] = (check_gb_id(device_id, target, _("GB28181 device ID")) if kind == "gb28181"
+                               else check_token(device_id, target))
+    if kind == "gb28181":
+        if server_id is not None:
+            values["server_id"] = check_gb_id(server_id, target, _("SIP server ID"))
+        if domain is not None:
+            values["domain"] = check_domain(domain, target)
+    if kind == "isup" and version is not None:
+        if not _VERSION.match(version):
+            raise ConfigError(_("{target}: the ISUP protocol version is not like \"v5.0\"; nothing was sent to the "
+                                "camera. Correct centre.connection in the site config, then retry.").format(
+                target=target), target=target)
+        values["version"] = version
+    if secret is not None:
+        field = {"isup": _("ISUP key"), "hik-connect": _("Hik-Connect verification code"),
+                 "gb28181": _("GB28181 password")}[kind]
+        values["secret"] = check_secret(secret, target, field)
+    return values
+
+
+def _set_child(parent: etree._Element, names: tuple[str, ...], value: str) -> None:
+    """Write ``value`` to the first of ``names`` the element has, or add ``names[0]`` (same namespace)."""
+    element = next((found for name in names if (found := child(parent, name)) is not None), None)
+    if element is None:
+        namespace = etree.QName(parent).namespace
+        element = etree.SubElement(parent, f"{{{namespace}}}{names[0]}" if namespace else names[0])
+    element.text = value
+
+
+def _drop(parent: etree._Element, *names: str) -> None:
+    """Remove read-only elements (registerStatus) from a document about to be PUT."""
+    for name in names:
+        for element in children(parent, name):
+            parent.remove(element)
+
+
+def _edit_ehome(root: etree._Element, values: dict[str, str]) -> None:
+    if "enabled" in values:
+        _set_child(root, ("enabled",), values["enabled"])
+    if "server" in values:
+        ip = is_ip(values["server"])
+        _set_child(root, ("addressingFormatType",), "ipaddress" if ip else "hostname")
+        _set_child(root, ("ipAddress",) if ip else ("hostName",), values["server"])
+    if "port" in values:
+        _set_child(root, ("portNo",), values["port"])
+    if "device_id" in values:
+        _set_child(root, ("deviceID",), values["device_id"])
+    if "version" in values:
+        _set_child(root, ("protocolVersion",), values["version"])
+    if "secret" in values:
+        _set_child(root, ("key",), values["secret"])
+    _drop(root, "registerStatus")
+
+
+def _edit_ezviz(root: etree._Element, values: dict[str, str]) -> None:
+    if "enabled" in values:
+        _set_child(root, ("enabled",), values["enabled"])
+    if "server" in values:
+        address = child(root, "serverAddress")
+        if address is None:
+            _set_child(root, ("serverAddress",), "")
+            address = child(root, "serverAddress")
+        assert address is not None
+        ip = is_ip(values["server"])
+        _set_child(address, ("addressingFormatType",), "ipaddress" if ip else "hostname")
+        _set_child(address, ("ipAddress",) if ip else ("hostName",), values["server"])
+    if "secret" in values:
+        _set_child(root, ("verificationCode",), values["secret"])
+    _drop(root, "registerStatus")
+
+
+def _gb28181_block(root: etree._Element) -> etree._Element | None:
+    servers = children(root, "SIPServer") if local(root) == "SIPServerList" else [root]
+    return child(servers[0], "GB28181") if servers else None
+
+
+def _edit_gb28181(block: etree._Element, values: dict[str, str]) -> None:
+    fields = (("enabled", ("enabled",)), ("server", ("registrar", "serverSipAddress")),
+              ("port", ("registrarPort", "serverSipPort")), ("server_id", ("serverId", "serverID")),
+              ("domain", ("serverDomain", "domain")), ("device_id", ("deviceID", "deviceId")),
+              ("secret", ("password", "authPasswd")))
+    for key, names in fields:
+        if key in values:
+            _set_child(block, names, values[key])
+    if "device_id" in values:  # the SIP user a GB28181 device registers as is its own code
+        for name in ("userName", "authID"):
+            if child(block, name) is not None:
+                _set_child(block, (name,), values["device_id"])
+    _drop(block, "registerStatus")
+    parent = block.getparent()
+    if parent is not None:
+        _drop(parent, "registerStatus")

@@ -122,7 +122,8 @@ def test_centre_reports_online_via_gb28181() -> None:
         url = f"{centre.base_url}/api/v1/connections/{device_id}"
         before = http.get(url, headers=headers, timeout=5).json()
         assert before == {"device_id": device_id, "online": False, "via": None, "last_seen": None,
-                          "registered": False, "expires_at": None, "last_keepalive": None, "source": None}
+                          "registered": False, "expires_at": None, "last_keepalive": None, "source": None,
+                          "last_refusal": None, "last_refusal_at": None}
         assert http.get(url, timeout=5).status_code == 401  # the bearer token guards it like the rest
         cam = SipDevice(("127.0.94.20", centre.registrar.port), server_id=centre.sip_server_id,
                         domain=centre.sip_domain, device_id=device_id, password=centre.sip_password,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kitchencam.errors import AuthFailed, BadReply, DeviceFault
+from kitchencam.errors import AuthFailed, BadReply, DeviceFault, NotSupported
 from kitchencam.logins import LoginBudget
 from kitchencam.sim.wsse import DigestAuthority
-from kitchencam.vendors.base import VendorCamera, VendorChange, VendorWanted
+from kitchencam.vendors.base import RegistrationTarget, VendorCamera, VendorChange, VendorWanted
 from kitchencam.vendors.dahua import (
     MAX_LINES,
     SOFTWARE_VERSION,
@@ -258,3 +258,48 @@ def test_a_long_value_is_refused_only_when_used() -> None:
     assert kv.boolean("table.Telnet.Enable") is True
     with pytest.raises(BadReply):
         kv.text("table.Other")
+
+
+# --- Auto Register (issue 15) ---------------------------------------------------------------------
+
+SET_REGISTER = set_config_path([("DVRIP.RegisterServer.Enable", "true"),
+                                ("DVRIP.RegisterServer.Servers[0].Address", "dss.district.example"),
+                                ("DVRIP.RegisterServer.Servers[0].Port", "9000"),
+                                ("DVRIP.RegisterServer.DeviceID", "KC-0101-01")])
+
+
+def test_auto_register_is_one_set_config_of_every_key_after_reading_the_backup(serve: type[DahuaReplies]) -> None:
+    server = serve({**RECORDED, SET_REGISTER: (200, b"OK\r\n")})
+    before = DahuaAdapter(server.camera()).set_registration(RegistrationTarget(
+        kind="auto-register", server="dss.district.example", port=9000, device_id="KC-0101-01"))
+    assert (before.enabled, before.server, before.port, before.device_id, before.status) == (
+        True, "10.20.0.5", 9500, "kitchen-01", None)
+    assert server.seen == [get_config_path("DVRIP"), SET_REGISTER]
+
+
+def test_restore_writes_the_backup_back(serve: type[DahuaReplies]) -> None:
+    restore = set_config_path([("DVRIP.RegisterServer.Enable", "true"),
+                               ("DVRIP.RegisterServer.Servers[0].Address", "10.20.0.5"),
+                               ("DVRIP.RegisterServer.Servers[0].Port", "9500"),
+                               ("DVRIP.RegisterServer.DeviceID", "kitchen-01")])
+    server = serve({**RECORDED, restore: (200, b"OK\r\n")})
+    adapter = DahuaAdapter(server.camera())
+    before, _port = adapter.auto_register()
+    adapter.restore_registration(before)
+    assert server.seen[-1] == restore
+
+
+@pytest.mark.parametrize(("status", "body"), [(200, b"Error\r\nBad Request!\r\n"), (200, b"O"), (500, b"Error")])
+def test_a_refused_auto_register_set_is_a_device_fault(serve: type[DahuaReplies], status: int, body: bytes) -> None:
+    server = serve({**RECORDED, SET_REGISTER: (status, body)})
+    with pytest.raises(DeviceFault) as raised:
+        DahuaAdapter(server.camera()).set_registration(RegistrationTarget(
+            kind="auto-register", server="dss.district.example", port=9000, device_id="KC-0101-01"))
+    assert "not changed" in str(raised.value)
+
+
+def test_gb28181_is_not_set_through_the_dahua_http_api() -> None:
+    adapter = DahuaAdapter(VendorCamera("127.0.0.1", 9, "admin", PASSWORD, budget=LoginBudget()))
+    with pytest.raises(NotSupported):
+        adapter.set_registration(RegistrationTarget(kind="gb28181", server="10.0.0.1", port=5060))
+    assert adapter.http.logins == 0

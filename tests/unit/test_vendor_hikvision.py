@@ -15,12 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from kitchencam.errors import AuthFailed, BadReply, DeviceFault
+from kitchencam.errors import AuthFailed, BadReply, ConfigError, DeviceFault, NotSupported
 from kitchencam.logins import LoginBudget
 from kitchencam.sim.wsse import DigestAuthority
 from kitchencam.vendors import hikvision as hik
-from kitchencam.vendors.base import VendorCamera, VendorFacts, VendorWanted
+from kitchencam.vendors.base import RegistrationTarget, VendorCamera, VendorFacts, VendorWanted
+from kitchencam.vendors.registration import check_host
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "vendors" / "hikvision"
 NS = "http://www.hikvision.com/ver20/XMLSchema"
@@ -338,3 +340,96 @@ def test_a_refused_put_is_a_device_fault():
             isapi.apply(plan)
     assert raised.value.subcode == "badXmlContent"
     assert "/ISAPI/Security/illegalLoginLock" in server.puts
+
+
+# --- outbound registrations (issue 15) ------------------------------------------------------------
+
+ISAPI_ORG = "http://www.isapi.org/ver20/XMLSchema"
+ISUP_KEY = "Isup-Key-0c5e"
+
+
+@pytest.mark.parametrize(("said", "normal"), [
+    ("true", "online"), ("false", "offline"), ("online", "online"), ("offline", "offline"), ("ONLINE", "online"),
+    ("registered", "online"), ("unregistered", "offline"), ("1", "online"), ("0", "offline"),
+    ("connecting", "connecting"), ("", None), (None, None)])
+def test_register_status_is_online_or_offline_whichever_form_the_firmware_says(said, normal):
+    assert hik._status(said) == normal
+
+
+def test_isup_is_written_into_the_document_read_in_its_own_namespace_with_the_key():
+    with isapi_server(RECORDED) as server:
+        before = adapter(server).set_registration(RegistrationTarget(
+            kind="isup", server="203.0.113.9", port=7660, device_id="KC-01", secret=ISUP_KEY,
+            protocol_version="v5.0"))
+    assert before == hik.parse_ehome(root_of("ehome_factory_DS-K1A340FWX.xml"))
+    sent = hik.parse_xml(server.puts["/ISAPI/System/Network/Ehome"], "test")
+    assert etree_namespace(sent) == ISAPI_ORG
+    values = {name: hik.text(sent, name, "t") for name in (
+        "enabled", "addressingFormatType", "ipAddress", "portNo", "deviceID", "protocolVersion", "key")}
+    assert values == {"enabled": "true", "addressingFormatType": "ipaddress", "ipAddress": "203.0.113.9",
+                      "portNo": "7660", "deviceID": "KC-01", "protocolVersion": "v5.0", "key": ISUP_KEY}
+    assert hik.child(sent, "registerStatus") is None  # read-only: not sent back
+    assert all(etree_namespace(e) == ISAPI_ORG for e in sent)
+
+
+def etree_namespace(element) -> str | None:
+    return etree.QName(element).namespace
+
+
+def test_gb28181_on_an_intercom_sip_document_is_not_supported_and_nothing_is_put():
+    with isapi_server(RECORDED) as server, pytest.raises(NotSupported):
+        adapter(server).set_registration(RegistrationTarget(kind="gb28181", server="203.0.113.9", port=5060))
+    assert server.puts == {}
+
+
+SIP_ALIASES = f"""<?xml version="1.0" encoding="UTF-8"?>
+<SIPServerList version="2.0" xmlns="{NS}"><SIPServer><id>1</id><GB28181>
+<enabled>false</enabled><serverSipAddress>198.51.100.1</serverSipAddress><serverSipPort>5060</serverSipPort>
+<serverID>11000000002000000001</serverID><deviceId>11000000001320000001</deviceId>
+<authID>11000000001320000001</authID><deviceStatus>online</deviceStatus>
+</GB28181></SIPServer></SIPServerList>""".encode()
+
+
+def test_gb28181_in_the_other_names_sources_use_is_read_and_written_in_those_names():
+    routes = {**RECORDED, "/ISAPI/System/Network/SIP": (200, SIP_ALIASES)}
+    with isapi_server(routes) as server:
+        before = adapter(server).set_registration(RegistrationTarget(
+            kind="gb28181", server="203.0.113.9", port=15060, device_id="34020000001320000001",
+            server_id="34020000002000000001", domain="3402000000", secret="Gb-Pw-1"))
+    assert (before.enabled, before.server, before.port, before.device_id, before.protocol_version, before.status) == (
+        False, "198.51.100.1", 5060, "11000000001320000001", "11000000002000000001", "online")
+    block = hik.child(hik.child(hik.parse_xml(server.puts["/ISAPI/System/Network/SIP"], "t"), "SIPServer"), "GB28181")
+    got = {e.tag.split("}")[1]: e.text for e in block}
+    assert got == {"enabled": "true", "serverSipAddress": "203.0.113.9", "serverSipPort": "15060",
+                   "serverID": "34020000002000000001", "deviceId": "34020000001320000001",
+                   "authID": "34020000001320000001", "deviceStatus": "online",
+                   "serverDomain": "3402000000", "password": "Gb-Pw-1"}
+
+
+def test_a_refused_registration_put_is_a_device_fault_without_the_key():
+    with isapi_server(RECORDED) as server:
+        server.put_reply = (200, recording("responseStatus_badXmlContent.xml"))
+        with pytest.raises(DeviceFault) as raised:
+            adapter(server).set_registration(RegistrationTarget(kind="isup", server="203.0.113.9", port=7660,
+                                                                secret=ISUP_KEY))
+    assert raised.value.subcode == "badXmlContent"
+    assert ISUP_KEY not in str(raised.value)
+    assert ISUP_KEY not in repr(raised.value)
+
+
+def test_a_bad_value_sends_nothing():
+    with isapi_server(RECORDED) as server, pytest.raises(ConfigError):
+        adapter(server).set_registration(RegistrationTarget(kind="isup", server="a\r\nb", port=7660))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1", "centre.example.vn", "centre", "fd00::1", "a-b.c-d.example"])
+def test_hosts_accepted(host):
+    assert check_host(host, "t") == host
+
+
+@pytest.mark.parametrize("host", ["", " centre", "centre.example ", "a&b", "a=b", "a\r\nb", "a/b", "a..b", "-a.b",
+                                  "1.2.3.256", "a" * 64 + ".example", "x%0d%0a", "centre.example:7660", "fe80::1%eth0"])
+def test_hosts_refused(host):
+    with pytest.raises(ConfigError):
+        check_host(host, "t")
