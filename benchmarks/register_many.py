@@ -1,6 +1,8 @@
 """How long does `kitchencam sync` take to deliver 200 queued registrations? (issue 6, Performance)
+And how long does `kitchencam register` take to connect 20 cameras to the centre? (issue 15)
 
     .venv/bin/python benchmarks/register_many.py    # writes benchmarks/results/register_many.json
+                                                    # and benchmarks/results/register_dial_out.json
 
 The simulated centre runs in a process of its own on 127.0.91.1 (so its work does not share the
 client's interpreter). 200 registrations, each with a centre-account password in the file
@@ -118,5 +120,80 @@ def main() -> dict[str, Any]:
     return write("register_many", out)
 
 
+# -- issue 15: 20 cameras configured to dial out and confirmed online --------------------------
+
+DIAL_CAMERAS = 20
+DIAL_IP = "127.0.93.1"
+DIAL_PASSWORD = "Bep-An-2024-an-toan"
+DIAL_PERSONA = {"dahua-auto-register": "dahua-wizsense2", "gb28181": "hikvision-ds2cd2023g2-i"}
+
+
+def dial_out_run(method: str) -> dict[str, Any]:
+    """One run: 20 simulated cameras and the simulated centre in this process; the real command
+    `kitchencam register T1 ... T20 --force --json` in a subprocess (interpreter start-up included),
+    which writes each camera's dial-out, reads it back and waits until the centre says online."""
+    from kitchencam.sim.camera import SimCamera
+    from kitchencam.sim.centre import CentreServer
+    from kitchencam.sim.personas import get_persona
+
+    centre = CentreServer(DIAL_IP, 0, token=TOKEN, sip_port=0, auto_register_port=0, isup_port=0,
+                          isup_key="bench-isup-key")
+    centre.start()
+    cams = []
+    try:
+        for i in range(DIAL_CAMERAS):
+            cams.append(SimCamera(get_persona(DIAL_PERSONA[method]), f"127.0.93.{10 + i}", http_port=0, user="admin",
+                                  password=DIAL_PASSWORD, index=i + 1).start())
+        if method == "gb28181":
+            port = int(str(centre.sip_url).rsplit(":", 1)[1])
+            extra = ["--sip-server-id", centre.sip_server_id, "--sip-domain", centre.sip_domain]
+            secret = centre.sip_password
+        else:
+            port = int(str(centre.dialin_url("auto-register")).rsplit(":", 1)[1])
+            extra, secret = [], ""
+        with tempfile.TemporaryDirectory(prefix="kc-bench-") as tmp:
+            env = {**os.environ, "KITCHENCAM_CONFIG_DIR": f"{tmp}/config", "KITCHENCAM_DATA_DIR": f"{tmp}/data",
+                   "KITCHENCAM_KEYRING": "file", "KITCHENCAM_CENTRE_TOKEN": TOKEN, "KITCHENCAM_LANG": "en",
+                   "KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": DIAL_PASSWORD,
+                   "KITCHENCAM_CONNECTION_SECRET": secret}
+            subprocess.run([sys.executable, "-m", "kitchencam", "site", "init", "--school-name", "bench",
+                            "--school-code", "TH-BENCH", "--centre-url", f"{centre.base_url}/", "--connection", method,
+                            "--connection-host", DIAL_IP, "--connection-port", str(port), *extra],
+                           env=env, check=True, capture_output=True)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "kitchencam", "register", *[c.device_xaddr for c in cams],
+                                   "--force", "--wait", "60", "--json"], env=env, check=False, capture_output=True,
+                                  text=True, timeout=300)
+            seconds = time.perf_counter() - started
+        doc = json.loads(done.stdout)
+        conns = doc["data"]["connections"]
+        centre_online = sum(1 for c in conns if centre.connection(c["device_id"])["online"])
+        recorded = len(centre.devices("TH-BENCH"))
+    finally:
+        for cam in cams:
+            cam.stop()
+        centre.stop()
+    waited = sorted(c["waited_s"] for c in conns)
+    return {"method": method, "seconds": round(seconds, 2), "exit_code": done.returncode,
+            "online": sum(1 for c in conns if c["state"] == "online"), "centre_says_online": centre_online,
+            "recorded": recorded, "slowest_camera_s": waited[-1] if waited else None,
+            "median_camera_s": waited[len(waited) // 2] if waited else None}
+
+
+def dial_out() -> dict[str, Any]:
+    sys.path.insert(0, str(HERE.parent))
+    runs = [dial_out_run(method) for method in ("dahua-auto-register", "gb28181")]
+    out = {
+        "benchmark": "register_dial_out",
+        "cameras": DIAL_CAMERAS,
+        "runs": runs,
+        "all_online": all(r["online"] == r["centre_says_online"] == r["recorded"] == DIAL_CAMERAS for r in runs),
+        **stamp(),
+    }
+    return write("register_dial_out", out)
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    if "--dial-out-only" not in sys.argv:
+        print(json.dumps(main(), indent=2))
+    print(json.dumps(dial_out(), indent=2))

@@ -33,7 +33,18 @@ from kitchencam.i18n import _, current_language
 from kitchencam.models import Facts
 from kitchencam.profile import Catalogue, Profile, load_attestations, load_catalogue, load_profile, parse_attestations
 from kitchencam.report import ReportInput, ReportResult, write_report
-from kitchencam.settings import Credentials, Paths, SecretStore, SiteConfig, load_site, resolve_credentials
+from kitchencam.settings import (
+    SECRET_METHODS,
+    Connection,
+    Credentials,
+    Paths,
+    SecretStore,
+    SiteConfig,
+    connection_secret,
+    connection_secret_key,
+    load_site,
+    resolve_credentials,
+)
 from kitchencam.store import Store
 from kitchencam.targets import camera_key, centre_secret_key
 from kitchencam.uplink import uplink_warning
@@ -180,7 +191,9 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
         attestations += load_attestations(attestations_file, now=started, profile=profile)
     with ctx.store() as store:
         chosen = check_mod.targets_or_all(list(targets), use_all, store, school.code)
-        site_facts = check_mod.site_facts_from_store(store, school.code)
+        connection = _connection(ctx)
+        site_facts = check_mod.site_facts_from_store(store, school.code,
+                                                     connection.method if connection is not None else None)
     creds = ctx.credentials
     options = check_mod.CheckOptions(targets=chosen, user=creds.user, password=creds.password,
                                      attestations=attestations, site_facts=site_facts,
@@ -262,7 +275,8 @@ def rollback(ctx: Context, target: str) -> provision_mod.RollbackResult:
         site_id = store.upsert_site(school.code, school.name).id
         result = provision_mod.rollback(
             target, provision_mod.ProvisionOptions(targets=[target], user=creds.user, password=creds.password),
-            profile, lambda key: store.first_backup(site_id, key), lambda key: store.mark_restored(site_id, key))
+            profile, lambda key: store.first_backup(site_id, key), lambda key: store.mark_restored(site_id, key),
+            lambda key: store.registration_backups(site_id, key))
     if result.problems and not result.restored:
         raise KitchencamError("; ".join(result.problems), target=target)
     return result
@@ -274,16 +288,42 @@ def rollback(ctx: Context, target: str) -> provision_mod.RollbackResult:
 
 
 def register_status(ctx: Context) -> centre_mod.StatusResult:
-    """What the centre has for the site and what waits in the store; sends nothing."""
+    """What the centre has for the site and what waits in the store; sends nothing to a camera.
+    With a dial-out method, each camera's connection as the centre sees it now (kept for check)."""
     school = ctx.school
     with ctx.centre_client() as client, ctx.store() as store:
-        return centre_mod.status(store, school.code, client)
+        return centre_mod.status(store, school.code, client, connection=_connection(ctx))
+
+
+def _connection(ctx: Context) -> Connection | None:
+    site = ctx.site
+    return site.centre.connection if site is not None else None
+
+
+def _connection_secret(ctx: Context, connection: Connection | None) -> str | None:
+    """The centre's ISUP key / GB28181 password: the environment, the keyring (``site init``), or a prompt."""
+    if connection is None or connection.method not in SECRET_METHODS:
+        return None
+    secret = connection_secret(ctx.school.code, connection.method, ctx.secrets.get)
+    if secret is None and ctx.interactive and ctx.prompt is not None:
+        secret = ctx.prompt(_("The centre's {method} secret (ISUP key or SIP password)").format(
+            method=connection.method), True) or None
+        if secret:
+            ctx.secrets.set(connection_secret_key(ctx.school.code, connection.method), secret)
+    if secret is None:
+        raise UsageError(_("No secret for {method}: the centre gives each school an ISUP key or a SIP password. Set "
+                           "KITCHENCAM_CONNECTION_SECRET, or run kitchencam site init again in a terminal to save it "
+                           "in the keyring.").format(method=connection.method))
+    return secret
 
 
 def register(ctx: Context, *, targets: Sequence[str], use_all: bool, force: bool = False,
-             location: str | None = None) -> centre_mod.RegisterResult:
-    """Judge each camera now, queue the eligible ones in the store, then send them to the centre."""
+             location: str | None = None, wait_s: float | None = None) -> centre_mod.RegisterResult:
+    """Judge each camera now; with a dial-out method, configure it and wait until the centre sees it
+    online; queue the eligible (online) ones in the store, then send them to the centre."""
     school = ctx.school
+    connection = _connection(ctx)
+    secret = _connection_secret(ctx, connection)
     with ctx.centre_client() as client, ctx.store() as store:
         chosen = check_mod.targets_or_all(list(targets), use_all, store, school.code)
         profile = ctx.profile
@@ -292,9 +332,15 @@ def register(ctx: Context, *, targets: Sequence[str], use_all: bool, force: bool
         account = profile.provision.centre_account if profile.provision else None
         request = centre_mod.RegisterRequest(targets=chosen, school_code=school.code, school_name=school.name,
                                              force=force, location=location,
-                                             centre_user=account.user if account else None)
+                                             centre_user=account.user if account else None,
+                                             connection=connection, connection_secret=secret, user=creds.user,
+                                             password=creds.password, wait_s=wait_s)
         options = check_mod.CheckOptions(targets=chosen, user=creds.user, password=creds.password)
-        return centre_mod.register(request, profile, ctx.catalogue, options, store, client, secrets.get)
+        if ctx.progress is None or connection is None or connection.method == "none":
+            return centre_mod.register(request, profile, ctx.catalogue, options, store, client, secrets.get)
+        with ctx.progress("register", len(chosen)) as show:
+            request.progress = show
+            return centre_mod.register(request, profile, ctx.catalogue, options, store, client, secrets.get)
 
 
 def sync(ctx: Context, *, due_only: bool = False) -> centre_mod.SyncResult:

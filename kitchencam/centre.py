@@ -27,28 +27,32 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 import requests
 import urllib3
 from pydantic import BaseModel
 
+from kitchencam.connection import CameraConnection, connect_camera
 from kitchencam.errors import CentreAuthFailed, CentreRejected, CentreUnreachable, KitchencamError, UsageError
 from kitchencam.i18n import _
 from kitchencam.inspection import CheckResult, inspect, judge, record, site_facts_from_store
-from kitchencam.models import ErrorItem, Facts
-from kitchencam.store import registered_endpoint
+from kitchencam.models import ErrorItem, Facts, Registration
+from kitchencam.settings import Connection
+from kitchencam.store import Store, registered_endpoint
 from kitchencam.targets import centre_secret_key, host_of
 
 if TYPE_CHECKING:
 
     from kitchencam.inspection import DeviceCheck
     from kitchencam.profile import Profile
-    from kitchencam.store import DeviceRow, OutboxItem, Store
+    from kitchencam.store import DeviceRow, OutboxItem
 
 DEVICES_PATH = "/api/v1/devices"
+CONNECTIONS_PATH = "/api/v1/connections"
 HEALTH_PATH = "/api/v1/health"
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
@@ -168,6 +172,19 @@ class CentreClient:
             raise CentreRejected(_("The centre refused the list of devices: HTTP {status} {message}").format(
                 status=reply.status, message=_message(reply)), target=self.base_url)
         return list(reply.body.get("devices") or [])
+
+    def connection(self, device_id: str) -> dict[str, Any]:
+        """The centre's word on one device's dial-out: ``online``, ``via``, ``last_seen``, ``last_refusal``
+        (``GET /api/v1/connections/{device_id}``, docs/reference/centre-api.yaml)."""
+        reply = self.request("GET", f"{CONNECTIONS_PATH}/{quote(device_id, safe='')}")
+        _raise_for_auth(reply, self.base_url)
+        if reply.status == 404:
+            return {"device_id": device_id, "online": False}
+        if reply.status != 200 or not isinstance(reply.body, dict):
+            raise CentreUnreachable(_("The centre could not say whether {device_id} is online: HTTP {status} "
+                                      "{message}").format(device_id=device_id, status=reply.status,
+                                                          message=_message(reply)), target=self.base_url)
+        return reply.body
 
 
 def _short(exc: Exception) -> str:
@@ -410,6 +427,8 @@ class RegisterResult(BaseModel):
     run_id: int | None = None
     stopped_by: Any = None
     elapsed_s: float = 0.0
+    method: str = "none"  # centre.connection.method: "none" records only
+    connections: list[CameraConnection] = []  # each camera's dial-out, when the method is not "none"
 
 
 @dataclass
@@ -420,6 +439,12 @@ class RegisterRequest:
     force: bool = False
     location: str | None = None
     centre_user: str | None = None
+    connection: Connection | None = None  # the site's centre.connection (None or "none": record only)
+    connection_secret: str | None = None  # the ISUP key / GB28181 password from the keyring
+    user: str | None = None  # the camera login, for the vendor API
+    password: str | None = field(default=None, repr=False)
+    wait_s: float | None = None
+    progress: Callable[[str], None] | None = None
 
 
 def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_options: Any, store: Store,
@@ -435,13 +460,14 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if request.location and len(request.targets) != 1:
         raise UsageError(_("--location names one camera's place: give one target with it."))
-    check_options.site_facts = site_facts_from_store(store, request.school_code)
+    check_options.site_facts = site_facts_from_store(store, request.school_code, _method(request))
     workers = max(1, min(8, len(request.targets)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         inspected = list(pool.map(lambda t: inspect(t, profile, catalogue, check_options), request.targets))
     site = store.upsert_site(request.school_code, request.school_name)
     outcomes: list[Delivery] = []
     queued: list[OutboxItem] = []
+    eligible: list[tuple[DeviceCheck, Facts | None, DeviceRow | None, str | None]] = []
     for check, facts in inspected:
         device = store.find_device(site.id, serial=check.serial, address=host_of(check.target))
         if device is None and check.serial:
@@ -463,6 +489,13 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
             outcomes.append(Delivery(item_id=0, target=check.target, serial=check.serial or "?", state="skipped",
                                      reason=verdict.reason))
             continue
+        eligible.append((check, facts, device, secret_ref))
+    connections: list[CameraConnection] = []
+    method = request.connection.method if request.connection is not None else "none"
+    if method != "none":
+        eligible, connections, held = connect_all(request, store, site.id, eligible, client)
+        outcomes += held
+    for check, facts, device, secret_ref in eligible:
         payload = build_record(school_code=request.school_code, check=check, facts=facts, device=device,
                                profile=profile, centre_user=request.centre_user if secret_ref else None,
                                location=request.location)
@@ -474,7 +507,7 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     deliveries, stopped = deliver(store, queued, client, secrets_get, progress)
     # The evidence kept is the camera judged with what the centre just answered (centre-registration
     # PASS with its device id, or FAIL while it waits), from the same facts: no second read.
-    check_options.site_facts = site_facts_from_store(store, request.school_code)
+    check_options.site_facts = site_facts_from_store(store, request.school_code, _method(request))
     now = datetime.now(timezone.utc)
     checks = CheckResult(profile=profile.id, profile_title=profile.title, elapsed_s=0.0, devices=[
         judge(facts, profile, catalogue, check_options, now) if facts is not None else check
@@ -482,7 +515,127 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
     run_id = record(checks, store, request.school_code, request.school_name, started_at).run_id
     return RegisterResult(site=request.school_code, centre=client.base_url, cameras=deliveries + outcomes,
                           run_id=run_id, stopped_by=_error_item(stopped),
-                          elapsed_s=round(time.monotonic() - started, 2))
+                          elapsed_s=round(time.monotonic() - started, 2), method=method, connections=connections)
+
+
+def _method(request: RegisterRequest) -> str | None:
+    return request.connection.method if request.connection is not None else None
+
+
+def _connection_status(store: Store, site_id: int, method: str, client: CentreClient | None,
+                       cameras: list[CameraStatus]) -> ErrorItem | None:
+    """Ask the centre about each camera register configured, keep its word in the store (for check's
+    centre-registration), and put it beside each camera's row."""
+    error: ErrorItem | None = None
+    by_serial = {c.serial: c for c in cameras}
+    for rec in store.connections(site_id):
+        if rec.method != method:
+            continue
+        word: dict[str, Any] | None = None
+        if client is not None and rec.device_id and error is None:
+            try:
+                word = client.connection(rec.device_id)
+            except (CentreUnreachable, CentreAuthFailed) as exc:
+                error = _error_item(exc)
+        if word is not None:
+            store.save_connection(site_id, camera_key=rec.camera_key, target=rec.target, n=rec.n, method=rec.method,
+                                  device_id=rec.device_id, host=rec.host, port=rec.port, configured=None,
+                                  read_back=None, online=bool(word.get("online")),
+                                  via=str(word["via"]) if word.get("via") else None,
+                                  last_seen=str(word["last_seen"]) if word.get("last_seen") else None,
+                                  last_refusal=_refusal(word.get("last_refusal")),
+                                  diagnosis=[] if word.get("online") else rec.diagnosis)
+        fresh = next((r for r in store.connections(site_id) if r.camera_key == rec.camera_key), rec)
+        shown = ConnectionStatus(method=fresh.method, device_id=fresh.device_id, configured=fresh.configured,
+                                 read_back=fresh.read_back, configured_at=fresh.configured_at,
+                                 online=fresh.online if word is not None else None, via=fresh.via,
+                                 last_seen=fresh.last_seen, last_refusal=fresh.last_refusal,
+                                 checked_at=fresh.checked_at, confirmed_at=fresh.confirmed_at,
+                                 diagnosis=fresh.diagnosis)
+        row = by_serial.get(rec.camera_key)
+        if row is None:
+            row = CameraStatus(serial=rec.camera_key, target=rec.target)
+            cameras.append(row)
+            by_serial[rec.camera_key] = row
+        row.connection = shown
+    return error
+
+
+def _refusal(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("reason") or value.get("message")
+    return str(value)[:200] if value else None
+
+
+# -- dial-out: configure each camera and wait for the centre to see it online ------------------
+
+
+def connect_all(request: RegisterRequest, store: Store, site_id: int,
+                eligible: list[tuple[DeviceCheck, Facts | None, DeviceRow | None, str | None]],
+                client: CentreClient) -> tuple[list[tuple[DeviceCheck, Facts | None, DeviceRow | None, str | None]],
+                           list[CameraConnection], list[Delivery]]:
+    """Configure each eligible camera's dial-out in parallel; the ones the centre sees online go on to
+    the outbox, the others are held back with their diagnosis. Every outcome is kept in the store."""
+    from kitchencam.vendors.base import VendorCamera
+    from kitchencam.vendors.registry import adapter_for
+
+    connection = request.connection
+    assert connection is not None
+    numbers = store.connection_numbers(site_id, [check.serial for check, *_rest in eligible if check.serial])
+    store_path = store.path
+
+    def one(entry: tuple[DeviceCheck, Facts | None, DeviceRow | None, str | None]) -> CameraConnection:
+        check, facts, _device, _ref = entry
+        serial = check.serial or "?"
+        n = numbers.get(check.serial or "", 0)
+        device_id = connection.device_id_for(request.school_code, n)
+        adapter = None
+        vendor_label = "?"
+        if facts is not None and facts.vendor is not None:
+            host, _sep, port = facts.target.rpartition(":")
+            camera = VendorCamera(host.strip("[]"), int(port), request.user, request.password,
+                                  https=facts.device_xaddr.startswith("https:"))
+            adapter = adapter_for(facts.vendor.vendor, camera)
+            vendor_label = facts.vendor.vendor.capitalize()
+
+        def save_backup(before: Registration | None) -> bool:
+            with Store(store_path) as s:
+                if any(b.get("registration", {}).get("kind") == connection.kind
+                       for _i, b in s.registration_backups(site_id, serial)):
+                    return True  # the settings from before kitchencam's first change are kept already
+                value = (before.model_dump(mode="json") if before is not None
+                         else {"kind": connection.kind, "enabled": False})
+                s.save_backup(site_id, serial, check.target, {
+                    "registration": value, "vendor": facts.vendor.vendor if facts and facts.vendor else None,
+                    "api": adapter.api if adapter is not None else None})
+            return True
+
+        outcome = connect_camera(target=check.target, serial=check.serial, facts=facts, adapter=adapter,
+                                 vendor_label=vendor_label, connection=connection, device_id=device_id,
+                                 secret=request.connection_secret, save_backup=save_backup,
+                                 centre_get=client.connection, progress=request.progress, wait_s=request.wait_s)
+        with Store(store_path) as s:
+            s.save_connection(site_id, camera_key=serial, target=check.target, n=n, method=connection.method,
+                              device_id=device_id, host=connection.host, port=connection.port,
+                              configured=outcome.configured,
+                              read_back=outcome.read_back.model_dump() if outcome.read_back else None,
+                              online=outcome.online, via=outcome.via, last_seen=outcome.last_seen,
+                              last_refusal=outcome.last_refusal, diagnosis=outcome.diagnosis)
+        return outcome
+
+    workers = max(1, min(20, len(eligible)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(one, eligible))
+    online = []
+    held = []
+    for entry, outcome in zip(eligible, outcomes, strict=True):
+        if outcome.state == "online":
+            online.append(entry)
+        else:
+            held.append(Delivery(item_id=0, target=outcome.target, serial=outcome.serial or "?", state="skipped",
+                                 reason=outcome.diagnosis[0] if outcome.diagnosis else None))
+    return online, outcomes, held
+
 
 
 # -- status: what the centre has and what waits -----------------------------------------------
@@ -499,6 +652,24 @@ class CameraStatus(BaseModel):
     centre_device_id: str | None = None
     at_centre: bool | None = None  # None: the centre could not be asked
     centre_updated_at: str | None = None
+    connection: ConnectionStatus | None = None  # the camera's dial-out, with a dial-out method
+
+
+class ConnectionStatus(BaseModel):
+    """A camera's dial-out: as the camera read back at ``register``, and as the centre says now."""
+
+    method: str
+    device_id: str | None = None
+    configured: bool | None = None
+    read_back: dict[str, Any] | None = None  # enabled, host, port, device_id, status (never a secret)
+    configured_at: str | None = None
+    online: bool | None = None  # the centre's word now (None: it could not be asked)
+    via: str | None = None
+    last_seen: str | None = None
+    last_refusal: str | None = None
+    checked_at: str | None = None
+    confirmed_at: str | None = None  # last time the centre said online
+    diagnosis: list[str] = []
 
 
 class StatusResult(BaseModel):
@@ -508,7 +679,8 @@ class StatusResult(BaseModel):
     cameras: list[CameraStatus]
 
 
-def status(store: Store, site_code: str, client: CentreClient | None) -> StatusResult:
+def status(store: Store, site_code: str, client: CentreClient | None,
+           connection: Connection | None = None) -> StatusResult:
     """The outbox beside the centre's own list (when it can be asked)."""
     site = store.get_site(site_code)
     items = store.registrations(site.id) if site else []
@@ -533,4 +705,9 @@ def status(store: Store, site_code: str, client: CentreClient | None) -> StatusR
         if serial not in known:
             cameras.append(CameraStatus(serial=serial, at_centre=True, centre_device_id=d.get("device_id"),
                                         centre_updated_at=d.get("updated_at")))
+    if site is not None and connection is not None and connection.method != "none":
+        error = _connection_status(store, site.id, connection.method, client, cameras) or error
+        for row in cameras:
+            if row.at_centre is None and remote is not None:
+                row.at_centre = row.serial in remote
     return StatusResult(site=site_code, centre=client.base_url if client else "", centre_error=error, cameras=cameras)

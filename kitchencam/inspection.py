@@ -117,15 +117,19 @@ class CheckOptions:
     centre_login: Callable[[Facts], tuple[str, str | None]] | None = None
 
 
-def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None], SiteFacts | None]:
+def site_facts_from_store(store: Store, site_code: str,
+                          method: str | None = None) -> Callable[[str | None], SiteFacts | None]:
     """The uplink measured (``bandwidth``: its 10th percentile, shared by the site's cameras) and each
-    camera's registration (``register``/``sync``), for the site rules of the audit."""
+    camera's registration (``register``/``sync``), for the site rules of the audit. ``method`` is the
+    site's ``centre.connection.method``: with a dial-out one, each camera's connection as the centre
+    last confirmed it (``register`` / ``register --status``)."""
     site = store.get_site(site_code)
     if site is None:
         return lambda _serial: None
     uplink = store.latest_bandwidth(site.id)
     cameras = len(store.list_devices(site.id, kind="camera")) or 1
     registrations = {item.camera_key: item for item in store.registrations(site.id)}
+    connections = {c.camera_key: c for c in store.connections(site.id)} if method not in (None, "none") else {}
 
     def for_camera(serial: str | None) -> SiteFacts:
         facts = SiteFacts(cameras_on_uplink=cameras)
@@ -138,6 +142,18 @@ def site_facts_from_store(store: Store, site_code: str) -> Callable[[str | None]
             facts.registered = item.state == "sent"
             facts.centre_device_id = item.centre_device_id
             facts.registered_at = datetime.fromisoformat(item.sent_at) if item.sent_at else None
+        if method not in (None, "none"):
+            facts.connection_method = method
+            conn = connections.get(serial or "")
+            if conn is not None and conn.method == method:
+                facts.connection_device_id = conn.device_id
+                facts.connection_configured = conn.configured
+                facts.online = conn.online
+                facts.online_checked_at = datetime.fromisoformat(conn.checked_at)
+                facts.online_confirmed_at = (datetime.fromisoformat(conn.confirmed_at) if conn.confirmed_at
+                                             else None)
+                facts.connection_via = conn.via
+                facts.connection_diagnosis = list(conn.diagnosis)
         return facts
 
     return for_camera

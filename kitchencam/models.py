@@ -439,6 +439,15 @@ class SiteFacts(_Model):
     registered_at: datetime | None = None
     centre_device_id: str | None = None
     installed_on: date | None = None  # install date, compared with the profile's deadline
+    # The camera's dial-out to the centre (issue 15), as register / register --status last saw it.
+    connection_method: str | None = None  # centre.connection.method; None or "none": record only
+    connection_device_id: str | None = None
+    connection_configured: bool | None = None  # the camera's read-back matched what was written
+    online: bool | None = None  # the centre's word; None: never asked, or it could not say
+    online_checked_at: datetime | None = None
+    online_confirmed_at: datetime | None = None  # last time the centre said online
+    connection_via: str | None = None
+    connection_diagnosis: list[str] = Field(default_factory=list)
 
 
 class PasswordQuality(_Model):

@@ -1028,8 +1028,10 @@ class RollbackResult(BaseModel):
 
 def rollback(target: str, options: ProvisionOptions, profile: Profile,
              find_backup: Callable[[str], tuple[int, dict[str, Any]] | None],
-             mark_restored: Callable[[str], None]) -> RollbackResult:
-    """Put back every setting saved before kitchencam first provisioned ``target``, then verify."""
+             mark_restored: Callable[[str], None],
+             find_registrations: Callable[[str], list[tuple[int, dict[str, Any]]]] | None = None) -> RollbackResult:
+    """Put back every setting saved before kitchencam first provisioned ``target``, then verify; and
+    the camera's dial-out settings as they were before ``register`` first changed them."""
 
     cam = _Camera(target, options)
     result = RollbackResult(target=target)
@@ -1038,6 +1040,9 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
         key = camera_key(facts)
         result.serial = facts.device_info.serial if facts.device_info else None
         found = find_backup(key)
+        dial_outs = find_registrations(key) if find_registrations is not None else []
+        if found is None and dial_outs:
+            found = (0, {"registration_only": True})
         if found is None:
             raise UsageError(_("No backup of {target} (serial {serial}): kitchencam has not provisioned it, or it "
                                "was rolled back already.").format(target=target, serial=result.serial or "?"))
@@ -1074,12 +1079,17 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
         vendor_saved = saved.get("vendor")
         if vendor_saved and vendor_saved.get("changes"):
             facts = _restore_vendor(cam, facts, vendor_saved, result)
+        dial_out_problems: list[str] = []
+        if dial_outs:
+            facts = _restore_registrations(cam, facts, dial_outs, result, dial_out_problems)
         account = (profile.provision.centre_account if profile.provision else None)
+        if saved.get("registration_only"):
+            account = None  # register's backup alone says nothing of the camera's accounts
         if account and account.user not in saved.get("users", []) and any(u.name == account.user for u in facts.users):
             write.delete_user(cam.session, account.user)
             result.restored.append("centre-account")
         facts = cam.read()
-        result.problems = _compare_with_backup(facts, saved)
+        result.problems = _compare_with_backup(facts, saved) + dial_out_problems
         if not result.problems:
             mark_restored(key)
     except KitchencamError as exc:
@@ -1120,6 +1130,52 @@ def _restore_vendor(cam: _Camera, facts: Facts, saved: dict[str, Any], result: R
                 result.problems.append(f"{back.call}: {_setting_text(back.seen)} != {_setting_text(back.change.after)}")
         result.restored += list(dict.fromkeys(_VENDOR_STEP.get(c.setting, "vendor") for c in changes))
     return _reread_after_set(cam)
+
+
+def _restore_registrations(cam: _Camera, facts: Facts, backups: list[tuple[int, dict[str, Any]]],
+                           result: RollbackResult, problems: list[str]) -> Facts:
+    """Put back the dial-out settings ``register`` found (the oldest backup of each kind), read back.
+
+    The secret cannot be put back (a camera never gives one out); with the registration as it was
+    (usually off) it is not used."""
+    from kitchencam.models import Registration
+
+    oldest: dict[str, Registration] = {}
+    for _id, saved in backups:
+        reg = Registration.model_validate(saved["registration"])
+        oldest.setdefault(reg.kind, reg)
+    adapter = cam.vendor
+    if adapter is None or facts.vendor is None:
+        problems.append(_("The camera's vendor API did not answer, so its dial-out to the centre could not be "
+                                 "put back: set it in the camera's web page ({values}).").format(
+            values="; ".join(_registration_text(r) for r in oldest.values())))
+        return facts
+    for before in oldest.values():
+        try:
+            adapter.restore_registration(before)
+        except Unreachable:
+            if not cam.wait_back():
+                raise
+        except KitchencamError as exc:
+            problems.append(exc.message)
+            continue
+        facts = _reread_after_set(cam)
+        told = facts.vendor.registration(before.kind) if facts.vendor is not None else None
+        now = told.value if told is not None else None
+        if now is None or bool(now.enabled) != bool(before.enabled) or (
+                before.enabled and (now.server, now.port, now.device_id) != (before.server, before.port,
+                                                                             before.device_id)):
+            problems.append(_("{kind}: read back {seen}, should be {want}").format(
+                kind=before.kind, seen=_registration_text(now) if now else "?", want=_registration_text(before)))
+            continue
+        result.restored.append(f"registration:{before.kind}")
+    return facts
+
+
+def _registration_text(reg: Any) -> str:
+    if not reg.enabled:
+        return f"{reg.kind}: off"
+    return f"{reg.kind}: {reg.server or '?'}:{reg.port or '?'} {reg.device_id or ''}".strip()
 
 
 def _reread_after_set(cam: _Camera) -> Facts:

@@ -416,7 +416,27 @@ def render_deliveries(console: Console, deliveries: Sequence[Delivery]) -> None:
     console.print(table)
 
 
+def render_connections(console: Console, result: RegisterResult) -> None:
+    """Each camera's dial-out: written and read back, online at the centre, or why not."""
+    table = Table(title=_("Dial-out to the centre ({method})").format(method=result.method), title_justify="left")
+    for column in (_("Camera"), _("Device ID"), _("Read back"), _("Online at the centre"), _("Note")):
+        table.add_column(column, overflow="fold")
+    for c in result.connections:
+        back = c.read_back
+        seen = "-" if back is None else f"{back.host or '?'}:{back.port or '?'} {back.device_id or ''}".strip()
+        seen = f"[red]{escape(seen)}[/]" if c.configured is False else escape(seen)
+        online = "?" if c.online is None else (_("yes") if c.online else _("no"))
+        if c.online and c.last_seen:
+            online += " " + _("(last seen {at})").format(at=c.last_seen)
+        note = " ".join(c.diagnosis) if c.state != "online" else (c.via or "")
+        table.add_row(escape(c.target), escape(c.device_id or "-"), seen,
+                      f"[{'green' if c.online else 'red'}]{online}[/]", escape(note))
+    console.print(table)
+
+
 def render_register(console: Console, result: RegisterResult) -> None:
+    if result.connections:
+        render_connections(console, result)
     render_deliveries(console, result.cameras)
     counts = {s: sum(1 for d in result.cameras if d.state == s) for s in REG_STYLE}
     console.print(_("Sent {sent}, queued {queued}, rejected {rejected}, not sent {skipped}; {seconds} s.").format(
@@ -438,6 +458,24 @@ def render_register_status(console: Console, result: StatusResult) -> None:
         table.add_row(escape(c.serial), escape(c.target or "-"), c.local_state or "-", at, c.centre_device_id or "-",
                       escape(note.strip()))
     console.print(table)
+    dialled = [c for c in result.cameras if c.connection is not None]
+    if dialled:
+        table = Table(title=_("Dial-out to the centre"), title_justify="left")
+        for column in (_("Serial"), _("Configured on the camera"), _("Online at the centre"), _("Last seen"),
+                       _("Recorded"), _("Note")):
+            table.add_column(column, overflow="fold")
+        for c in dialled:
+            conn = c.connection
+            assert conn is not None
+            back = conn.read_back or {}
+            configured = "?" if conn.configured is None else (_("yes") if conn.configured else _("no"))
+            configured += f" ({conn.method} {back.get('host') or '?'}:{back.get('port') or '?'} " \
+                          f"{back.get('device_id') or conn.device_id or ''})"
+            online = "?" if conn.online is None else (_("yes") if conn.online else _("no"))
+            recorded = _("yes") if c.local_state == "sent" else (c.local_state or _("no"))
+            note = conn.last_refusal or ("" if conn.online else " ".join(conn.diagnosis[:1]))
+            table.add_row(escape(c.serial), escape(configured), online, conn.last_seen or "-", recorded, escape(note))
+        console.print(table)
     if not result.cameras:
         console.print(_("Nothing registered or queued yet."))
 

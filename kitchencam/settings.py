@@ -16,10 +16,11 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from kitchencam.errors import ConfigError, CredentialError
 from kitchencam.i18n import _
@@ -102,9 +103,147 @@ class Letter(_Strict):
     subject: str = ""
 
 
+#: How a centre takes cameras (issue 15): the camera dials out to the centre's platform.
+ConnectionMethod = Literal["dahua-auto-register", "hikvision-isup", "hik-connect", "gb28181", "none"]
+CONNECTION_METHODS: tuple[str, ...] = ("dahua-auto-register", "hikvision-isup", "hik-connect", "gb28181", "none")
+#: The vendor API's registration kind (kitchencam.models.RegistrationKind) each method writes.
+METHOD_KIND: dict[str, str] = {"dahua-auto-register": "auto-register", "hikvision-isup": "isup",
+                               "hik-connect": "hik-connect", "gb28181": "gb28181"}
+KIND_METHOD: dict[str, str] = {kind: method for method, kind in METHOD_KIND.items()}
+#: The methods whose centre hands out a secret (kept in the keyring, never in the site file).
+SECRET_METHODS = ("hikvision-isup", "gb28181")
+#: The device-ID template when the site file gives none. GB/T 28181 Annex D: 8-digit centre code +
+#: 2-digit industry code (together the 10-digit domain) + type code 132 (IP camera) + the network
+#: identifier (1 digit, here 0) + a 6-digit serial: 20 decimal digits.
+DEFAULT_DEVICE_ID = "{school_code}-{n:02d}"
+GB28181_DEVICE_ID = "{domain}1320{n:06d}"
+GB28181_IPC_TYPE = "132"
+
+
+def _config_error(message: str) -> PydanticCustomError:
+    # A custom error keeps the message as written (no "Value error, " in front): yamlfile shows it
+    # after the file, line and key.
+    return PydanticCustomError("kitchencam_config", message)
+
+
+def render_device_id(template: str, *, school_code: str, n: int, domain: str | None = None) -> str:
+    """A camera's device ID from the site's template: ``{school_code}``, ``{n}`` (the camera's number on
+    the site, from 1) and, for GB28181, ``{domain}``. Raises ValueError for a template that does not render."""
+    try:
+        return template.format(school_code=school_code, n=n, domain=domain or "")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ValueError(_("the device-ID template {template!r} does not render ({reason}): use {{school_code}}, "
+                           "{{n}} (e.g. {{n:02d}}) and, for GB28181, {{domain}}.").format(
+                               template=template, reason=exc)) from None
+
+
+def is_gb28181_id(value: str) -> bool:
+    return len(value) == 20 and value.isascii() and value.isdigit()
+
+
+class Connection(_Strict):
+    """``centre.connection``: how each camera dials out to the centre's platform (record only by default)."""
+
+    method: ConnectionMethod = "none"
+    host: str | None = None
+    port: int | None = None
+    device_id: str | None = None  # template; the method's default when not given
+    server_id: str | None = None  # GB28181: the SIP server's 20-digit id
+    domain: str | None = None  # GB28181: the SIP domain (10 digits)
+    protocol_version: str | None = None  # ISUP: e.g. "v5.0"
+    wait_s: float = 60.0  # how long register waits for the centre to see a camera online
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value or len(value) > 253 or any(c.isspace() or c in "/@?#" for c in value):
+            raise _config_error(_("the centre's host is a name or an address, without a scheme or path "
+                                  "(e.g. centre.example.vn or 203.0.113.10)."))
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 65535:
+            raise _config_error(_("the port is a number from 1 to 65535."))
+        return value
+
+    @field_validator("server_id")
+    @classmethod
+    def _server_id(cls, value: str | None) -> str | None:
+        if value is not None and not is_gb28181_id(value.strip()):
+            raise _config_error(_("the SIP server ID is 20 digits (GB/T 28181), e.g. 34020000002000000001."))
+        return value.strip() if value is not None else None
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value.strip()) == 10 and value.strip().isdigit()):
+            raise _config_error(_("the SIP domain is 10 digits (the centre code and industry code of GB/T 28181), "
+                                  "e.g. 3402000000."))
+        return value.strip() if value is not None else None
+
+    @field_validator("wait_s")
+    @classmethod
+    def _wait(cls, value: float) -> float:
+        if not 1 <= value <= 600:
+            raise _config_error(_("wait_s is seconds, from 1 to 600."))
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Connection:
+        if self.method == "none":
+            return self
+        missing = [name for name in ("host", "port") if getattr(self, name) is None]
+        if self.method == "gb28181":
+            missing += [name for name in ("server_id", "domain") if getattr(self, name) is None]
+        if self.method == "hik-connect":
+            missing = []  # Hik-Connect dials the vendor's cloud: the host is optional
+        if missing:
+            raise _config_error(_("method {method} needs {keys} under centre.connection.").format(
+                method=self.method, keys=", ".join(missing)))
+        sample = render_device_id(self.device_template, school_code="MN-TTO", n=1, domain=self.domain)
+        if self.method == "gb28181" and not is_gb28181_id(sample):
+            raise _config_error(_("device_id {template!r} gives {sample!r}; a GB28181 device ID is 20 digits: the "
+                                  "10-digit domain, 132 (IP camera), then 7 digits, e.g. {{domain}}1320{{n:06d}}.")
+                                .format(template=self.device_template, sample=sample))
+        if not sample or len(sample) > 64:
+            raise _config_error(_("device_id {template!r} gives {sample!r}: a device ID is 1 to 64 characters.")
+                                .format(template=self.device_template, sample=sample))
+        return self
+
+    @property
+    def device_template(self) -> str:
+        if self.device_id:
+            return self.device_id
+        return GB28181_DEVICE_ID if self.method == "gb28181" else DEFAULT_DEVICE_ID
+
+    @property
+    def kind(self) -> str | None:
+        """The vendor registration kind this method writes (None: record only)."""
+        return METHOD_KIND.get(self.method)
+
+    def device_id_for(self, school_code: str, n: int) -> str:
+        return render_device_id(self.device_template, school_code=school_code, n=n, domain=self.domain)
+
+
+def connection_secret_key(site_code: str, method: str) -> str:
+    """The keyring entry of the centre's secret for a method (ISUP key, GB28181 password)."""
+    return f"centre-connection:{site_code}:{method}"
+
+
+def connection_secret(site_code: str, method: str, secrets_get: Any) -> str | None:
+    """``KITCHENCAM_CONNECTION_SECRET`` first, then the keyring (saved by ``site init``)."""
+    return os.environ.get("KITCHENCAM_CONNECTION_SECRET") or secrets_get(connection_secret_key(site_code, method))
+
+
 class Centre(_Strict):
     url: AnyHttpUrl
     verify_tls: bool = True
+    connection: Connection = Field(default_factory=Connection)
 
 
 class SiteConfig(_Strict):
@@ -124,8 +263,12 @@ def load_site(path: Path) -> SiteConfig:
     return load_model(path, SiteConfig)
 
 
-def site_template(*, school_name: str, school_code: str, address: str, centre_url: str) -> str:
+def site_template(*, school_name: str, school_code: str, address: str, centre_url: str,
+                  connection: dict[str, Any] | None = None) -> str:
     """A filled-in starting point for ``site init``: valid as written, meant to be edited."""
+    centre: dict[str, Any] = {"url": centre_url, "verify_tls": True}
+    if connection:
+        centre["connection"] = {k: v for k, v in connection.items() if v is not None}
     data = {
         "school": {
             "name": school_name,
@@ -134,7 +277,7 @@ def site_template(*, school_name: str, school_code: str, address: str, centre_ur
             "district": "Thanh Trì",
             "city": "Hà Nội",
         },
-        "centre": {"url": centre_url, "verify_tls": True},
+        "centre": centre,
         "letter": {
             "number": "1115/GD&ĐT",
             "date": "2024-10-28",

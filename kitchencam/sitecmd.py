@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from kitchencam.errors import ConfigError
 from kitchencam.i18n import _
 from kitchencam.profile import ProfileSummary
-from kitchencam.settings import Paths, SiteConfig, load_site, site_template
+from kitchencam.settings import Paths, SecretStore, SiteConfig, connection_secret_key, load_site, site_template
 from kitchencam.store import Store
 
 
@@ -19,6 +19,7 @@ class SiteResult(BaseModel):
     store: str
     created: bool = False
     site: SiteConfig
+    connection_secret_saved: bool = False  # the centre's secret went to the keyring (never shown)
 
 
 class CredentialsResult(BaseModel):
@@ -32,13 +33,14 @@ class CredentialsResult(BaseModel):
 
 
 def init_site(path: Path, paths: Paths, *, school_name: str, school_code: str, address: str,
-              centre_url: str, force: bool = False) -> SiteResult:
+              centre_url: str, force: bool = False, connection: dict[str, Any] | None = None,
+              connection_secret: str | None = None) -> SiteResult:
     if path.exists() and not force:
         raise ConfigError(
             _("{path} already exists. Edit it, or pass --force to overwrite it.").format(path=path)
         )
     text = site_template(school_name=school_name, school_code=school_code, address=address,
-                         centre_url=centre_url)
+                         centre_url=centre_url, connection=connection)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -48,7 +50,12 @@ def init_site(path: Path, paths: Paths, *, school_name: str, school_code: str, a
         tmp.unlink()
         raise
     tmp.replace(path)
-    return result.model_copy(update={"path": str(path), "created": True})
+    method = result.site.centre.connection.method
+    if connection_secret:
+        # The centre's ISUP key / GB28181 password: the keyring, never the site file.
+        SecretStore(paths).set(connection_secret_key(result.site.school.code, method), connection_secret)
+    return result.model_copy(update={"path": str(path), "created": True,
+                                     "connection_secret_saved": bool(connection_secret)})
 
 
 def show_site(path: Path, paths: Paths) -> SiteResult:

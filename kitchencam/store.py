@@ -224,7 +224,67 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE devices ADD COLUMN install_location TEXT;
         """,
     ),
+    (
+        9,
+        "centre connections",
+        """
+        CREATE TABLE centre_connections (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            camera_key TEXT NOT NULL,
+            target TEXT,
+            n INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            device_id TEXT,
+            host TEXT,
+            port INTEGER,
+            configured INTEGER,
+            read_back TEXT,
+            online INTEGER,
+            via TEXT,
+            last_seen TEXT,
+            last_refusal TEXT,
+            diagnosis TEXT NOT NULL DEFAULT '[]',
+            checked_at TEXT NOT NULL,
+            configured_at TEXT,
+            confirmed_at TEXT,
+            UNIQUE (site_id, camera_key)
+        );
+        CREATE UNIQUE INDEX centre_connections_n ON centre_connections(site_id, n);
+        """,
+    ),
 ]
+
+
+class ConnectionRecord(BaseModel):
+    """A camera's dial-out to the centre as ``register`` last saw it (issue 15)."""
+
+    camera_key: str
+    target: str | None = None
+    n: int
+    method: str
+    device_id: str | None = None
+    host: str | None = None
+    port: int | None = None
+    configured: bool | None = None
+    read_back: dict[str, Any] | None = None
+    online: bool | None = None
+    via: str | None = None
+    last_seen: str | None = None
+    last_refusal: str | None = None
+    diagnosis: list[str] = []
+    checked_at: str
+    configured_at: str | None = None
+    confirmed_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ConnectionRecord:
+        data = dict(row)
+        for key in ("configured", "online"):
+            data[key] = None if data[key] is None else bool(data[key])
+        data["read_back"] = json.loads(data["read_back"]) if data["read_back"] else None
+        data["diagnosis"] = json.loads(data["diagnosis"] or "[]")
+        return cls(**{k: v for k, v in data.items() if k in cls.model_fields})
 
 
 class SiteRow(BaseModel):
@@ -636,11 +696,15 @@ class Store:
 
     def first_backup(self, site_id: int, camera_key: str) -> tuple[int, dict[str, Any]] | None:
         """The oldest unrestored backup of a camera: its settings before kitchencam first touched it."""
-        row = self.conn.execute(
+        for row in self.conn.execute(
             "SELECT id, settings FROM backups WHERE site_id = ? AND camera_key = ? AND restored_at IS NULL"
-            " ORDER BY id LIMIT 1", (site_id, camera_key),
-        ).fetchone()
-        return (int(row[0]), json.loads(row[1])) if row else None
+            " ORDER BY id", (site_id, camera_key),
+        ):
+            settings = json.loads(row[1])
+            if isinstance(settings, dict) and "registration" in settings:
+                continue  # register's backup of the dial-out: registration_backups()
+            return int(row[0]), settings
+        return None
 
     def mark_restored(self, site_id: int, camera_key: str) -> None:
         with self.transaction() as conn:
@@ -768,6 +832,63 @@ class Store:
             seen.add(row["camera_key"])
             out.append(OutboxItem.from_row(row))
         return sorted(out, key=lambda i: i.target)
+
+    # -- centre connections (dial-out) ----------------------------------------------------------
+
+    def connection_numbers(self, site_id: int, camera_keys: list[str]) -> dict[str, int]:
+        """Each camera's number on the site for its device ID: kept once given (``save_connection``),
+        the next free ones for cameras new here, in the order given."""
+        known = {str(r[0]): int(r[1]) for r in self.conn.execute(
+            "SELECT camera_key, n FROM centre_connections WHERE site_id = ?", (site_id,))}
+        top = max(known.values(), default=0)
+        out: dict[str, int] = {}
+        for key in camera_keys:
+            if key in known:
+                out[key] = known[key]
+            elif key not in out:
+                top += 1
+                out[key] = top
+        return out
+
+    def save_connection(self, site_id: int, *, camera_key: str, target: str | None, n: int, method: str,
+                        device_id: str | None, host: str | None, port: int | None, configured: bool | None,
+                        read_back: dict[str, Any] | None, online: bool | None, via: str | None,
+                        last_seen: str | None, last_refusal: str | None, diagnosis: list[str]) -> None:
+        """What ``register`` (or ``register --status``) just saw of one camera's dial-out."""
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO centre_connections(site_id, camera_key, target, n, method, device_id, host, port,"
+                " configured, read_back, online, via, last_seen, last_refusal, diagnosis, checked_at, configured_at,"
+                " confirmed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (site_id, camera_key) DO UPDATE SET target = excluded.target, method = excluded.method,"
+                " device_id = excluded.device_id, host = excluded.host, port = excluded.port,"
+                " configured = COALESCE(excluded.configured, centre_connections.configured),"
+                " read_back = COALESCE(excluded.read_back, centre_connections.read_back),"
+                " online = excluded.online, via = excluded.via,"
+                " last_seen = COALESCE(excluded.last_seen, centre_connections.last_seen),"
+                " last_refusal = excluded.last_refusal, diagnosis = excluded.diagnosis,"
+                " checked_at = excluded.checked_at,"
+                " configured_at = COALESCE(excluded.configured_at, centre_connections.configured_at),"
+                " confirmed_at = COALESCE(excluded.confirmed_at, centre_connections.confirmed_at)",
+                (site_id, camera_key, target, n, method, device_id, host, port,
+                 None if configured is None else int(configured),
+                 json.dumps(read_back, ensure_ascii=False) if read_back is not None else None,
+                 None if online is None else int(online), via, last_seen, last_refusal,
+                 json.dumps(diagnosis, ensure_ascii=False), now, now if configured else None,
+                 now if online else None))
+
+    def connections(self, site_id: int) -> list[ConnectionRecord]:
+        return [ConnectionRecord.from_row(r) for r in self.conn.execute(
+            "SELECT * FROM centre_connections WHERE site_id = ? ORDER BY n", (site_id,))]
+
+    def registration_backups(self, site_id: int, camera_key: str) -> list[tuple[int, dict[str, Any]]]:
+        """The unrestored backups ``register`` kept of a camera's dial-out settings, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, settings FROM backups WHERE site_id = ? AND camera_key = ? AND restored_at IS NULL"
+            " ORDER BY id", (site_id, camera_key)).fetchall()
+        found = [(int(r[0]), json.loads(r[1])) for r in rows]
+        return [(i, s) for i, s in found if isinstance(s, dict) and "registration" in s]
 
     # -- snapshots and report -------------------------------------------------------------------
 

@@ -35,6 +35,11 @@ def register_cmd(
     show_status: Annotated[
         bool, typer.Option("--status", help=_("Show what the centre has and what waits; send nothing."))
     ] = False,
+    wait_s: Annotated[
+        float | None, typer.Option("--wait", metavar="SECONDS", min=1, max=600,
+                                   help=_("How long to wait for the centre to see each camera online "
+                                          "(default: centre.connection.wait_s, 60)."))
+    ] = None,
     profile_name: ProfileOpt = None,
     user: UserOpt = None,
     site_path: SiteOpt = None,
@@ -43,8 +48,12 @@ def register_cmd(
     """Register cameras with the district centre (queued in the store first, so nothing is lost).
 
     Each camera is read and judged now; a compliant one (or any, with --force) is queued, then sent.
+    With centre.connection.method set in the site config, each camera is first set to dial out to
+    the centre's platform (backed up first), read back, and waited for until the centre sees it
+    online; one that does not come online is held back with the cause found.
     When the centre cannot be reached it stays queued: run kitchencam sync later. Exit 4 if some
-    wait, 5 if the centre refuses the token, 1 if it refuses a record, 3 if a camera is not compliant.
+    wait (or a camera is not online), 5 if the centre refuses the token (or the camera's device ID or
+    key), 1 if it refuses a record (or a camera cannot do the method), 3 if a camera is not compliant.
 
     \b
     Examples:
@@ -56,10 +65,12 @@ def register_cmd(
     def produce() -> Any:
         from kitchencam import app as use_case
 
-        ctx = common.context(site_path, profile_name=profile_name, user=user)
+        ctx = common.context(site_path, profile_name=profile_name, user=user,
+                             show_progress=not as_json and common.ENV.err.is_terminal)
         if show_status:
             return use_case.register_status(ctx)
-        return use_case.register(ctx, targets=targets or [], use_all=use_all, force=force, location=location)
+        return use_case.register(ctx, targets=targets or [], use_all=use_all, force=force, location=location,
+                                 wait_s=wait_s)
 
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.centre import errors_of
@@ -68,9 +79,11 @@ def register_cmd(
 
         if show_status:
             return [result.centre_error] if result.centre_error else []
+        held = [c.error for c in result.connections if c.error is not None]
+        not_online = {c.target for c in result.connections if c.error is not None}
         skipped = [ErrorItem.from_error(NonCompliant(d.reason or "", target=d.target))
-                   for d in result.cameras if d.state == "skipped"]
-        return errors_of(result.cameras, result.stopped_by) + skipped
+                   for d in result.cameras if d.state == "skipped" and d.target not in not_online]
+        return errors_of(result.cameras, result.stopped_by) + held + skipped
 
     from kitchencam.render import render_register, render_register_status
 

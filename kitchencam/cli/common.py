@@ -171,6 +171,10 @@ def _progress(stage: str, total: float) -> Iterator[Callable[..., None]]:
     elif stage == "bandwidth":
         with bandwidth_progress(ENV.err, total) as show:
             yield show
+    elif stage == "register":
+        from rich.markup import escape
+
+        yield lambda text: ENV.err.print(escape(text))
     else:
         with ENV.err.status(_("Searching...")) as status:
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kitchencam.errors import KitchencamError
 from kitchencam.i18n import _
+from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
     CameraSection,
     HandoverReport,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         BackupRecord,
         CameraAttestation,
         CheckRecord,
+        ConnectionRecord,
         DeviceRow,
         OutboxItem,
         ProvisionRecord,
@@ -56,6 +58,7 @@ class _Camera:
     provision: ProvisionRecord | None = None
     snapshot: SnapshotRecord | None = None
     registration: OutboxItem | None = None
+    connection: ConnectionRecord | None = None  # the camera's dial-out to the centre (register)
     attestations: list[CameraAttestation] = field(default_factory=list)
     check_command: str = "check"
     serials: set[str] = field(default_factory=set)
@@ -156,6 +159,8 @@ def gather(store: Store, site_id: int) -> list[_Camera]:
             cam.check = check
             cam.check_command = commands.get(check.run_id or 0, "check")
     for backup in store.backups(site_id):
+        if "registration" in backup.settings:
+            continue  # register's backup of the dial-out, not provisioning's
         cams.place(key=backup.camera_key, target=backup.target).backups.append(backup)
     for result in store.provision_results(site_id):
         cams.place(key=result.camera_key, target=result.target).provision = result
@@ -163,6 +168,8 @@ def gather(store: Store, site_id: int) -> list[_Camera]:
         cams.place(key=shot.camera_key, target=shot.target).snapshot = shot
     for item in store.registrations(site_id):
         cams.place(key=item.camera_key, target=item.target).registration = item
+    for rec in store.connections(site_id):
+        cams.place(key=rec.camera_key, target=rec.target).connection = rec
     for att in store.camera_attestations(site_id):
         attested = cams.find(device_id=att.device_id, serial=att.serial, target=att.target)
         if attested is not None:
@@ -454,7 +461,8 @@ def _missing(cam: _Camera) -> list[str]:
         out.append("snapshot")
     if cam.provision is None or not cam.provision.rtsp:
         out.append("rtsp")
-    if cam.registration is None or cam.registration.state != "sent":
+    if cam.registration is None or cam.registration.state != "sent" or (
+            cam.connection is not None and not cam.connection.online):
         out.append("registration")
     return out
 
@@ -467,7 +475,7 @@ def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> Camer
         subheading=t["camera_at"].format(address=cam.address or "-"),
         parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _security(lang, cam),
                _attestations(t, lang, cam),
-               _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam)],
+               _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam, lang)],
     )
 
 
@@ -710,8 +718,12 @@ def _rtsp(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
     return part
 
 
-def _registration(t: dict[str, str], cam: _Camera) -> Subsection:
+def _registration(t: dict[str, str], cam: _Camera, lang: str = "vi") -> Subsection:
     part = Subsection(heading=t["h_registration"])
+    if cam.connection is not None:
+        lines, online = connection_lines(lang, cam.connection, local_time)
+        part.paragraphs.extend(lines)
+        part.missing = not online
     item = cam.registration
     if item is None:
         part.paragraphs.append(t["reg_missing"])

@@ -5,7 +5,7 @@ district centre, the install date, and questions only a person on site can answe
 from __future__ import annotations
 
 from kitchencam.i18n import _, current_language
-from kitchencam.models import Verdict
+from kitchencam.models import SiteFacts, Verdict
 from kitchencam.profile import Rule
 from kitchencam.rules.context import (
     Context,
@@ -63,10 +63,14 @@ def check_centre_registration(ctx: Context, rule: Rule) -> Verdict:
 
     Why: the letter says "Phòng GD&ĐT hỗ trợ kỹ thuật và kết nối với Trung tâm điều hành giáo dục
     thông minh của huyện": a camera the centre does not know is not watched.
-    Example: ``not registered`` -> FAIL: ``kitchencam register``, then ``kitchencam sync``.
+    Example: ``not registered`` -> FAIL: ``kitchencam register``, then ``kitchencam sync``. With a
+    dial-out method (``centre.connection.method``), PASS only when the centre itself said the camera
+    is online (``register`` / ``register --status``): ``MN-TTO-01 not online`` -> FAIL with the diagnosis.
     """
-    required = _("registration confirmed by the district centre")
     site = ctx.site
+    if site is not None and site.connection_method not in (None, "none"):
+        return _dial_out_verdict(rule, site)
+    required = _("registration confirmed by the district centre")
     if site is None or site.registered is None:
         return _verdict(rule, "UNKNOWN", required=required,
                         detail=_("Not registered with the centre yet: run kitchencam register."))
@@ -77,6 +81,33 @@ def check_centre_registration(ctx: Context, rule: Rule) -> Verdict:
                     source=_("district centre"),
                     detail=_("The centre has not confirmed this camera: run kitchencam register, then kitchencam "
                              "sync."))
+
+
+def _dial_out_verdict(rule: Rule, site: SiteFacts) -> Verdict:
+    """With a dial-out method: PASS only when the centre itself said the camera is online."""
+    required = _("online at the district centre ({method}), as the centre says").format(
+        method=site.connection_method)
+    source = _("district centre")
+    if site.online is None and site.connection_configured is None:
+        return _verdict(rule, "UNKNOWN", required=required,
+                        detail=_("Not connected to the centre yet: run kitchencam register (it sets the camera to "
+                                 "dial out, then waits for the centre to see it)."))
+    if site.online is None:
+        return _verdict(rule, "UNKNOWN", required=required,
+                        detail=_("The centre could not be asked whether the camera is online: run kitchencam "
+                                 "register --status when it answers."))
+    device = site.connection_device_id or "?"
+    if site.online:
+        at = site.online_checked_at.isoformat(timespec="seconds") if site.online_checked_at else "?"
+        seen = _("{device_id} online at {at}").format(device_id=device, at=at)
+        if site.connection_via:
+            seen += f" ({site.connection_via})"
+        return _verdict(rule, "PASS", seen=seen, required=required, evidence="site", source=source)
+    detail = site.connection_diagnosis[0] if site.connection_diagnosis else _(
+        "The centre does not see this camera online: run kitchencam register again, or kitchencam register "
+        "--status to see why.")
+    return _verdict(rule, "FAIL", seen=_("{device_id} not online").format(device_id=device), required=required,
+                    evidence="site", source=source, detail=detail)
 
 
 @register("installed_by_deadline", evidence={"site"})
