@@ -139,7 +139,7 @@ def test_time_zone_fallback_is_used_and_recorded(run, school):
     assert code == 0
 
 
-@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.56.10", faults=["latency=300"])
+@pytest.mark.sim(personas=["dahua-wizsense2"], base="127.0.56.10", faults=["latency=150"])
 def test_latency_still_provisions(run, school):
     assert run(*SITE).exit_code == 0
     code, doc = run.json("provision", xaddr(school), "--yes", env=ENV)
