@@ -40,6 +40,7 @@ from kitchencam.settings import (
     Paths,
     SecretStore,
     SiteConfig,
+    camera_user_key,
     connection_secret,
     connection_secret_key,
     load_site,
@@ -124,8 +125,10 @@ class Context:
         """The camera login: the environment, then the keyring, then a prompt (when one can be asked)."""
         secrets = self.secrets
         assert isinstance(secrets, SecretStore), "a context with its own keyring gives its credentials too"
-        return resolve_credentials(self.user or os.environ.get("KITCHENCAM_USER"), secrets,
-                                   interactive=self.interactive, prompt=self.prompt)
+        user = self.user or os.environ.get("KITCHENCAM_USER")
+        saved = None if user else secrets.get(camera_user_key(self.school.code))
+        return resolve_credentials(user, secrets, interactive=self.interactive, prompt=self.prompt,
+                                   saved_user=saved)
 
     def store(self) -> Store:
         """The store, opened for one `with` block."""

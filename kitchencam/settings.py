@@ -423,21 +423,31 @@ def camera_key(user: str) -> str:
     return f"camera:{user}"
 
 
+def camera_user_key(site_code: str) -> str:
+    """Where ``credentials set --user`` remembers the site's camera user name (not a secret; kept
+    beside the password so one saved login needs nothing else)."""
+    return f"camera-user:{site_code}"
+
+
 def resolve_credentials(
     user: str | None,
     secrets: SecretStore,
     *,
     interactive: bool,
     prompt: object = None,
+    saved_user: str | None = None,
 ) -> Credentials:
     """Environment first, then the keyring/file, then a hidden prompt (TTY only).
+
+    The user name: ``user`` (the option), then KITCHENCAM_USER, then ``saved_user`` (the one
+    ``credentials set --user`` remembered for the site), then a prompt.
 
     ``prompt`` is a callable ``(label, hide) -> str`` supplied by the CLI (only kitchencam/cli/ talks to
     the terminal).
     """
     env_user = os.environ.get("KITCHENCAM_USER")
     env_password = os.environ.get("KITCHENCAM_PASSWORD")
-    name = user or env_user
+    name = user or env_user or saved_user
     if env_password is not None and name:
         return Credentials(name, env_password, "env")
     if name is None and interactive and callable(prompt):

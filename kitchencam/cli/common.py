@@ -75,8 +75,10 @@ class Env:
             self._err = Console(stderr=True, highlight=False)
         return self._err
 
-    def prompt(self, label: str, hide: bool) -> str:
-        return str(typer.prompt(label, hide_input=hide))
+    def prompt(self, label: str, hide: bool, confirm: bool = False) -> str:
+        """Ask on the terminal; ``confirm`` asks to type it again (a new password)."""
+        again = _("Type it again to confirm") if confirm else False
+        return str(typer.prompt(label, hide_input=hide, confirmation_prompt=again))
 
 
 ENV = Env()

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     pass
 
 
-
-
 def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_path: SiteOpt = None,
                     as_json: JsonOpt = False) -> None:
     """Ask for a camera password (hidden), or the centre's token, and keep it in the OS keyring.
@@ -30,7 +28,7 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
     kitchencam credentials set --user admin
     kitchencam credentials set --centre-token
     """
-    from kitchencam.settings import SecretStore, camera_key
+    from kitchencam.settings import SecretStore, camera_key, camera_user_key
 
     def produce() -> Any:
         import os
@@ -56,9 +54,12 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
             raise UsageError(_("No terminal to ask for the password. Set KITCHENCAM_PASSWORD instead."))
         name = user or os.environ.get("KITCHENCAM_USER") or common.ENV.prompt(_("Camera user name"), False)
         if password is None:
-            password = common.ENV.prompt(_("Password for {user}").format(user=name), True)
+            password = common.ENV.prompt(_("Password for {user}").format(user=name), True, True)
+        code = common.context(site_path).school.code
         secrets = SecretStore(common.ENV.paths)
         secrets.set(camera_key(name), password)
+        # The site's user name, so check/provision/register/rollback need no KITCHENCAM_USER.
+        secrets.set(camera_user_key(code), name)
         return CredentialsResult(user=name, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason)
 
     from kitchencam.render import render_credentials
@@ -72,7 +73,7 @@ def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, sit
 
     Example: kitchencam credentials forget --user admin
     """
-    from kitchencam.settings import SecretStore, camera_key
+    from kitchencam.settings import SecretStore, camera_key, camera_user_key
 
     def produce() -> Any:
         from kitchencam.errors import UsageError
@@ -88,6 +89,10 @@ def credentials_forget(user: UserOpt = None, centre: CentreTokenOpt = False, sit
             raise UsageError(_("Say whose password to forget: --user NAME"))
         secrets = SecretStore(common.ENV.paths)
         found = secrets.delete(key)
+        if not centre:
+            remembered = camera_user_key(common.context(site_path).school.code)
+            if secrets.get(remembered) == user:
+                secrets.delete(remembered)
         return CredentialsResult(
             user=key if centre else str(user), backend=secrets.backend_name, fallback_reason=secrets.fallback_reason,
             removed=found, kind="centre-token" if centre else "password",

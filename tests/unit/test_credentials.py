@@ -63,3 +63,13 @@ def test_credentials_set_never_prints_the_secret(run, isolated: Path):
     result = run("credentials", "forget", "--user", "admin")
     assert result.exit_code == 0
     assert "Forgot" in result.stdout
+
+
+def test_saved_user_comes_after_option_and_env(isolated: Path, monkeypatch):
+    secrets = SecretStore(Paths.from_env())
+    secrets.set(camera_key("admin"), SECRET)
+    secrets.set(camera_key("tech"), "other")
+    assert resolve_credentials(None, secrets, interactive=False, saved_user="admin").user == "admin"
+    assert resolve_credentials("tech", secrets, interactive=False, saved_user="admin").password == "other"
+    monkeypatch.setenv("KITCHENCAM_USER", "tech")
+    assert resolve_credentials(None, secrets, interactive=False, saved_user="admin").user == "tech"
