@@ -30,6 +30,7 @@ from kitchencam import discover as discover_mod
 from kitchencam import provision as provision_mod
 from kitchencam.errors import KitchencamError, UsageError
 from kitchencam.i18n import _, current_language
+from kitchencam.inspection import held_attestations
 from kitchencam.models import Facts
 from kitchencam.profile import Catalogue, Profile, load_attestations, load_catalogue, load_profile, parse_attestations
 from kitchencam.report import ReportInput, ReportResult, write_report
@@ -189,7 +190,8 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
     school = ctx.school
     profile = ctx.profile
     catalogue = ctx.catalogue
-    attestations = parse_attestations(list(attest), by, started, profile=profile)
+    answers, revoked = _revocations(attest, profile)
+    attestations = parse_attestations(answers, by, started, profile=profile)
     if attestations_file is not None:
         attestations += load_attestations(attestations_file, now=started, profile=profile)
     with ctx.store() as store:
@@ -197,17 +199,39 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
         connection = _connection(ctx)
         site_facts = check_mod.site_facts_from_store(store, school.code,
                                                      connection.method if connection is not None else None)
+        held = held_attestations(store, school.code, except_rules=set(revoked))
     creds = ctx.credentials
     options = check_mod.CheckOptions(targets=chosen, user=creds.user, password=creds.password,
                                      attestations=attestations, site_facts=site_facts,
-                                     centre_login=_centre_login(ctx, profile, school.code))
+                                     centre_login=_centre_login(ctx, profile, school.code), held=held)
     if ctx.progress is None:
         result = check_mod.check(options, profile, catalogue)
     else:
         with ctx.progress("check", len(chosen)) as advance:
             result = check_mod.check(options, profile, catalogue, progress=advance)
     with ctx.store() as store:
-        return check_mod.record(result, store, school.code, school.name, started.isoformat(timespec="seconds"))
+        return check_mod.record(result, store, school.code, school.name, started.isoformat(timespec="seconds"),
+                                revoked=revoked, revoked_by=by)
+
+
+#: ``--attest RULE=revoke``: the camera's earlier answer to RULE no longer holds.
+REVOKE = "revoke"
+
+
+def _revocations(pairs: Sequence[str], profile: Profile) -> tuple[list[str], list[str]]:
+    """Split ``--attest`` pairs into answers and revoked rules (checked against the profile)."""
+    answers, revoked = [], []
+    for pair in pairs:
+        rule, sep, word = pair.partition("=")
+        if not sep or word.strip().lower() != REVOKE:
+            answers.append(pair)
+            continue
+        rule = rule.strip()
+        if profile.rule(rule) is None:
+            raise UsageError(_("--attest {rule}: the profile {profile} has no such rule. Its rules: {rules}.")
+                             .format(rule=rule, profile=profile.id, rules=", ".join(r.id for r in profile.rules)))
+        revoked.append(rule)
+    return answers, revoked
 
 
 def _centre_login(ctx: Context, profile: Profile, site_code: str

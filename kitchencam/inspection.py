@@ -7,7 +7,7 @@ the other. Prints nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -22,7 +22,7 @@ from kitchencam.onvif.client import OnvifCamera, Timeouts
 from kitchencam.onvif.read import read_facts
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summarise, verdict_texts
-from kitchencam.store import AttestationRecord, CheckRecord, Store
+from kitchencam.store import REVOKED, AttestationRecord, CheckRecord, Store
 from kitchencam.targets import host_of
 from kitchencam.vendors.base import VendorAdapter, VendorCamera
 from kitchencam.vendors.registry import read_vendor
@@ -115,6 +115,26 @@ class CheckOptions:
     #: The centre account's user and its keyring password for a camera (password-strength judges
     #: what it is made of, never keeps it); None when the profile makes no centre account.
     centre_login: Callable[[Facts], tuple[str, str | None]] | None = None
+    #: The attestations a camera was given in earlier runs and that still hold (not revoked), by
+    #: its serial and target (``held_attestations``): they answer its rules again, as given.
+    held: Callable[[str | None, str], list[Attestation]] | None = None
+
+
+def held_attestations(store: Store, site_code: str, *, except_rules: set[str] | None = None
+                      ) -> Callable[[str | None, str], list[Attestation]]:
+    """Each camera's attestations of earlier check runs that were not revoked, oldest first; the
+    rules in ``except_rules`` (revoked by this run) left out."""
+    site = store.get_site(site_code)
+    rows = store.camera_attestations(site.id) if site is not None else []
+    skip = except_rules or set()
+
+    def for_camera(serial: str | None, target: str) -> list[Attestation]:
+        mine = [r for r in rows if (r.serial == serial if serial and r.serial else r.target == target)]
+        return [Attestation(rule=r.rule, answer=r.answer, by=r.by, at=datetime.fromisoformat(r.at), note=r.note,
+                            origin="file" if r.origin == "file" else "command-line")
+                for r in mine if r.rule not in skip]
+
+    return for_camera
 
 
 def site_facts_from_store(store: Store, site_code: str,
@@ -200,8 +220,11 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
     centre = options.centre_login(facts) if options.centre_login is not None else None
     creds = credentials_of(facts, options.user, options.password, profile, centre=centre)
     site = options.site_facts(info.serial if info else None) if options.site_facts else None
-    verdicts = audit(facts, profile, catalogue, options.attestations, site=site, now=now, credentials=creds)
-    texts = verdict_texts(verdicts, facts, profile, catalogue, options.attestations, site=site, now=now,
+    # Earlier answers first: the engine keeps the latest of each rule, so this run's answers win.
+    held = options.held(info.serial if info else None, facts.target) if options.held else []
+    attestations = [*held, *options.attestations]
+    verdicts = audit(facts, profile, catalogue, attestations, site=site, now=now, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, attestations, site=site, now=now,
                           credentials=creds)
     counts, overall = summarise(verdicts)
     return DeviceCheck(
@@ -213,8 +236,10 @@ def judge(facts: Facts, profile: Profile, catalogue: Catalogue, options: CheckOp
     )
 
 
-def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str) -> CheckResult:
-    """Store the run, each camera's verdicts and the attestations, for the report."""
+def record(result: CheckResult, store: Store, site_code: str, site_name: str, started_at: str,
+           *, revoked: Sequence[str] = (), revoked_by: str | None = None) -> CheckResult:
+    """Store the run, each camera's verdicts and the attestations, for the report; ``revoked``: the
+    rules whose earlier attestations this run ended for its cameras (``--attest RULE=revoke``)."""
     site = store.upsert_site(site_code, site_name)
     records = []
     for d in result.devices:
@@ -228,5 +253,7 @@ def record(result: CheckResult, store: Store, site_code: str, site_name: str, st
         ))
     attestations = [AttestationRecord(rule=a.rule, answer=a.answer, by=a.by, at=a.at.isoformat(), note=a.note,
                                       origin=a.origin) for a in result.attestations]
+    attestations += [AttestationRecord(rule=rule, answer=False, by=revoked_by or "", at=started_at, origin=REVOKED)
+                     for rule in revoked]
     run_id = store.record_check_run(site.id, result.profile, started_at, records, attestations)
     return result.model_copy(update={"site": site_code, "run_id": run_id})

@@ -459,6 +459,19 @@ DEVICE_FIELDS = (
 JSON_FIELDS = ("types", "profiles", "xaddrs", "interfaces")
 
 
+#: The origin of an attestations row that revokes the camera's earlier answers to the rule.
+REVOKED = "revoked"
+
+
+def _camera_of(att: CameraAttestation) -> str:
+    """Which camera an attestation is about: its serial, else its inventory row, else its address."""
+    if att.serial:
+        return f"serial:{att.serial}"
+    if att.device_id is not None:
+        return f"device:{att.device_id}"
+    return f"target:{att.target}"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -969,10 +982,19 @@ class Store:
             " dc.device_id, dc.target, dc.serial FROM attestations a"
             " JOIN runs r ON r.id = a.run_id JOIN device_checks dc ON dc.run_id = a.run_id"
             " WHERE r.site_id = ? ORDER BY a.attested_at, a.id, dc.id", (site_id,))
-        return [CameraAttestation(rule=r["rule"], answer=bool(r["answer"]), by=r["attested_by"],
-                                  at=r["attested_at"], note=r["note"], origin=r["origin"], run_id=r["run_id"],
-                                  device_id=r["device_id"], target=r["target"], serial=r["serial"])
-                for r in rows]
+        found = [CameraAttestation(rule=r["rule"], answer=bool(r["answer"]), by=r["attested_by"],
+                                   at=r["attested_at"], note=r["note"], origin=r["origin"], run_id=r["run_id"],
+                                   device_id=r["device_id"], target=r["target"], serial=r["serial"])
+                 for r in rows]
+        # A revocation (``check --attest RULE=revoke``) ends that camera's attestations of the rule
+        # given in earlier runs; it is no attestation itself.
+        revoked: dict[tuple[str, str], int] = {}
+        for a in found:
+            if a.origin == REVOKED:
+                key = (_camera_of(a), a.rule)
+                revoked[key] = max(revoked.get(key, 0), a.run_id)
+        return [a for a in found
+                if a.origin != REVOKED and a.run_id >= revoked.get((_camera_of(a), a.rule), 0)]
 
     def run_commands(self, site_id: int) -> dict[int, str]:
         """Which command made each run of the site (check, provision): the report names it."""

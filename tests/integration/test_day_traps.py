@@ -51,3 +51,37 @@ def test_saved_login_is_used_without_kitchencam_user(run, school, isolated: Path
     assert code == 1, doc
     assert doc["errors"][0]["code"] == "CredentialError"
     assert "KITCHENCAM_USER" in doc["errors"][0]["message"]
+
+
+def power(doc: dict) -> dict:
+    return next(v for v in doc["data"]["devices"][0]["verdicts"] if v["rule"] == "power")
+
+
+def test_attestation_holds_for_the_next_checks_until_revoked(run, school, isolated: Path):
+    from kitchencam.store import Store
+
+    env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
+    first, other = xaddr(school, 0), xaddr(school, 1)
+    code, doc = run.json("check", first, "--attest", "power=yes", "--by", "Nguyễn Văn An", env=env)
+    assert power(doc)["status"] == "PASS"
+    # The next plain check of that camera still has the technician's answer, with who and when.
+    code, doc = run.json("check", first, env=env)
+    assert power(doc)["status"] == "PASS", power(doc)
+    assert power(doc)["attested_by"] == "Nguyễn Văn An"
+    # Another camera was never attested: its power stays MANUAL.
+    code, doc = run.json("check", other, env=env)
+    assert power(doc)["status"] == "MANUAL"
+    # Revoked: MANUAL again, in this run and the next, and the minutes no longer show the answer.
+    code, doc = run.json("check", first, "--attest", "power=revoke", "--by", "Nguyễn Văn An", env=env)
+    assert power(doc)["status"] == "MANUAL", power(doc)
+    code, doc = run.json("check", first, env=env)
+    assert power(doc)["status"] == "MANUAL"
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site = store.list_sites()[0]
+        assert [a.rule for a in store.camera_attestations(site.id)] == []
+    # Attested again after the revocation: it holds again.
+    run.json("check", first, "--attest", "power=yes", "--by", "Trần Thị Bình", env=env)
+    code, doc = run.json("check", first, env=env)
+    assert power(doc)["attested_by"] == "Trần Thị Bình"
+    code, doc = run.json("check", first, "--attest", "nosuchrule=revoke", env=env)
+    assert code == 2
