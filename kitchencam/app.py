@@ -48,7 +48,7 @@ from kitchencam.settings import (
     resolve_credentials,
 )
 from kitchencam.store import Store
-from kitchencam.targets import camera_key, centre_secret_key
+from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.uplink import uplink_warning
 
 #: The profile a run uses when neither --profile nor a site config names one.
@@ -269,8 +269,19 @@ def provision(ctx: Context, *, targets: Sequence[str], use_all: bool, dry_run: b
             warnings.append(warning)
     secrets = ctx.secrets
     creds = ctx.credentials
+    with ctx.store() as store:
+        # Cameras the inventory knows get their numbers in the order given; the others when read.
+        for target in chosen:
+            device = store.find_device(site_id, address=host_of(target))
+            if device is not None and device.serial:
+                store.camera_number(site_id, device.serial)
+
+    def number(key: str) -> int:
+        with ctx.store() as s:
+            return s.camera_number(site_id, key)
+
     options = provision_mod.ProvisionOptions(targets=chosen, user=creds.user, password=creds.password, dry_run=True,
-                                             secrets_get=secrets.get, secrets_set=secrets.set)
+                                             secrets_get=secrets.get, secrets_set=secrets.set, number=number)
 
     def store_backup(target: str, facts: Any, settings: dict[str, Any]) -> int:
         with ctx.store() as s:

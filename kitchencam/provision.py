@@ -140,6 +140,9 @@ class ProvisionOptions:
     secrets_get: Callable[[str], str | None] = lambda _k: None
     secrets_set: Callable[[str, str], None] = lambda _k, _v: None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The camera's number on the site (``{n}`` in the hostname) by its camera key, from the store:
+    #: kept once given. None: the camera's place in ``targets`` (no store).
+    number: Callable[[str], int] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -703,6 +706,8 @@ def provision_one(
             facts.anonymous = probe_anonymous(facts, Timeouts(connect=options.connect_timeout_s,
                                                               read=options.read_timeout_s))
         _identify(outcome, facts)
+        if options.number is not None:
+            n = options.number(outcome.camera_key or camera_key(facts))
         steps = plan(facts, profile, site, n, options)
         outcome.steps = steps
         outcome.notes = plan_notes(facts, profile)

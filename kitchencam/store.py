@@ -459,6 +459,10 @@ DEVICE_FIELDS = (
 JSON_FIELDS = ("types", "profiles", "xaddrs", "interfaces")
 
 
+#: The method of a centre_connections row that only holds a camera's number (given by provision;
+#: ``register`` fills in the connection): no connection yet.
+NUMBER_ONLY = "number-only"
+
 #: The origin of an attestations row that revokes the camera's earlier answers to the rule.
 REVOKED = "revoked"
 
@@ -863,6 +867,19 @@ class Store:
                 out[key] = top
         return out
 
+    def camera_number(self, site_id: int, camera_key: str) -> int:
+        """The camera's number on the site (its hostname's ``{n}``, its device ID's), given now if it
+        has none: the numbering of ``connection_numbers``, kept as a row ``register`` fills in later."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO centre_connections(site_id, camera_key, n, method, checked_at)"
+                " SELECT ?, ?, COALESCE(MAX(n), 0) + 1, ?, ? FROM centre_connections WHERE site_id = ?"
+                " ON CONFLICT (site_id, camera_key) DO NOTHING",
+                (site_id, camera_key, NUMBER_ONLY, _now(), site_id))
+            row = conn.execute("SELECT n FROM centre_connections WHERE site_id = ? AND camera_key = ?",
+                               (site_id, camera_key)).fetchone()
+        return int(row[0])
+
     def save_connection(self, site_id: int, *, camera_key: str, target: str | None, n: int, method: str,
                         device_id: str | None, host: str | None, port: int | None, configured: bool | None,
                         read_back: dict[str, Any] | None, online: bool | None, via: str | None,
@@ -893,7 +910,8 @@ class Store:
 
     def connections(self, site_id: int) -> list[ConnectionRecord]:
         return [ConnectionRecord.from_row(r) for r in self.conn.execute(
-            "SELECT * FROM centre_connections WHERE site_id = ? ORDER BY n", (site_id,))]
+            "SELECT * FROM centre_connections WHERE site_id = ? AND method != ? ORDER BY n",
+            (site_id, NUMBER_ONLY))]
 
     def registration_backups(self, site_id: int, camera_key: str) -> list[tuple[int, dict[str, Any]]]:
         """The unrestored backups ``register`` kept of a camera's dial-out settings, oldest first."""

@@ -85,3 +85,27 @@ def test_attestation_holds_for_the_next_checks_until_revoked(run, school, isolat
     assert power(doc)["attested_by"] == "Trần Thị Bình"
     code, doc = run.json("check", first, "--attest", "nosuchrule=revoke", env=env)
     assert code == 2
+
+
+def test_cameras_provisioned_one_at_a_time_get_their_own_numbers(run, school, isolated: Path):
+    from kitchencam.store import Store
+
+    env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
+    assert run(*SITE).exit_code == 0
+    for k in (0, 1):
+        code, doc = run.json("provision", xaddr(school, k), "--yes", env=env)
+        assert code == 0, doc["errors"]
+    names = [m.camera.state.hostname for m in school.members]
+    assert names == ["MN-TTO-BEP-1", "MN-TTO-BEP-2"]
+    # A camera keeps its number: provisioning the first again (alone, or after the second) plans no new name.
+    for targets in ([xaddr(school, 0)], [xaddr(school, 1), xaddr(school, 0)]):
+        code, doc = run.json("provision", *targets, "--dry-run", env=env)
+        assert code == 0, doc["errors"]
+        assert all(s["name"] != "hostname" for c in doc["data"]["cameras"] for s in c["steps"]), doc["data"]
+    # The numbers are the ones register gives the cameras' device IDs; no connection is claimed yet.
+    with Store(isolated / "data" / "kitchencam.db") as store:
+        site = store.get_site("MN-TTO")
+        assert site is not None
+        keys = [c["camera_key"] for c in doc["data"]["cameras"]][::-1]
+        assert store.connection_numbers(site.id, keys) == {keys[0]: 1, keys[1]: 2}
+        assert store.connections(site.id) == []
