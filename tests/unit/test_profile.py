@@ -51,6 +51,8 @@ EXPECTED: dict[str, list[tuple[int | None, str]]] = {
         (9, "rules.0.stream: no stream target called 'main'"),
     ],
     "16-not-a-mapping.yaml": [(None, "expected a mapping of keys at the top level.")],
+    # The quote opened on line 2 runs to line 4's first quote, where PyYAML stops: line 2 is named.
+    "17-unclosed-quote.yaml": [(2, "a quote opened on this line is never closed; noticed on line 4")],
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kitchencam.store import Store
 from tests.conftest import SITE_ARGS
 
@@ -62,6 +64,27 @@ def test_broken_yaml_is_a_message_not_a_traceback(run, tmp_path: Path):
     assert result.exit_code == 1
     assert "not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    # Unclosed quote on line 2: PyYAML only notices at the end of the file (line 6).
+    ('school:\n  name: "Truong\n  code: MN-A\ncentre:\n  url: http://x/\n', 2,
+     "a quote opened on this line is never closed"),
+    # Closed by the next value's quote: PyYAML stops on line 3, the open quote is on line 2.
+    ('school:\n  name: "A\n  code: "MN-A"\n', 2, "a quote opened on this line is never closed; noticed on line 3"),
+    ("school: {name: A,\n  code: MN-A\ncentre: x\n", 1, "a [ or { opened on this line is never closed"),
+    ("school:\n  name: A\n   code: MN-A\ncentre: x\n", 3, "mapping values are not allowed here"),
+    ("ntp_servers:\n  - a\n  school: x\n", 3, "not indented like the lines around it"),
+    ("school:\n\tname: A\n", 2, "indent with spaces, never tabs"),
+])
+def test_yaml_syntax_error_names_the_line_of_the_mistake(run, tmp_path: Path, text, line, words):
+    bad = tmp_path / "site.yaml"
+    bad.write_text(text, encoding="utf-8")
+    code, doc = run.json("site", "show", "--site", str(bad))
+    assert code == 1
+    message = doc["errors"][0]["message"]
+    assert message.startswith(f"{bad}:{line}: not valid YAML"), message
+    assert words in message
 
 
 def test_missing_site_says_how_to_create_one(run):
