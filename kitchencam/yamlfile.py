@@ -51,6 +51,9 @@ def load_model(path: Path, model: type[M]) -> M:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(_syntax_error(path, exc, text)) from None
+    except ValueError as exc:  # a date YAML recognises but the calendar refuses: 2024-13-45
+        raise ConfigError(_("{where}: not a real date ({reason}); write it as YYYY-MM-DD.").format(
+            where=_bad_scalar(path, node), reason=exc)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -61,13 +64,30 @@ def load_model(path: Path, model: type[M]) -> M:
         lines = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            key = ".".join(str(p) for p in loc) or "(top level)"
+            key = ".".join(str(p) for p in loc) or _("(top level)")
             line = _line_of(node, loc)
             where = f"{path}:{line}" if line else str(path)
             lines.append(
                 _("{where}: {key}: {problem}").format(where=where, key=key, problem=_describe(err))
             )
         raise ConfigError("\n".join(lines)) from None
+
+
+def _bad_scalar(path: Path, node: yaml.Node | None) -> str:
+    """``file:line`` of the first value PyYAML cannot construct (an impossible date)."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(current, deep=True)
+            except ValueError:
+                return f"{path}:{current.start_mark.line + 1}"
+        elif isinstance(current, yaml.MappingNode):
+            stack[:0] = [n for pair in current.value for n in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+    return str(path)
 
 
 def _runaway_quote(text: str, line: int) -> int | None:
@@ -139,13 +159,71 @@ def _yaml_problem(raw: str) -> str:
     return raw
 
 
+def _got(err: Any) -> str:
+    """``, got 'x'`` when the rejected value is a short scalar worth showing."""
+    value = err.get("input")
+    if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 60:
+        return _(", got {value!r}").format(value=value)
+    return ""
+
+
 def _describe(err: Any) -> str:
-    kind = err.get("type", "")
+    """pydantic's error, in the technician's language (its English is kept for types not met here)."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
     if kind == "missing":
         return _("required, but missing")
     if kind == "extra_forbidden":
         return _("unknown key (misspelt?)")
-    return str(err.get("msg", kind))
+    if kind == "value_error":  # a validator's ValueError: its text is already the technician's
+        return str(ctx.get("error", err.get("msg", kind)))
+    plain = {
+        "string_type": _("Input should be a valid string"),
+        "int_type": _("Input should be a valid integer"),
+        "int_parsing": _("Input should be a valid integer"),
+        "int_from_float": _("Input should be a whole number, without a fractional part"),
+        "float_type": _("Input should be a valid number"),
+        "float_parsing": _("Input should be a valid number"),
+        "bool_type": _("Input should be a valid boolean (true or false)"),
+        "bool_parsing": _("Input should be a valid boolean (true or false)"),
+        "date_type": _("Input should be a valid date (YYYY-MM-DD)"),
+        "date_parsing": _("Input should be a valid date (YYYY-MM-DD)"),
+        "date_from_datetime_parsing": _("Input should be a valid date (YYYY-MM-DD)"),
+        "datetime_type": _("Input should be a valid date and time (YYYY-MM-DDTHH:MM:SS+07:00)"),
+        "datetime_parsing": _("Input should be a valid date and time (YYYY-MM-DDTHH:MM:SS+07:00)"),
+        "datetime_from_date_parsing": _("Input should be a valid date and time (YYYY-MM-DDTHH:MM:SS+07:00)"),
+        "url_type": _("Input should be a valid URL such as https://centre.example.vn/"),
+        "url_parsing": _("Input should be a valid URL such as https://centre.example.vn/"),
+        "url_scheme": _("Input should be a URL starting with http:// or https://"),
+        "list_type": _("Input should be a list (lines starting with - )"),
+        "dict_type": _("Input should be a mapping of keys (key: value lines)"),
+        "model_type": _("Input should be a mapping of keys (key: value lines)"),
+        "model_attributes_type": _("Input should be a mapping of keys (key: value lines)"),
+        "string_pattern_mismatch": _("Input does not have the expected form ({pattern})"),
+        "literal_error": _("Input should be {expected}"),
+        "enum": _("Input should be {expected}"),
+        "greater_than": _("Input should be greater than {gt}"),
+        "greater_than_equal": _("Input should be greater than or equal to {ge}"),
+        "less_than": _("Input should be less than {lt}"),
+        "less_than_equal": _("Input should be less than or equal to {le}"),
+        "string_too_short": _("Input should have at least {min_length} character(s)"),
+        "string_too_long": _("Input should have at most {max_length} character(s)"),
+        "too_short": _("List should have at least {min_length} item(s)"),
+        "too_long": _("List should have at most {max_length} item(s)"),
+    }
+    if kind not in plain:
+        return str(err.get("msg", kind))
+    values = {k: v for k, v in ctx.items() if isinstance(k, str)}
+    expected = str(values.get("expected", ""))
+    if " or " in expected:  # pydantic lists a Literal's choices as "'a', 'b' or 'c'"
+        head, last = expected.rsplit(" or ", 1)
+        values["expected"] = _("{choices} or {last}").format(choices=head, last=last)
+    try:
+        text = plain[kind].format(**values)
+    except (KeyError, IndexError, ValueError):
+        return str(err.get("msg", kind))
+    return text + (_got(err) if kind not in ("too_short", "too_long", "dict_type", "model_type",
+                                               "model_attributes_type", "list_type") else "")
 
 
 def dump_yaml(data: object) -> str:
