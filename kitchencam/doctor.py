@@ -6,6 +6,7 @@ keyring backend, the site config, the profile, the centre (health, then the toke
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from kitchencam.errors import KitchencamError
 from kitchencam.i18n import _
 from kitchencam.profile import load_profile
 from kitchencam.settings import Paths, SecretStore, load_site
-from kitchencam.store import MIGRATIONS, Store
+from kitchencam.store import MIGRATIONS, Store, is_sqlite_file
 
 Status = Literal["ok", "warn", "fail", "skipped"]
 
@@ -45,9 +46,7 @@ def _store(paths: Paths) -> list[DoctorCheck]:
             done = store.migrations()
             waiting = sum(len(store.queued(s.id)) for s in store.list_sites())
     except KitchencamError as exc:
-        return [DoctorCheck(name="store", status="fail", detail=exc.message,
-                            fix=_("Move the file aside (keep it for the audit trail); the next command starts a "
-                                  "fresh store."))]
+        return [DoctorCheck(name="store", status="fail", detail=exc.message, fix=_store_fix(paths.store_file))]
     newest = max(v for v, _n, _s in MIGRATIONS)
     out.append(DoctorCheck(
         name="store", status="ok" if integrity == ["ok"] else "fail",
@@ -62,6 +61,26 @@ def _store(paths: Paths) -> list[DoctorCheck]:
         detail=_("{n} registration(s) waiting to be sent").format(n=waiting),
         fix=_("Run kitchencam sync when the school's internet is up.") if waiting else None))
     return out
+
+
+def _store_fix(path: Path) -> str:
+    """What to do about a store that would not open. A store SQLite can read is never moved aside:
+    it holds the site's records, and what stops it (a lock, a permission, a newer schema) is fixed
+    where it is."""
+    if is_sqlite_file(path) or (path.is_file() and not os.access(path, os.R_OK)):
+        return _("Keep the store where it is: it holds the site's records. Do what the message says (wait for "
+                 "the other kitchencam, fix the permissions, or upgrade), then run kitchencam doctor again.")
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        return _("Restore the store from a backup. Only if there is none: delete the empty file, and the next "
+                 "command starts a fresh store.")
+    if path.exists() and path.is_file():
+        return _("The file is not a kitchencam store: move it aside (keep it for the audit trail); the next "
+                 "command starts a fresh store.")
+    return _("Do what the message says, then run kitchencam doctor again.")
 
 
 def _keyring(paths: Paths) -> DoctorCheck:

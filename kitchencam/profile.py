@@ -64,7 +64,7 @@ def parse_resolution(text: str) -> tuple[int, int]:
     """``"1920x1080"`` -> (1920, 1080); ValueError otherwise."""
     match = _RESOLUTION.match(str(text))
     if not match:
-        raise ValueError(f"expected WIDTHxHEIGHT such as 1920x1080, got {text!r}")
+        raise ValueError(_("expected WIDTHxHEIGHT such as 1920x1080, got {value!r}").format(value=text))
     return int(match.group(1)), int(match.group(2))
 
 
@@ -207,7 +207,7 @@ class Rule(_Model):
     @classmethod
     def _ip(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"IP\d[\dX]K?", value.strip().upper()):
-            raise ValueError(f"expected an IP code such as IP67, got {value!r}")
+            raise ValueError(_("expected an IP code such as IP67, got {value!r}").format(value=value))
         return value.strip().upper() if value else value
 
     def parameters(self) -> set[str]:

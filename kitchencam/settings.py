@@ -263,6 +263,24 @@ def load_site(path: Path) -> SiteConfig:
     return load_model(path, SiteConfig)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600), in a folder only its owner can open (0700 when created).
+
+    The site config names the school and its centre; secrets never go in it, but it is nobody else's.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if sys.platform != "win32":
+            os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)  # an existing file keeps its mode on O_CREAT
+    except OSError as exc:
+        raise ConfigError(_("Cannot write {path} ({reason}). Check that the folder is writable by you, or set "
+                            "KITCHENCAM_CONFIG_DIR to another folder.").format(
+            path=path, reason=exc.strerror or exc)) from None
+
+
 def site_template(*, school_name: str, school_code: str, address: str, centre_url: str,
                   connection: dict[str, Any] | None = None) -> str:
     """A filled-in starting point for ``site init``: valid as written, meant to be edited."""

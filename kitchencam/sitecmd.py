@@ -10,7 +10,15 @@ from pydantic import BaseModel
 from kitchencam.errors import ConfigError
 from kitchencam.i18n import _
 from kitchencam.profile import ProfileSummary
-from kitchencam.settings import Paths, SecretStore, SiteConfig, connection_secret_key, load_site, site_template
+from kitchencam.settings import (
+    Paths,
+    SecretStore,
+    SiteConfig,
+    connection_secret_key,
+    load_site,
+    site_template,
+    write_private,
+)
 from kitchencam.store import Store
 
 
@@ -41,9 +49,8 @@ def init_site(path: Path, paths: Paths, *, school_name: str, school_code: str, a
         )
     text = site_template(school_name=school_name, school_code=school_code, address=address,
                          centre_url=centre_url, connection=connection)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    write_private(tmp, text)
     try:
         result = show_site(tmp, paths)  # validate before it replaces anything
     except ConfigError:

@@ -7,7 +7,9 @@ The only module that speaks SQL. Later stages add their tables as new entries in
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -493,6 +495,16 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
             _("The store {path} is locked by another kitchencam. Wait for it to finish, "
               "then retry.").format(path=path)
         )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            _("The store {path} cannot be written ({reason}): the file or its folder is read-only. Make both "
+              "writable by you (chmod u+rw FILE, chmod u+rwx FOLDER) and run the command again.").format(
+                path=path, reason=exc))
+    if ("malformed" in text or "corrupt" in text) and is_sqlite_file(path):
+        return StoreError(
+            _("The store {path} is damaged ({reason}). Keep it where it is; copy it aside and recover what it "
+              "holds with: sqlite3 COPY .recover > dump.sql (kitchencam doctor checks it).").format(
+                path=path, reason=exc))
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreError(
             _("The store {path} is damaged ({reason}). Move it aside (keep it for the "
@@ -503,13 +515,87 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
     return StoreError(_("Store error in {path}: {reason}").format(path=path, reason=exc))
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Files kitchencam keeps beside its store: when one is there, an empty store is not a first run.
+_OUR_FILES = ("secrets.json", "demo", "site.yaml")
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """True when ``path`` is a readable file starting with SQLite's header (a store worth keeping)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _signs_of_use(path: Path) -> list[str]:
+    """Other kitchencam files beside ``path``: the reason an empty store there is a lost one."""
+    try:
+        entries = sorted(path.parent.iterdir())
+    except OSError:
+        return []
+    return [e.name for e in entries if e != path and not e.name.startswith(path.name + "-")
+            and (e.name in _OUR_FILES or e.suffix == ".db")]
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse, with what is wrong and what to do, a store path that cannot be (or should not be) opened.
+
+    Creates a missing store folder 0700 and a missing store file 0600 (the store holds the site's
+    camera inventory and backups of camera settings).
+    """
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(_("The data folder {folder} is a file, not a folder, so the store {path} cannot be "
+                           "opened. Move that file away, or set KITCHENCAM_DATA_DIR to another folder.").format(
+            folder=folder, path=path))
+    if path.is_dir():
+        raise StoreError(_("The store {path} is a folder, not a file. Move that folder away, or set "
+                           "KITCHENCAM_STORE to a file path.").format(path=path))
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(_("Cannot create the data folder {folder} ({reason}). Check that its parent exists and "
+                           "is writable by you, or set KITCHENCAM_DATA_DIR to another folder.").format(
+            folder=folder, reason=exc.strerror or exc)) from None
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(_("The store {path} is read-only or not yours (permission denied). Make it "
+                               "readable and writable by you: chmod u+rw {path}; do not delete it: it holds "
+                               "the site's records.").format(path=path))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(_("The data folder {folder} is read-only: the store {path} cannot write its journal "
+                               "there. Make the folder writable by you: chmod u+rwx {folder}.").format(
+                folder=folder, path=path))
+        signs = _signs_of_use(path)
+        if path.stat().st_size == 0 and signs:
+            raise StoreError(_("The store {path} is empty (0 bytes), yet kitchencam has been used here ({files}): "
+                               "the store was truncated (a full disk, an interrupted copy or sync?). Restore it "
+                               "from a backup; to start a new, empty store instead, delete the empty file and "
+                               "run the command again.").format(path=path, files=", ".join(signs)))
+        return
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(_("The data folder {folder} is read-only: kitchencam cannot create its store {path} "
+                           "there. Make the folder writable by you (chmod u+rwx {folder}), or set "
+                           "KITCHENCAM_DATA_DIR to another folder.").format(folder=folder, path=path))
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(_("Cannot create the store {path} ({reason}). Check that {folder} is writable by you, "
+                           "or set KITCHENCAM_DATA_DIR to another folder.").format(
+            path=path, reason=exc.strerror or exc, folder=folder)) from None
+
+
 class Store:
     """One open store file. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path, *, timeout_s: float = 5.0) -> None:
         self.path = path
+        check_store_path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(

@@ -36,7 +36,7 @@ EXPECTED: dict[str, list[tuple[int | None, str]]] = {
     "06-wrong-kind.yaml": [(11, "rules.0.kind: check lens takes its evidence from catalogue, not device.")],
     "07-bad-yaml.yaml": [(11, "not valid YAML (mapping values are not allowed here)")],
     "08-missing-title-vi.yaml": [(9, "rules.0.title_vi: required, but missing")],
-    "09-bad-resolution.yaml": [(14, "rules.0.min_resolution: Value error, expected WIDTHxHEIGHT such as 1920x1080")],
+    "09-bad-resolution.yaml": [(14, "rules.0.min_resolution: expected WIDTHxHEIGHT such as 1920x1080, got")],
     "10-unknown-check.yaml": [(10, "rules.0.check: Input should be 'resolution', 'codec'")],
     "11-bad-rule-id.yaml": [(9, "rules.0.id: rule ids are lowercase words joined by hyphens")],
     "12-bad-capability-and-stray-param.yaml": [
@@ -51,6 +51,8 @@ EXPECTED: dict[str, list[tuple[int | None, str]]] = {
         (9, "rules.0.stream: no stream target called 'main'"),
     ],
     "16-not-a-mapping.yaml": [(None, "expected a mapping of keys at the top level.")],
+    # The quote opened on line 2 runs to line 4's first quote, where PyYAML stops: line 2 is named.
+    "17-unclosed-quote.yaml": [(2, "a quote opened on this line is never closed; noticed on line 4")],
 }
 
 

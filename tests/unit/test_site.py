@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kitchencam.store import Store
 from tests.conftest import SITE_ARGS
 
@@ -64,6 +66,27 @@ def test_broken_yaml_is_a_message_not_a_traceback(run, tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("text", "line", "words"), [
+    # Unclosed quote on line 2: PyYAML only notices at the end of the file (line 6).
+    ('school:\n  name: "Truong\n  code: MN-A\ncentre:\n  url: http://x/\n', 2,
+     "a quote opened on this line is never closed"),
+    # Closed by the next value's quote: PyYAML stops on line 3, the open quote is on line 2.
+    ('school:\n  name: "A\n  code: "MN-A"\n', 2, "a quote opened on this line is never closed; noticed on line 3"),
+    ("school: {name: A,\n  code: MN-A\ncentre: x\n", 1, "a [ or { opened on this line is never closed"),
+    ("school:\n  name: A\n   code: MN-A\ncentre: x\n", 3, "mapping values are not allowed here"),
+    ("ntp_servers:\n  - a\n  school: x\n", 3, "not indented like the lines around it"),
+    ("school:\n\tname: A\n", 2, "indent with spaces, never tabs"),
+])
+def test_yaml_syntax_error_names_the_line_of_the_mistake(run, tmp_path: Path, text, line, words):
+    bad = tmp_path / "site.yaml"
+    bad.write_text(text, encoding="utf-8")
+    code, doc = run.json("site", "show", "--site", str(bad))
+    assert code == 1
+    message = doc["errors"][0]["message"]
+    assert message.startswith(f"{bad}:{line}: not valid YAML"), message
+    assert words in message
+
+
 def test_missing_site_says_how_to_create_one(run):
     result = run("site", "show")
     assert result.exit_code == 1
@@ -74,3 +97,56 @@ def test_vietnamese_messages(run):
     result = run("--lang", "vi", "site", "show")
     assert result.exit_code == 1
     assert "Không tìm thấy" in result.stderr or "Chưa có" in result.stderr
+
+
+PYDANTIC_ENGLISH = ("Input should", "String should", "List should", "Value error", "Field required",
+                    "Extra inputs", "valid integer", "valid date", "valid boolean", " or '")
+
+
+def test_validation_errors_are_vietnamese_with_lang_vi(run, tmp_path: Path):
+    bad = tmp_path / "site.yaml"
+    bad.write_text(
+        "school:\n  name: A\n  code: 'M N'\n"  # 3: pattern; address missing (school, line 1)
+        "centre:\n  url: ftp://x/\n  verify_tls: maybe\n"  # 5: URL scheme, 6: boolean
+        "  connection: {method: gb28181x, port: many}\n"  # 7: literal, int
+        "letter: {number: '1', date: tomorrow}\n"  # 8: date
+        "ntp_servers: ['']\n"  # 9: too short
+        "colour: red\n",  # 10: unknown key
+        encoding="utf-8",
+    )
+    code, doc = run.json("--lang", "vi", "site", "show", "--site", str(bad))
+    assert code == 1
+    message = doc["errors"][0]["message"]
+    for english in PYDANTIC_ENGLISH:
+        assert english not in message, (english, message)
+    for line, words in [(1, "school.address: bắt buộc"), (3, "school.code: Giá trị không đúng dạng"),
+                        (5, "centre.url: Giá trị phải là URL bắt đầu bằng http:// hoặc https://"),
+                        (6, "centre.verify_tls: Giá trị phải là đúng/sai"),
+                        (7, "centre.connection.method: Giá trị phải là 'dahua-auto-register'"),
+                        (7, "centre.connection.port: Giá trị phải là một số nguyên, nhưng nhận 'many'"),
+                        (8, "letter.date: Giá trị phải là một ngày hợp lệ"),
+                        (9, "ntp_servers.0: Giá trị phải có ít nhất 1 ký tự"),
+                        (10, "colour: ")]:
+        assert f"{bad}:{line}: {words}" in message, (line, words, message)
+    # The same file in English keeps pydantic's wording, with the value that was refused.
+    code, doc = run.json("--lang", "en", "site", "show", "--site", str(bad))
+    english = doc["errors"][0]["message"]
+    assert f"{bad}:7: centre.connection.port: Input should be a valid integer, got 'many'" in english
+
+
+def test_an_impossible_date_names_its_line_instead_of_a_traceback(run, tmp_path: Path):
+    bad = tmp_path / "site.yaml"
+    bad.write_text("school:\n  name: A\n  code: MN-A\n  address: B\ncentre: {url: http://x/}\n"
+                   "letter:\n  number: '1'\n  date: 2024-13-45\n", encoding="utf-8")
+    code, doc = run.json("--lang", "vi", "site", "show", "--site", str(bad))
+    assert code == 1
+    assert doc["errors"][0]["message"].startswith(f"{bad}:8: không phải ngày có thật")
+
+
+def test_profile_validation_errors_are_vietnamese_with_lang_vi(run):
+    broken = Path(__file__).resolve().parents[1] / "data" / "profiles" / "broken"
+    for path in sorted(broken.glob("*.yaml")):
+        result = run("--lang", "vi", "profile", "validate", str(path))
+        assert result.exit_code != 0, path
+        for english in PYDANTIC_ENGLISH:
+            assert english not in result.stdout + result.stderr, (path.name, english, result.stderr)
