@@ -97,7 +97,7 @@ def provision_cmd(
         if as_json or not common.ENV.interactive:
             raise UsageError(_("Add --yes to apply the plan without a terminal to confirm it "
                                "(or --dry-run to only see it)."))
-        render_provision(common.ENV.out, planned)
+        render_provision(common.ENV.out, planned, asking=True)
         if not typer.confirm(_("Apply these changes?"), default=False):
             raise typer.Exit(int(ExitCode.OK))
 

@@ -1,0 +1,40 @@
+"""Traps a new user met on the command line (issue 17), each through the real entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kitchencam.sim.school import SimulatedSchool
+
+PASSWORD = "Bep-An-2024-an-toan"
+ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
+SITE = ("site", "init", "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
+        "--centre-url", "http://127.0.0.1:8000/")
+
+
+@pytest.fixture
+def school() -> Iterator[SimulatedSchool]:
+    sim = SimulatedSchool(personas=["dahua-wizsense2"], bind_base="127.0.171.10", http_port=0, rtsp_port=0,
+                          user="admin", password=PASSWORD, discovery=False)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def xaddr(sim: SimulatedSchool) -> str:
+    return sim.members[0].camera.device_xaddr
+
+
+def test_provision_in_a_terminal_shows_the_plan_without_calling_it_a_dry_run(run, school):
+    assert run(*SITE).exit_code == 0
+    result = run("provision", xaddr(school), input="n\n", env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "Apply these changes?" in result.output
+    assert "encoder" in result.output  # the plan was shown
+    assert "--dry-run" not in result.output
+    assert school.members[0].camera.main_stream()[0] == "H264"  # answered no: untouched
+
