@@ -38,3 +38,8 @@ def test_provision_in_a_terminal_shows_the_plan_without_calling_it_a_dry_run(run
     assert "--dry-run" not in result.output
     assert school.members[0].camera.main_stream()[0] == "H264"  # answered no: untouched
 
+
+def test_discover_help_says_a_subnet_is_swept_without_multicast(run):
+    text = " ".join(run("discover", "--help").output.split())
+    assert "unicast" in text
+    assert "With --subnet no multicast search is sent" in text
