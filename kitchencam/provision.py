@@ -21,7 +21,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
+from kitchencam.errors import (
+    AuthFailed,
+    DeviceFault,
+    InvalidArgument,
+    KitchencamError,
+    NotSupported,
+    Unreachable,
+    UsageError,
+)
 from kitchencam.exposure import probe_anonymous
 from kitchencam.i18n import _
 from kitchencam.inspection import VendorSeen, read_vendor_into, vendor_seen, with_vendor
@@ -1095,6 +1103,8 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
         if not result.problems:
             mark_restored(key)
     except KitchencamError as exc:
+        if not result.restored and isinstance(exc, (Unreachable, AuthFailed)):
+            raise  # nothing done: the camera's own exit code (4 unreachable, 5 login refused), as check has
         result.problems.append(exc.message)
     finally:
         cam.close()

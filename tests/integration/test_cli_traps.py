@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -37,6 +38,21 @@ def test_provision_in_a_terminal_shows_the_plan_without_calling_it_a_dry_run(run
     assert "encoder" in result.output  # the plan was shown
     assert "--dry-run" not in result.output
     assert school.members[0].camera.main_stream()[0] == "H264"  # answered no: untouched
+
+
+def closed_port(host: str = "127.0.171.99") -> int:
+    """A loopback port nothing listens on: bound, then closed, so the connection is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def test_rollback_of_an_unreachable_camera_exits_4(run):
+    assert run(*SITE).exit_code == 0
+    code, doc = run.json("rollback", f"127.0.171.99:{closed_port()}", env=ENV)
+    assert code == 4, doc
+    assert doc["status"] == "error"
+    assert [e["code"] for e in doc["errors"]] == ["Unreachable"]
 
 
 def test_discover_help_says_a_subnet_is_swept_without_multicast(run):
