@@ -389,7 +389,14 @@ def render_provision(console: Console, result: ProvisionResult, *, asking: bool 
     console.print(f"{label} {counts}" if label else counts)
 
 
-def render_rollback(console: Console, result: RollbackResult) -> None:
+def render_rollback(console: Console, result: RollbackResult, *, asking: bool = False) -> None:
+    """What rollback put back; with --dry-run (or ``asking``, before the confirmation) what it would."""
+    if result.dry_run:
+        console.print(_("{target}: the backup would put back {what}.").format(
+            target=result.target, what=", ".join(result.planned) or "-"))
+        if not asking:
+            console.print(_("Plan only (--dry-run): nothing was changed."))
+        return
     console.print(_("{target}: restored {what}.").format(target=result.target,
                                                          what=", ".join(result.restored) or "-"))
 

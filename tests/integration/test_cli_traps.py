@@ -49,10 +49,50 @@ def closed_port(host: str = "127.0.171.99") -> int:
 
 def test_rollback_of_an_unreachable_camera_exits_4(run):
     assert run(*SITE).exit_code == 0
-    code, doc = run.json("rollback", f"127.0.171.99:{closed_port()}", env=ENV)
+    code, doc = run.json("rollback", f"127.0.171.99:{closed_port()}", "--yes", env=ENV)
     assert code == 4, doc
     assert doc["status"] == "error"
     assert [e["code"] for e in doc["errors"]] == ["Unreachable"]
+
+
+def test_rollback_asks_first_and_has_a_dry_run(run, school):
+    assert run(*SITE).exit_code == 0
+    target = xaddr(school)
+    camera = school.members[0].camera
+    code, doc = run.json("provision", target, "--yes", env=ENV)
+    assert code == 0, doc["errors"]
+    assert camera.main_stream()[0] == "H265"
+
+    # No terminal to confirm on, and no --yes: exit 2 before touching the camera, naming --yes.
+    result = run("rollback", target, env=ENV)
+    assert result.exit_code == 2, result.output
+    assert "--yes" in result.output
+    code, doc = run.json("rollback", target, env=ENV)
+    assert code == 2
+    assert [e["code"] for e in doc["errors"]] == ["UsageError"]
+    assert camera.main_stream()[0] == "H265"
+
+    # --dry-run says what the backup would put back and changes nothing.
+    code, doc = run.json("rollback", target, "--dry-run", env=ENV)
+    assert code == 0, doc["errors"]
+    assert doc["data"]["dry_run"] is True
+    assert doc["data"]["restored"] == []
+    assert {"encoder", "imaging", "time", "hostname", "smart-codec", "centre-account"} <= set(doc["data"]["planned"])
+    assert camera.main_stream()[0] == "H265"
+    text = run("rollback", target, "--dry-run", env=ENV).output
+    assert "encoder" in text
+    assert "--dry-run" in text
+
+    # In a terminal it shows the plan and asks: "no" changes nothing, "yes" puts the backup back.
+    result = run("rollback", target, input="n\n", env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "Put these settings back?" in result.output
+    assert "--dry-run" not in result.output
+    assert camera.main_stream()[0] == "H265"
+    result = run("rollback", target, input="y\n", env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "restored encoder" in result.output
+    assert camera.main_stream()[0] == "H264"
 
 
 def test_discover_help_says_a_subnet_is_swept_without_multicast(run):
