@@ -59,6 +59,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -76,6 +77,7 @@ def main(
         if lang.lower() not in ("vi", "en"):
             raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
         set_language(lang)
+        ctx.meta["kitchencam.lang"] = lang.lower()  # the reports' language too (cli/report.py)
     common.ENV.debug = debug
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
+from kitchencam.store import Store
+from tests.report_store import fill
 
 PASSWORD = "Bep-An-2024-an-toan"
 ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
@@ -99,3 +101,19 @@ def test_discover_help_says_a_subnet_is_swept_without_multicast(run):
     text = " ".join(run("discover", "--help").output.split())
     assert "unicast" in text
     assert "With --subnet no multicast search is sent" in text
+
+
+@pytest.mark.parametrize(("argv", "lang"), [
+    (("--lang", "en", "report"), "en"),
+    (("--lang", "vi", "report"), "vi"),
+    (("report",), "vi"),
+    (("--lang", "en", "report", "--lang", "vi"), "vi"),  # the report's own --lang wins
+])
+def test_lang_before_the_command_is_the_minutes_language(run, tmp_path, argv, lang):
+    assert run(*SITE).exit_code == 0
+    with Store(tmp_path / "data" / "kitchencam.db") as store:
+        fill(store)  # three cameras at different stages (tests/report_store.py)
+    out = tmp_path / "minutes.html"
+    code, doc = run.json(*argv, "--format", "html", "-o", str(out))
+    assert code == 0, doc["errors"]
+    assert f'<html lang="{lang}">' in out.read_text(encoding="utf-8")
