@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 
@@ -117,3 +118,28 @@ def test_lang_before_the_command_is_the_minutes_language(run, tmp_path, argv, la
     code, doc = run.json(*argv, "--format", "html", "-o", str(out))
     assert code == 0, doc["errors"]
     assert f'<html lang="{lang}">' in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("argv", "command", "words"), [
+    (("rollback", "--bogus"), "rollback", "--bogus"),  # unknown option
+    (("rollback",), "rollback", "TARGET"),  # missing argument
+    (("discover", "--timeout", "soon"), "discover", "--timeout"),  # bad value
+    (("report", "--format", "docx"), "report", "pdf, html or both"),  # a value the command refuses
+    (("site", "init", "--nope"), "site init", "--nope"),
+    (("--nope", "check"), "", "--nope"),
+])
+def test_usage_errors_are_the_json_envelope_with_json(run, argv, command, words):
+    result = run(*argv, "--json")
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["command"], doc["status"], doc["data"]) == (command, "error", None)
+    [error] = doc["errors"]
+    assert (error["code"], error["exit_code"]) == ("UsageError", 2)
+    assert words in error["message"]
+
+
+def test_usage_errors_without_json_stay_text(run):
+    result = run("rollback", "--bogus")
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+    assert not result.stdout.lstrip().startswith("{")
