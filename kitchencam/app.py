@@ -304,17 +304,33 @@ def provision(ctx: Context, *, targets: Sequence[str], use_all: bool, dry_run: b
     return result
 
 
-def rollback(ctx: Context, target: str) -> provision_mod.RollbackResult:
-    """Put back what a camera had before kitchencam first provisioned it; nothing restored is an error."""
+def rollback(ctx: Context, target: str, *, dry_run: bool = False,
+             confirm: Callable[[provision_mod.RollbackResult], None] | None = None) -> provision_mod.RollbackResult:
+    """Put back what a camera had before kitchencam first provisioned it; nothing restored is an error.
+
+    With ``dry_run`` only say what would be put back; with ``confirm``, show that plan to it first
+    (it raises to stop), as provision does."""
     school = ctx.school
     profile = ctx.profile
     creds = ctx.credentials
-    with ctx.store() as store:
-        site_id = store.upsert_site(school.code, school.name).id
-        result = provision_mod.rollback(
-            target, provision_mod.ProvisionOptions(targets=[target], user=creds.user, password=creds.password),
-            profile, lambda key: store.first_backup(site_id, key), lambda key: store.mark_restored(site_id, key),
-            lambda key: store.registration_backups(site_id, key))
+
+    def run(dry: bool) -> provision_mod.RollbackResult:
+        with ctx.store() as store:
+            site_id = store.upsert_site(school.code, school.name).id
+            return provision_mod.rollback(
+                target, provision_mod.ProvisionOptions(targets=[target], user=creds.user, password=creds.password),
+                profile, lambda key: store.first_backup(site_id, key), lambda key: store.mark_restored(site_id, key),
+                lambda key: store.registration_backups(site_id, key), dry_run=dry)
+
+    if dry_run or confirm is not None:
+        planned = run(True)
+        if planned.problems and not planned.planned:
+            raise KitchencamError("; ".join(planned.problems), target=target)
+        if dry_run:
+            return planned
+        if planned.planned and confirm is not None:
+            confirm(planned)
+    result = run(False)
     if result.problems and not result.restored:
         raise KitchencamError("; ".join(result.problems), target=target)
     return result

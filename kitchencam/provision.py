@@ -21,7 +21,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from kitchencam.errors import DeviceFault, InvalidArgument, KitchencamError, NotSupported, Unreachable, UsageError
+from kitchencam.errors import (
+    AuthFailed,
+    DeviceFault,
+    InvalidArgument,
+    KitchencamError,
+    NotSupported,
+    Unreachable,
+    UsageError,
+)
 from kitchencam.exposure import probe_anonymous
 from kitchencam.i18n import _
 from kitchencam.inspection import VendorSeen, read_vendor_into, vendor_seen, with_vendor
@@ -1029,14 +1037,43 @@ class RollbackResult(BaseModel):
     restored: list[str] = []
     problems: list[str] = []
     backup_taken_at: str | None = None
+    dry_run: bool = False
+    planned: list[str] = []  # what the backup would put back (dry run, or the plan confirmed)
+
+
+def _rollback_plan(facts: Facts, saved: dict[str, Any], dial_outs: list[tuple[int, dict[str, Any]]],
+                   profile: Profile) -> list[str]:
+    """The names ``rollback`` would list in ``restored`` for this backup and the camera as it is now."""
+    planned = []
+    if saved.get("encoder") and main_encoder(facts) is not None:
+        planned.append("encoder")
+    for section in ("imaging", "time"):
+        if saved.get(section):
+            planned.append(section)
+    if saved.get("hostname") and (facts.hostname is None or facts.hostname.name != saved["hostname"]):
+        planned.append("hostname")
+    vendor_saved = saved.get("vendor") or {}
+    for change in vendor_saved.get("changes") or []:
+        step = _VENDOR_STEP.get(VendorChange.model_validate(change).setting, "vendor")
+        if step not in planned:
+            planned.append(step)
+    kinds = {_id_saved[1]["registration"].get("kind") for _id_saved in dial_outs}
+    planned += sorted(f"registration:{kind}" for kind in kinds if kind)
+    account = profile.provision.centre_account if profile.provision and not saved.get("registration_only") else None
+    if account and account.user not in saved.get("users", []) and any(u.name == account.user for u in facts.users):
+        planned.append("centre-account")
+    return planned
 
 
 def rollback(target: str, options: ProvisionOptions, profile: Profile,
              find_backup: Callable[[str], tuple[int, dict[str, Any]] | None],
              mark_restored: Callable[[str], None],
-             find_registrations: Callable[[str], list[tuple[int, dict[str, Any]]]] | None = None) -> RollbackResult:
+             find_registrations: Callable[[str], list[tuple[int, dict[str, Any]]]] | None = None,
+             *, dry_run: bool = False) -> RollbackResult:
     """Put back every setting saved before kitchencam first provisioned ``target``, then verify; and
-    the camera's dial-out settings as they were before ``register`` first changed them."""
+    the camera's dial-out settings as they were before ``register`` first changed them.
+
+    With ``dry_run`` only read the camera and the backup and say what would be put back (``planned``)."""
 
     cam = _Camera(target, options)
     result = RollbackResult(target=target)
@@ -1052,6 +1089,10 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
             raise UsageError(_("No backup of {target} (serial {serial}): kitchencam has not provisioned it, or it "
                                "was rolled back already.").format(target=target, serial=result.serial or "?"))
         _backup_id, saved = found
+        result.planned = _rollback_plan(facts, saved, dial_outs, profile)
+        if dry_run:
+            result.dry_run = True
+            return result
         session = cam.session
         enc_saved = saved.get("encoder")
         enc = main_encoder(facts)
@@ -1100,6 +1141,8 @@ def rollback(target: str, options: ProvisionOptions, profile: Profile,
         if not result.problems:
             mark_restored(key)
     except KitchencamError as exc:
+        if not result.restored and isinstance(exc, (Unreachable, AuthFailed)):
+            raise  # nothing done: the camera's own exit code (4 unreachable, 5 login refused), as check has
         result.problems.append(exc.message)
     finally:
         cam.close()

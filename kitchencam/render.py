@@ -346,7 +346,9 @@ def render_check(console: Console, result: CheckResult) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def render_provision(console: Console, result: ProvisionResult) -> None:
+def render_provision(console: Console, result: ProvisionResult, *, asking: bool = False) -> None:
+    """The result of provision; with ``asking`` the plan shown before the confirmation question,
+    which is not a --dry-run and never says so."""
     for cam in result.cameras:
         title = f"{cam.target}  {escape(cam.manufacturer or '')} {escape(cam.model or '')}  [b]{cam.state}[/]"
         if cam.error is not None:
@@ -382,12 +384,19 @@ def render_provision(console: Console, result: ProvisionResult) -> None:
                 overall=cam.overall, counts=", ".join(f"{k} {n}" for k, n in cam.counts.items() if n)))
     for warning in result.warnings:
         console.print(f"[yellow]{escape(warning)}[/]", soft_wrap=True)
-    label = _("Plan only (--dry-run).") if result.dry_run else ""
-    console.print(f"{label} " + _("{n} camera(s) in {seconds} s.").format(n=len(result.cameras),
-                                                                        seconds=result.elapsed_s))
+    label = _("Plan only (--dry-run).") if result.dry_run and not asking else ""
+    counts = _("{n} camera(s) in {seconds} s.").format(n=len(result.cameras), seconds=result.elapsed_s)
+    console.print(f"{label} {counts}" if label else counts)
 
 
-def render_rollback(console: Console, result: RollbackResult) -> None:
+def render_rollback(console: Console, result: RollbackResult, *, asking: bool = False) -> None:
+    """What rollback put back; with --dry-run (or ``asking``, before the confirmation) what it would."""
+    if result.dry_run:
+        console.print(_("{target}: the backup would put back {what}.").format(
+            target=result.target, what=", ".join(result.planned) or "-"))
+        if not asking:
+            console.print(_("Plan only (--dry-run): nothing was changed."))
+        return
     console.print(_("{target}: restored {what}.").format(target=result.target,
                                                          what=", ".join(result.restored) or "-"))
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 # common picks the language from argv before any help text is translated: import it first.
 from kitchencam.cli import (
@@ -31,11 +33,59 @@ from kitchencam.cli import (
     site,
 )
 from kitchencam.cli.common import Env
+from kitchencam.errors import ExitCode
 from kitchencam.i18n import _, set_language
 
 __all__ = ["ENV", "Env", "app"]
 
+
+# Click's UsageError (unknown option, missing argument, bad value), from the Click that Typer runs on
+# (a copy of its own in recent Typer): the base of typer.BadParameter.
+_ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class _Group(TyperGroup):
+    """The top-level group: with ``--json`` among the arguments, a usage error (an unknown option, a
+    missing argument, a bad value) is the JSON envelope with a ``UsageError`` and exit 2, not
+    Click's text (docs/reference/json.md)."""
+
+    json_errors = False
+
+    def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        self.json_errors = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
+        return super().main(argv, *a, **kw)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _ClickUsageError as exc:
+            self._usage_error(exc)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _ClickUsageError as exc:
+            self._usage_error(exc)
+            raise
+
+    def _usage_error(self, exc: Any) -> None:
+        if not self.json_errors:
+            return
+        from kitchencam.models import ErrorItem
+        from kitchencam.render import envelope, print_json
+
+        path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
+        command = " ".join(path)
+        item = ErrorItem(code="UsageError", message=exc.format_message(), exit_code=int(ExitCode.USAGE),
+                         hint=_("See: kitchencam {command} --help").format(command=command).replace("  ", " "))
+        print_json(common.ENV.out, envelope(command, None, [item], status="error"))
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="kitchencam",
     help=_("Find, audit, set up and hand over the school-kitchen cameras of a district food-safety programme (ONVIF)."),
     no_args_is_help=True,
@@ -59,6 +109,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -76,6 +127,7 @@ def main(
         if lang.lower() not in ("vi", "en"):
             raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
         set_language(lang)
+        ctx.meta["kitchencam.lang"] = lang.lower()  # the reports' language too (cli/report.py)
     common.ENV.debug = debug
 
 

@@ -97,7 +97,7 @@ def provision_cmd(
         if as_json or not common.ENV.interactive:
             raise UsageError(_("Add --yes to apply the plan without a terminal to confirm it "
                                "(or --dry-run to only see it)."))
-        render_provision(common.ENV.out, planned)
+        render_provision(common.ENV.out, planned, asking=True)
         if not typer.confirm(_("Apply these changes?"), default=False):
             raise typer.Exit(int(ExitCode.OK))
 
@@ -117,6 +117,8 @@ def provision_cmd(
 
 def rollback_cmd(
     target: Annotated[str, typer.Argument(metavar="TARGET", help=_("HOST, HOST:PORT or an XAddr URL."))],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("Show what would be put back and stop."))] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Put back without asking."))] = False,
     profile_name: ProfileOpt = None,
     user: UserOpt = None,
     site_path: SiteOpt = None,
@@ -124,20 +126,33 @@ def rollback_cmd(
 ) -> None:
     """Put back the settings a camera had before kitchencam first provisioned it, and verify them.
 
-    Example: kitchencam rollback 192.168.1.64
+    \b
+    Examples:
+    kitchencam rollback 192.168.1.64 --dry-run
+    kitchencam rollback 192.168.1.64 --yes
     """
+    from kitchencam.render import render_rollback
+
+    def confirm(planned: Any) -> None:
+        render_rollback(common.ENV.out, planned, asking=True)
+        if not typer.confirm(_("Put these settings back?"), default=False):
+            raise typer.Exit(int(ExitCode.OK))
 
     def produce() -> Any:
         from kitchencam import app as use_case
+        from kitchencam.errors import UsageError
 
-        return use_case.rollback(common.context(site_path, profile_name=profile_name, user=user), target)
+        asking = not (yes or dry_run)
+        if asking and (as_json or not common.ENV.interactive):
+            raise UsageError(_("Add --yes to put the backup back without a terminal to confirm it "
+                               "(or --dry-run to only see what it would put back)."))
+        return use_case.rollback(common.context(site_path, profile_name=profile_name, user=user), target,
+                                 dry_run=dry_run, confirm=confirm if asking else None)
 
     def errors(result: Any) -> list[ErrorItem]:
         from kitchencam.models import ErrorItem
 
         return [ErrorItem(code="RollbackIncomplete", exit_code=1, target=result.target, message=p)
                 for p in result.problems]
-
-    from kitchencam.render import render_rollback
 
     finish("rollback", as_json, produce, render_rollback, extra_errors=errors)

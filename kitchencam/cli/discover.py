@@ -30,7 +30,8 @@ def discover_cmd(
     subnet: Annotated[
         ListOpt,
         typer.Option("--subnet", metavar="CIDR",
-                     help=_("Also probe every address of this subnet by unicast, up to a /22 (repeatable).")),
+                     help=_("Sweep this subnet address by address by unicast, up to a /22 (repeatable). With --subnet "
+                            "no multicast search is sent, unless --interface is given too.")),
     ] = None,
     timeout: Annotated[
         float,
@@ -50,8 +51,9 @@ def discover_cmd(
 ) -> None:
     """Find the cameras on the school LAN and record them in the site's inventory.
 
-    Multicast WS-Discovery on every connected interface (or only --interface), plus a unicast
-    sweep of --subnet for networks that block multicast. With credentials (--user, or
+    Without --subnet: multicast WS-Discovery on every connected interface (or only --interface).
+    With --subnet: a unicast sweep of that subnet only, for networks that block multicast (add
+    --interface to send multicast there as well). With credentials (--user, or
     KITCHENCAM_USER/KITCHENCAM_PASSWORD) it also reads model, serial, firmware and MAC.
 
     \b

@@ -21,16 +21,18 @@ if TYPE_CHECKING:
 
 
 def report_cmd(
+    ctx: typer.Context,
     fmt: Annotated[
         str,
         typer.Option("--format", metavar="pdf|html|both",
                      help=_("The PDF to print, one self-contained HTML file, or both.")),
     ] = "pdf",
     report_lang: Annotated[
-        str,
+        str | None,
         typer.Option("--lang", metavar="vi|en",
-                     help=_("Language of the minutes (default vi), whatever the language of messages.")),
-    ] = "vi",
+                     help=_("Language of the minutes: vi, or en; default: the --lang given before the command, "
+                            "else vi, whatever the language of messages.")),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="PATH",
@@ -53,13 +55,17 @@ def report_cmd(
     """
     if fmt not in ("pdf", "html", "both"):
         raise typer.BadParameter(_("choose pdf, html or both"), param_hint="--format")
+    if report_lang is None:
+        # `kitchencam --lang en report`: the language asked for before the command holds for the minutes too.
+        report_lang = str(ctx.meta.get("kitchencam.lang") or "vi")
     if report_lang.lower() not in ("vi", "en"):
         raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
+    minutes_lang = report_lang.lower()
 
     def produce() -> Any:
         from kitchencam import app as use_case
 
-        return use_case.report(common.context(site_path), fmt=fmt, lang=report_lang.lower(),  # type: ignore[arg-type]
+        return use_case.report(common.context(site_path), fmt=fmt, lang=minutes_lang,  # type: ignore[arg-type]
                                output=output)
 
     from kitchencam.render import render_report

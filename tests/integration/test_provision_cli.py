@@ -80,7 +80,7 @@ def test_provision_then_check_then_noop_then_rollback(run, school, isolated: Pat
     assert centre_password.encode() not in store_bytes
     assert centre_password not in str(doc)
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     codec, *_rest = school.members[0].camera.main_stream()
     assert codec == "H264"

@@ -120,7 +120,7 @@ def test_dahua_auto_register_online_recorded_checked_and_rolled_back(run, isolat
     assert "Dial-out (dahua-auto-register) written to the camera and read back at" in text
     assert "Online at the district centre: confirmed by the centre at" in text
     # rollback: the camera's Auto Register as it was (off); the centre sees it go.
-    code, doc = run.json("rollback", cam.device_xaddr, env=ENV)
+    code, doc = run.json("rollback", cam.device_xaddr, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert "registration:auto-register" in doc["data"]["restored"]
     assert cam.vendor_state["DVRIP.RegisterServer"] in (False, 0, "false")

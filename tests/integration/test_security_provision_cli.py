@@ -110,7 +110,7 @@ def test_provision_turns_the_hikvision_login_lock_on_and_rollback_turns_it_off(r
     assert lockout["status"] == "PASS", lockout
     assert "Hikvision ISAPI" in lockout["source"]
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert "security" in doc["data"]["restored"]
     assert doc["data"]["problems"] == []
@@ -142,7 +142,7 @@ def test_provision_turns_dahua_p2p_off_as_the_profile_wants_and_rollback_turns_i
     # The Dahua API tells no login lock: no change is planned for it, and the rule says why.
     assert verdict(doc, "login-lockout")["status"] == "UNKNOWN"
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert {"security", "smart-codec"} <= set(doc["data"]["restored"])
     assert doc["data"]["problems"] == []
@@ -166,7 +166,7 @@ def test_a_factory_lock_of_7_attempts_is_tightened_to_the_profiles_5_and_rollbac
     assert hik_lock(school)["maxIllegalLoginTimes"] == "5"
     assert hik_lock(school)["maxIllegalLoginLockTime"] == before["maxIllegalLoginLockTime"]  # 30 >= 5: kept
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert doc["data"]["problems"] == []
     assert hik_lock(school) == before

@@ -105,7 +105,7 @@ def test_factory_dahua_check_names_the_api_then_provision_and_rollback_set_smart
     assert (codec["status"], codec["evidence"]) == ("PASS", "device")
     assert "Dahua HTTP API SmartEncode" in codec["source"]
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert "smart-codec" in doc["data"]["restored"]
     assert doc["data"]["problems"] == []
@@ -139,7 +139,7 @@ def test_hikvision_check_provision_and_rollback_through_isapi(run, school):
     code, doc = run.json("check", target, env=ENV)
     assert verdict(doc, "codec")["status"] == "PASS"
 
-    code, doc = run.json("rollback", target, env=ENV)
+    code, doc = run.json("rollback", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert "smart-codec" in doc["data"]["restored"]
     assert hik_smart_codec(raw_get(school, HIK_CHANNEL)) == "false"
@@ -180,7 +180,7 @@ def test_a_refused_vendor_change_fails_its_step_only(run, school):
     assert steps["encoder"]["status"] == "done"  # the other steps still ran
     assert "table.SmartEncode[0].Enable=false" in raw_get(school, DAHUA_SMART)
     # Rollback puts back what was changed; the smart codec was never changed, so nothing to do there.
-    code, doc = run.json("rollback", target_of(school), env=ENV)
+    code, doc = run.json("rollback", target_of(school), "--yes", env=ENV)
     assert code == 0, doc["errors"]
     assert "smart-codec" not in doc["data"]["restored"]
 

@@ -85,12 +85,12 @@ def test_rollback_with_some_problems_reports_them(run: Any, monkeypatch: pytest.
 
     monkeypatch.setattr(provision, "rollback", partial)
     env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": "x"}
-    result = run("rollback", "127.0.0.1:9", "--json", env=env)
+    result = run("rollback", "127.0.0.1:9", "--yes", "--json", env=env)
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["status"] == "partial"
     assert [e["code"] for e in doc["errors"]] == ["RollbackIncomplete"]
-    result = run("rollback", "127.0.0.1:9", env=env)
+    result = run("rollback", "127.0.0.1:9", "--yes", env=env)
     assert result.exit_code == 1
     assert "127.0.0.1:9: restored encoder." in result.stdout
     assert "imaging: the camera said no" in result.stderr
