@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from kitchencam.errors import KitchencamError
+from kitchencam.errors import KitchencamError, UsageError
 from kitchencam.i18n import _
 from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
@@ -239,6 +239,33 @@ class ReportInput:
     lang: str
     now: datetime
     version: str
+    draft: bool = False  # placeholders allowed; every page watermarked DRAFT_MARK
+
+
+#: The watermark of a draft (both languages: a draft is never signed, whoever reads it).
+DRAFT_MARK = "BẢN NHÁP / DRAFT"
+
+
+def _is_placeholder(value: str) -> bool:
+    """``site init``'s stand-ins: "(họ tên)", "(chức vụ)", "(full name)", ... or nothing at all."""
+    text = value.strip()
+    return not text or (text.startswith("(") and text.endswith(")"))
+
+
+def placeholders(config: SiteConfig | None) -> list[str]:
+    """The site config's fields a signable report needs that still hold ``site init``'s placeholder,
+    as dotted paths ("parties.supplier.representative"); empty when the parties are not configured."""
+    if config is None or config.parties is None:
+        return []
+    out = []
+    for role in ("supplier", "school", "district"):
+        party = getattr(config.parties, role)
+        if party is None:
+            continue
+        for name in ("organisation", "representative", "position"):
+            if _is_placeholder(str(getattr(party, name) or "")):
+                out.append(f"parties.{role}.{name}")
+    return out
 
 
 def build_report(store: Store, given: ReportInput) -> HandoverReport:
@@ -248,6 +275,12 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         raise KitchencamError(
             _("Nothing is recorded for site {site} in {path}. Run kitchencam discover and kitchencam check for "
               "this school first (with the same --site).").format(site=given.site_code, path=store.path))
+    unfilled = placeholders(given.config)
+    if unfilled and not given.draft:
+        raise UsageError(
+            _("The site config still holds placeholders where names go: {fields}. Write the real names and "
+              "positions there (kitchencam site init made them), or write a draft with kitchencam report "
+              "--draft.").format(fields=", ".join(unfilled)))
     t = texts(given.lang)
     lang = "vi" if given.lang == "vi" else "en"
     config = given.config
@@ -315,6 +348,7 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         missing=missing,
         site_missing=site_missing,
         site_code=given.site_code,
+        draft=DRAFT_MARK if given.draft else None,
     )
     return HandoverReport.model_validate(_nfc_tree(report.model_dump()))
 

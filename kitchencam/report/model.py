@@ -88,3 +88,4 @@ class HandoverReport(BaseModel):
     missing: list[Missing] = []
     site_missing: list[str] = []  # bandwidth, parties, letter
     site_code: str
+    draft: str | None = None  # the watermark on every page ("BẢN NHÁP / DRAFT") when not signable

@@ -32,6 +32,24 @@ def _pdf_class() -> Any:
 
         footer_text = ""
         page_label = "{page}/{pages}"
+        draft = ""  # the watermark of a draft, on every page
+
+        def header(self) -> None:
+            if not self.draft:
+                return
+            family, style, size = self.font_family, self.font_style, self.font_size_pt
+            self.set_font(FONT, "B", 40)
+            self.set_text_color(215, 215, 215)
+            width = self.get_string_width(self.draft)
+            with self.rotation(angle=45, x=self.w / 2, y=self.h / 2):
+                self.text(self.w / 2 - width / 2, self.h / 2, self.draft)
+            # And upright at the top, where a copier keeps it and a text search finds it.
+            self.set_font(FONT, "B", 9)
+            self.set_text_color(180, 0, 0)
+            self.text(self.w - RIGHT - self.get_string_width(self.draft), TOP / 2 + 2, self.draft)
+            self.set_text_color(0, 0, 0)
+            if family:  # a page break inside a table: its font goes on
+                self.set_font(family, style, size)
 
         def footer(self) -> None:
             self.set_y(-BOTTOM + 6)
@@ -58,6 +76,7 @@ def render_pdf(report: HandoverReport, *, created: datetime, creator: str) -> by
             pdf.add_font(FONT, style=style, fname=str(path))
     pdf.footer_text = report.footer
     pdf.page_label = report.page_label
+    pdf.draft = report.draft or ""
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(auto=True, margin=BOTTOM)
     pdf.set_title(report.doc_title)
