@@ -291,7 +291,9 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
 
     basis = _basis(t, config, school_name)
     parties, parties_note = _parties(t, config)
-    sections = [_camera_section(t, lang, n, cam) for n, cam in enumerate(cameras, start=1)]
+    states = [camera_state(cam) for cam in cameras]  # the one source of every verdict and count
+    sections = [_camera_section(t, lang, n, cam, state)
+                for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1)]
     missing = [Missing(camera=n, serial=cam.serial, target=cam.address, stages=_missing(cam))
                for n, cam in enumerate(cameras, start=1)]
     site_missing = []
@@ -303,11 +305,14 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
     if config is None or config.letter is None:
         site_missing.append("letter")
 
-    overalls = [camera_overall(c) for c in cameras]
-    passed = sum(1 for o in overalls if o in ("PASS", "WARN"))
-    failed = sum(1 for o in overalls if o == "FAIL")
+    passed = sum(1 for s in states if s.overall in ("PASS", "WARN"))
+    failed = sum(1 for s in states if s.overall == "FAIL")
     conclusion = [t["summary"].format(n=len(cameras), passed=passed, failed=failed,
                                       other=len(cameras) - passed - failed)]
+    open_items = sum(len(s.open_items) for s in states)
+    conclusion.append(t["open_items"].format(n=open_items) if open_items else t["no_open_items"])
+    conclusion += [t["open_camera"].format(n=n, condition=_condition(t, s))
+                   for n, s in enumerate(states, start=1) if s.open_items or s.overall in (None, "ERROR")]
     missing_lines = [t["missing_line"].format(n=m.camera, serial=m.serial or m.target or "?",
                                               stages=", ".join(t[f"stage_{s}"] for s in m.stages))
                      for m in missing if m.stages]
@@ -327,7 +332,7 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         parties_note=parties_note,
         agree=t["agree"],
         equipment_heading=t["sec_equipment"],
-        equipment=_equipment(t, cameras),
+        equipment=_equipment(t, cameras, states),
         equipment_note=t["no_cameras"] if not cameras else None,
         cameras_heading=t["sec_cameras"],
         cameras=sections,
@@ -437,43 +442,60 @@ def overall_of(verdicts: list[dict[str, Any]]) -> str:
     return "WARN" if "WARN" in statuses else "PASS"
 
 
-def camera_overall(cam: _Camera) -> str | None:
-    """The camera's own verdict (camera rules only); None when never checked, ERROR when never read."""
+@dataclass
+class CameraState:
+    """A camera's verdicts, overall and open items, computed once (camera_state) and shown alike by the
+    equipment table, the camera's section and the conclusion: they cannot disagree."""
+
+    verdicts: list[tuple[dict[str, Any], CheckRecord]]  # what the section's verdict table shows
+    overall: str | None  # PASS, WARN, FAIL, INCOMPLETE; ERROR when never read; None when never checked
+    error_code: str | None = None
+
+    def rules(self, *statuses: str) -> list[str]:
+        return [str(v["rule"]) for v, _check in self.verdicts if v.get("status") in statuses]
+
+    @property
+    def open_items(self) -> list[str]:
+        """The rules still to fix (FAIL) or to confirm (MANUAL, UNKNOWN), in the table's order."""
+        return self.rules("FAIL", *INCONCLUSIVE)
+
+
+def camera_state(cam: _Camera) -> CameraState:
+    """Every verdict the section shows counts (a site rule such as power as much as the camera's own)."""
+    merged = verdicts_of(cam)
+    error = next((c.error_code for c in cam.checks if c.error_code), None)
     if not cam.checks:
-        return None
-    merged = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
+        return CameraState(verdicts=merged, overall=None)
     if not merged:
-        return "ERROR" if any(c.error_code for c in cam.checks) else None
-    return overall_of(merged)
+        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error)
+    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error)
 
 
-def _condition(t: dict[str, str], cam: _Camera) -> str:
-    overall = camera_overall(cam)
+def _condition(t: dict[str, str], state: CameraState) -> str:
+    overall = state.overall
     if overall is None:
         return t["cond_unchecked"]
     if overall == "ERROR":
-        return t["cond_error"].format(code=next((c.error_code for c in cam.checks if c.error_code), "?"))
-    camera_rules = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
-
-    def rules(*statuses: str) -> str:
-        return ", ".join(str(v["rule"]) for v in camera_rules if v.get("status") in statuses) or "-"
-
+        return t["cond_error"].format(code=state.error_code or "?")
+    failed, unsure = ", ".join(state.rules("FAIL")), ", ".join(state.rules(*INCONCLUSIVE))
     if overall == "FAIL":
-        return t["cond_fail"].format(rules=rules("FAIL"))
+        if unsure:
+            return t["cond_fail_open"].format(rules=failed, open=unsure)
+        return t["cond_fail"].format(rules=failed)
     if overall == "INCOMPLETE":
-        return t["cond_incomplete"].format(rules=rules(*INCONCLUSIVE))
+        return t["cond_incomplete"].format(rules=unsure)
     if overall == "WARN":
-        return t["cond_warn"].format(rules=rules("WARN"))
+        return t["cond_warn"].format(rules=", ".join(state.rules("WARN")))
     return t["cond_ok"]
 
 
-def _equipment(t: dict[str, str], cameras: list[_Camera]) -> Table:
+def _equipment(t: dict[str, str], cameras: list[_Camera], states: list[CameraState]) -> Table:
     rows = []
-    for n, cam in enumerate(cameras, start=1):
+    for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1):
         make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or t["not_recorded"]
         rows.append([str(n), t["device_camera"], make_model, cam.serial or t["not_recorded"],
                      cam.value("mac") or t["not_recorded"], _location(cam) or t["not_recorded"],
-                     cam.value("firmware") or t["not_recorded"], _condition(t, cam)])
+                     cam.value("firmware") or t["not_recorded"], _condition(t, state)])
     return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
                            t["col_location"], t["col_firmware"], t["col_condition"]],
                  rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31])
@@ -501,13 +523,13 @@ def _missing(cam: _Camera) -> list[str]:
     return out
 
 
-def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> CameraSection:
+def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera, state: CameraState) -> CameraSection:
     make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or "?"
     return CameraSection(
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _security(lang, cam),
+        parts=[_settings(t, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state), _security(lang, state),
                _attestations(t, lang, cam),
                _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam, lang)],
     )
@@ -590,7 +612,7 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
     return part
 
 
-def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
+def _verdicts(t: dict[str, str], lang: str, cam: _Camera, state: CameraState) -> Subsection:
     part = Subsection(heading=t["h_verdicts"])
     check = cam.check
     if check is None:
@@ -601,7 +623,8 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
                                                   profile=check.profile or "-"))
     if check.error_code:
         part.paragraphs.append(t["check_error"].format(message=check.error_message or check.error_code))
-    merged = verdicts_of(cam)
+    merged = state.verdicts
+    part.paragraphs.append(t["camera_condition"].format(condition=_condition(t, state)))
     if not merged:
         return part
     attested = _latest_attestations(cam)
@@ -635,10 +658,10 @@ _REGISTRATION_WORDS = {"auto-register": "Auto Register", "isup": "ISUP", "hik-co
                        "gb28181": "GB/T 28181"}
 
 
-def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
+def _vendor_facts(t: dict[str, str], shown: CameraState) -> list[Subsection]:
     """The vendor API's facts behind the verdicts shown (kept with them: inspection.with_vendor), each
     with the call that told it; nothing when no verdict shown was decided by a vendor API."""
-    seen = next((v["vendor"] for v, _check in verdicts_of(cam) if isinstance(v.get("vendor"), dict)), None)
+    seen = next((v["vendor"] for v, _check in shown.verdicts if isinstance(v.get("vendor"), dict)), None)
     facts = seen.get("facts") if seen else None
     if not isinstance(facts, dict):
         return []
@@ -682,9 +705,9 @@ def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
     return [part]
 
 
-def _security(lang: str, cam: _Camera) -> Subsection:
+def _security(lang: str, state: CameraState) -> Subsection:
     """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
-    return security_section(lang, [v for v, _check in verdicts_of(cam)])
+    return security_section(lang, [v for v, _check in state.verdicts])
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:
