@@ -4,13 +4,14 @@ stage has not run, a sentence that says so (never a silent gap). Pure: no file, 
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from kitchencam.errors import KitchencamError, UsageError
-from kitchencam.i18n import _
+from kitchencam.i18n import LANGUAGES, _, translator
 from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
     CameraSection,
@@ -24,6 +25,7 @@ from kitchencam.report.model import (
 from kitchencam.report.security import security_section
 from kitchencam.report.texts import MONTHS_EN, texts
 from kitchencam.targets import host_of
+from kitchencam.timezones import format_offset, utc_offset_minutes
 from kitchencam.uplink import cameras_carried
 
 if TYPE_CHECKING:
@@ -284,7 +286,7 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
     t = texts(given.lang)
     lang = "vi" if given.lang == "vi" else "en"
     config = given.config
-    school_name = config.school.name if config else site.name
+    school_name = config.school.name if config else _site_name(t, site.name)
     today = given.now.astimezone(VIETNAM).date()
     parts = _date_parts(today)
     city = config.school.city if config and config.school.city else "Hà Nội"
@@ -356,6 +358,34 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         draft=DRAFT_MARK if given.draft else None,
     )
     return HandoverReport.model_validate(_nfc_tree(report.model_dump()))
+
+
+def _said_in_any_language(text: str | None, msgid: str) -> bool:
+    """``text`` is ``msgid`` as some command wrote it, in the language it spoke then."""
+    return text is not None and text in {msgid, *(translator(lang).gettext(msgid) for lang in LANGUAGES)}
+
+
+def _site_name(t: dict[str, str], name: str) -> str:
+    """The stored name of the site, or the stand-in for no site config in the report's language
+    (discover records it in the technician's language)."""
+    return t["no_site_config"] if _said_in_any_language(name, "(no site config)") else name
+
+
+def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | None:
+    """A setting's value in the report's words: a time zone as "UTC+07:00" (never POSIX "<+07>-7"),
+    the centre account's line in the report's language whatever language provisioning spoke."""
+    if not value:
+        return value
+    if setting == "timezone":
+        minutes = utc_offset_minutes(value)
+        return format_offset(minutes) if minutes is not None else value
+    if setting == "centre_account":
+        if _said_in_any_language(value, "exists, password unknown here"):
+            return t["centre_account_unknown"]
+        found = re.match(r"(?P<user>\S+) \((?P<level>[^()]+)\)", value)
+        if found and value != found.group(0):
+            return t["centre_account_target"].format(user=found["user"], level=found["level"])
+    return value
 
 
 def _with_address(name: str, address: str) -> str:
@@ -594,7 +624,8 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
             for change in step.get("changes") or []:
                 setting = change.get("setting", "")
                 before = (_from_backup(first.settings, setting) if first is not None else None) or change.get("current")
-                rows.append([t.get(f"set_{setting}", setting), before or "-", change.get("target") or "-", label])
+                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before) or "-",
+                             _shown_value(t, setting, change.get("target")) or "-", label])
         if not prov.steps and not prov.error:
             part.paragraphs.append(t["prov_noop"])
         if prov.verify_problems:

@@ -207,6 +207,9 @@ def texts(lang: str) -> dict[str, str]:
         "set_rate_control": _("Bit rate control"),
         "set_hostname": _("Device name"),
         "set_centre_account": _("Account for the district centre"),
+        "centre_account_target": _("{user} ({level}), password in the keyring"),
+        "centre_account_unknown": _("exists, password unknown here"),
+        "no_site_config": _("(no site config)"),
     }
 
 

@@ -49,7 +49,7 @@ def test_settings_before_come_from_the_backup(store: Store):
     rows = {row[0]: row for row in settings.table.rows}
     assert rows["Compression"][1:] == ["H264", "H265", "Applied"]
     assert rows["Wide dynamic range (WDR)"][1:] == ["OFF", "ON", "Applied"]
-    assert rows["Time zone"][1:3] == ["GMT+08:00", "<+07>-7"]
+    assert rows["Time zone"][1:3] == ["UTC+08:00", "UTC+07:00"]  # never POSIX "<+07>-7"
     assert "15:04 12/11/2024" in settings.paragraphs[0]  # the backup's time, in Viet Nam time
     hik = report.cameras[1].parts[0]
     assert hik.table is not None
@@ -295,3 +295,28 @@ def test_table_sections_and_conclusion_agree_on_every_camera(store: Store):
             assert f"Meeting every requirement checked: {passed}; failing at least one: {failed}" in conclusion
             assert f"Items still open (to fix or to confirm): {open_total}." in conclusion
     assert open_total == 6  # camera 2: lens, wdr, ip67, centre-registration; camera 3: ip67; camera 4: power
+
+
+def test_no_english_in_the_vietnamese_minutes(store: Store):
+    """The centre account line (written in the technician's language at provisioning), the stand-in
+    for a missing site config (recorded by discover) and the time zones, in the minutes' words."""
+    import dataclasses
+
+    report = build_report(store, report_input("vi"))
+    rows = {row[0]: row for row in report.cameras[0].parts[0].table.rows}  # type: ignore[union-attr]
+    assert rows["Múi giờ"][1:3] == ["UTC+08:00", "UTC+07:00"]
+    account = rows["Tài khoản kết nối Trung tâm"][2]
+    assert account.startswith("kitchencam-centre (Operator), ")
+    assert "password" not in account
+    assert "keyring" not in account
+    dump = report.model_dump_json()
+    assert "<+07>-7" not in dump
+    assert "password in the keyring" not in dump
+
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    store.upsert_site("MN-TTO", "(no site config)")  # what discover records without a site config
+    bare = build_report(store, dataclasses.replace(report_input("vi"), config=None))
+    assert "(no site config)" not in bare.model_dump_json()
+    english = build_report(store, dataclasses.replace(report_input("en"), config=None))
+    assert english.at_school == "At: (no site config)"
