@@ -528,7 +528,7 @@ def _equipment(t: dict[str, str], cameras: list[_Camera], states: list[CameraSta
                      cam.value("firmware") or t["not_recorded"], _condition(t, state)])
     return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
                            t["col_location"], t["col_firmware"], t["col_condition"]],
-                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31])
+                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31], keep_words=[2, 3, 4, 6])
 
 
 def _location(cam: _Camera) -> str | None:

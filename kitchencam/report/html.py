@@ -45,7 +45,7 @@ table { width: 100%%; border-collapse: collapse; margin: 1mm 0 2mm; font-size: 8
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 th, td { border: 0.2mm solid #000; padding: 0.8mm 1mm; vertical-align: top; text-align: left;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 th { background: #ebebeb; font-weight: bold; text-align: center; }
 .camera { break-before: page; }
 .closing { break-inside: avoid; }
