@@ -439,10 +439,10 @@ def bandwidth(ctx: Context, *, url: str | None, duration_s: float, streams: int)
 
 
 def report(ctx: Context, *, fmt: Literal["pdf", "html", "both"], lang: str,
-           output: Path | None) -> ReportResult:
+           output: Path | None, draft: bool = False) -> ReportResult:
     """Write the handover minutes from what the store holds for the site."""
     school = ctx.school
     given = ReportInput(site_code=school.code, site_name=school.name, config=ctx.site, profile=ctx.profile,
-                        lang=lang, now=_now(), version=__version__)
+                        lang=lang, now=_now(), version=__version__, draft=draft)
     with ctx.store() as store:
         return write_report(store, given, fmt=fmt, output=output)

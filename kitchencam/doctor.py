@@ -99,6 +99,19 @@ def _keyring(paths: Paths) -> DoctorCheck:
     return DoctorCheck(name="keyring", status="ok", detail=secrets.backend_name)
 
 
+def _placeholders(site: Any) -> DoctorCheck:
+    """Names the handover minutes print that still hold ``site init``'s placeholders."""
+    from kitchencam.report.build import placeholders
+
+    unfilled = placeholders(site)
+    if not unfilled:
+        return DoctorCheck(name="site-names", status="ok", detail=_("the minutes' names are filled in"))
+    return DoctorCheck(name="site-names", status="warn",
+                       detail=_("placeholders where names go: {fields}").format(fields=", ".join(unfilled)),
+                       fix=_("Write the real names and positions in the site config: kitchencam report refuses "
+                             "to print placeholders (except with --draft)."))
+
+
 def doctor(paths: Paths, site_file: Path, *, profile_name: str | None = None,
            centre_factory: Callable[[Any, str | None], Any] | None = None) -> DoctorResult:
     """Run every check; ``centre_factory(site, token)`` gives a CentreClient (tests swap it)."""
@@ -110,6 +123,7 @@ def doctor(paths: Paths, site_file: Path, *, profile_name: str | None = None,
         site = load_site(site_file)
         checks.append(DoctorCheck(name="site", status="ok", detail=_("{path}: {school} ({code})").format(
             path=site_file, school=site.school.name, code=site.school.code)))
+        checks.append(_placeholders(site))
     except KitchencamError as exc:
         checks.append(DoctorCheck(name="site", status="fail", detail=exc.message,
                                   fix=_("Create it with kitchencam site init, or pass --site FILE.")))

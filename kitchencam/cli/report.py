@@ -39,6 +39,11 @@ def report_cmd(
                      help=_("A .pdf or .html file, or a folder for the usual file names (default: the current "
                             "folder).")),
     ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help=_("Write the minutes even while the site config still holds placeholder "
+                                       "names; every page is marked BẢN NHÁP / DRAFT (not for signing).")),
+    ] = False,
     site_path: SiteOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -66,7 +71,7 @@ def report_cmd(
         from kitchencam import app as use_case
 
         return use_case.report(common.context(site_path), fmt=fmt, lang=minutes_lang,  # type: ignore[arg-type]
-                               output=output)
+                               output=output, draft=draft)
 
     from kitchencam.render import render_report
 

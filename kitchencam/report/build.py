@@ -4,13 +4,14 @@ stage has not run, a sentence that says so (never a silent gap). Pure: no file, 
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from kitchencam.errors import KitchencamError
-from kitchencam.i18n import _
+from kitchencam.errors import KitchencamError, UsageError
+from kitchencam.i18n import LANGUAGES, _, translator
 from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
     CameraSection,
@@ -24,6 +25,7 @@ from kitchencam.report.model import (
 from kitchencam.report.security import security_section
 from kitchencam.report.texts import MONTHS_EN, texts
 from kitchencam.targets import host_of
+from kitchencam.timezones import format_offset, utc_offset_minutes
 from kitchencam.uplink import cameras_carried
 
 if TYPE_CHECKING:
@@ -239,6 +241,33 @@ class ReportInput:
     lang: str
     now: datetime
     version: str
+    draft: bool = False  # placeholders allowed; every page watermarked DRAFT_MARK
+
+
+#: The watermark of a draft (both languages: a draft is never signed, whoever reads it).
+DRAFT_MARK = "BẢN NHÁP / DRAFT"
+
+
+def _is_placeholder(value: str) -> bool:
+    """``site init``'s stand-ins: "(họ tên)", "(chức vụ)", "(full name)", ... or nothing at all."""
+    text = value.strip()
+    return not text or (text.startswith("(") and text.endswith(")"))
+
+
+def placeholders(config: SiteConfig | None) -> list[str]:
+    """The site config's fields a signable report needs that still hold ``site init``'s placeholder,
+    as dotted paths ("parties.supplier.representative"); empty when the parties are not configured."""
+    if config is None or config.parties is None:
+        return []
+    out = []
+    for role in ("supplier", "school", "district"):
+        party = getattr(config.parties, role)
+        if party is None:
+            continue
+        for name in ("organisation", "representative", "position"):
+            if _is_placeholder(str(getattr(party, name) or "")):
+                out.append(f"parties.{role}.{name}")
+    return out
 
 
 def build_report(store: Store, given: ReportInput) -> HandoverReport:
@@ -248,17 +277,25 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         raise KitchencamError(
             _("Nothing is recorded for site {site} in {path}. Run kitchencam discover and kitchencam check for "
               "this school first (with the same --site).").format(site=given.site_code, path=store.path))
+    unfilled = placeholders(given.config)
+    if unfilled and not given.draft:
+        raise UsageError(
+            _("The site config still holds placeholders where names go: {fields}. Write the real names and "
+              "positions there (kitchencam site init made them), or write a draft with kitchencam report "
+              "--draft.").format(fields=", ".join(unfilled)))
     t = texts(given.lang)
     lang = "vi" if given.lang == "vi" else "en"
     config = given.config
-    school_name = config.school.name if config else site.name
+    school_name = config.school.name if config else _site_name(t, site.name)
     today = given.now.astimezone(VIETNAM).date()
     parts = _date_parts(today)
     city = config.school.city if config and config.school.city else "Hà Nội"
 
     basis = _basis(t, config, school_name)
     parties, parties_note = _parties(t, config)
-    sections = [_camera_section(t, lang, n, cam) for n, cam in enumerate(cameras, start=1)]
+    states = [camera_state(cam) for cam in cameras]  # the one source of every verdict and count
+    sections = [_camera_section(t, lang, n, cam, state)
+                for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1)]
     missing = [Missing(camera=n, serial=cam.serial, target=cam.address, stages=_missing(cam))
                for n, cam in enumerate(cameras, start=1)]
     site_missing = []
@@ -270,11 +307,14 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
     if config is None or config.letter is None:
         site_missing.append("letter")
 
-    overalls = [camera_overall(c) for c in cameras]
-    passed = sum(1 for o in overalls if o in ("PASS", "WARN"))
-    failed = sum(1 for o in overalls if o == "FAIL")
+    passed = sum(1 for s in states if s.overall in ("PASS", "WARN"))
+    failed = sum(1 for s in states if s.overall == "FAIL")
     conclusion = [t["summary"].format(n=len(cameras), passed=passed, failed=failed,
                                       other=len(cameras) - passed - failed)]
+    open_items = sum(len(s.open_items) for s in states)
+    conclusion.append(t["open_items"].format(n=open_items) if open_items else t["no_open_items"])
+    conclusion += [t["open_camera"].format(n=n, condition=_condition(t, s))
+                   for n, s in enumerate(states, start=1) if s.open_items or s.overall in (None, "ERROR")]
     missing_lines = [t["missing_line"].format(n=m.camera, serial=m.serial or m.target or "?",
                                               stages=", ".join(t[f"stage_{s}"] for s in m.stages))
                      for m in missing if m.stages]
@@ -294,7 +334,7 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         parties_note=parties_note,
         agree=t["agree"],
         equipment_heading=t["sec_equipment"],
-        equipment=_equipment(t, cameras),
+        equipment=_equipment(t, cameras, states),
         equipment_note=t["no_cameras"] if not cameras else None,
         cameras_heading=t["sec_cameras"],
         cameras=sections,
@@ -315,8 +355,37 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
         missing=missing,
         site_missing=site_missing,
         site_code=given.site_code,
+        draft=DRAFT_MARK if given.draft else None,
     )
     return HandoverReport.model_validate(_nfc_tree(report.model_dump()))
+
+
+def _said_in_any_language(text: str | None, msgid: str) -> bool:
+    """``text`` is ``msgid`` as some command wrote it, in the language it spoke then."""
+    return text is not None and text in {msgid, *(translator(lang).gettext(msgid) for lang in LANGUAGES)}
+
+
+def _site_name(t: dict[str, str], name: str) -> str:
+    """The stored name of the site, or the stand-in for no site config in the report's language
+    (discover records it in the technician's language)."""
+    return t["no_site_config"] if _said_in_any_language(name, "(no site config)") else name
+
+
+def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | None:
+    """A setting's value in the report's words: a time zone as "UTC+07:00" (never POSIX "<+07>-7"),
+    the centre account's line in the report's language whatever language provisioning spoke."""
+    if not value:
+        return value
+    if setting == "timezone":
+        minutes = utc_offset_minutes(value)
+        return format_offset(minutes) if minutes is not None else value
+    if setting == "centre_account":
+        if _said_in_any_language(value, "exists, password unknown here"):
+            return t["centre_account_unknown"]
+        found = re.match(r"(?P<user>\S+) \((?P<level>[^()]+)\)", value)
+        if found and value != found.group(0):
+            return t["centre_account_target"].format(user=found["user"], level=found["level"])
+    return value
 
 
 def _with_address(name: str, address: str) -> str:
@@ -403,46 +472,63 @@ def overall_of(verdicts: list[dict[str, Any]]) -> str:
     return "WARN" if "WARN" in statuses else "PASS"
 
 
-def camera_overall(cam: _Camera) -> str | None:
-    """The camera's own verdict (camera rules only); None when never checked, ERROR when never read."""
+@dataclass
+class CameraState:
+    """A camera's verdicts, overall and open items, computed once (camera_state) and shown alike by the
+    equipment table, the camera's section and the conclusion: they cannot disagree."""
+
+    verdicts: list[tuple[dict[str, Any], CheckRecord]]  # what the section's verdict table shows
+    overall: str | None  # PASS, WARN, FAIL, INCOMPLETE; ERROR when never read; None when never checked
+    error_code: str | None = None
+
+    def rules(self, *statuses: str) -> list[str]:
+        return [str(v["rule"]) for v, _check in self.verdicts if v.get("status") in statuses]
+
+    @property
+    def open_items(self) -> list[str]:
+        """The rules still to fix (FAIL) or to confirm (MANUAL, UNKNOWN), in the table's order."""
+        return self.rules("FAIL", *INCONCLUSIVE)
+
+
+def camera_state(cam: _Camera) -> CameraState:
+    """Every verdict the section shows counts (a site rule such as power as much as the camera's own)."""
+    merged = verdicts_of(cam)
+    error = next((c.error_code for c in cam.checks if c.error_code), None)
     if not cam.checks:
-        return None
-    merged = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
+        return CameraState(verdicts=merged, overall=None)
     if not merged:
-        return "ERROR" if any(c.error_code for c in cam.checks) else None
-    return overall_of(merged)
+        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error)
+    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error)
 
 
-def _condition(t: dict[str, str], cam: _Camera) -> str:
-    overall = camera_overall(cam)
+def _condition(t: dict[str, str], state: CameraState) -> str:
+    overall = state.overall
     if overall is None:
         return t["cond_unchecked"]
     if overall == "ERROR":
-        return t["cond_error"].format(code=next((c.error_code for c in cam.checks if c.error_code), "?"))
-    camera_rules = [v for v, _check in verdicts_of(cam) if v.get("kind", "device") in CAMERA_KINDS]
-
-    def rules(*statuses: str) -> str:
-        return ", ".join(str(v["rule"]) for v in camera_rules if v.get("status") in statuses) or "-"
-
+        return t["cond_error"].format(code=state.error_code or "?")
+    failed, unsure = ", ".join(state.rules("FAIL")), ", ".join(state.rules(*INCONCLUSIVE))
     if overall == "FAIL":
-        return t["cond_fail"].format(rules=rules("FAIL"))
+        if unsure:
+            return t["cond_fail_open"].format(rules=failed, open=unsure)
+        return t["cond_fail"].format(rules=failed)
     if overall == "INCOMPLETE":
-        return t["cond_incomplete"].format(rules=rules(*INCONCLUSIVE))
+        return t["cond_incomplete"].format(rules=unsure)
     if overall == "WARN":
-        return t["cond_warn"].format(rules=rules("WARN"))
+        return t["cond_warn"].format(rules=", ".join(state.rules("WARN")))
     return t["cond_ok"]
 
 
-def _equipment(t: dict[str, str], cameras: list[_Camera]) -> Table:
+def _equipment(t: dict[str, str], cameras: list[_Camera], states: list[CameraState]) -> Table:
     rows = []
-    for n, cam in enumerate(cameras, start=1):
+    for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1):
         make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or t["not_recorded"]
         rows.append([str(n), t["device_camera"], make_model, cam.serial or t["not_recorded"],
                      cam.value("mac") or t["not_recorded"], _location(cam) or t["not_recorded"],
-                     cam.value("firmware") or t["not_recorded"], _condition(t, cam)])
+                     cam.value("firmware") or t["not_recorded"], _condition(t, state)])
     return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
                            t["col_location"], t["col_firmware"], t["col_condition"]],
-                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31])
+                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31], keep_words=[2, 3, 4, 6])
 
 
 def _location(cam: _Camera) -> str | None:
@@ -467,13 +553,13 @@ def _missing(cam: _Camera) -> list[str]:
     return out
 
 
-def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera) -> CameraSection:
+def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera, state: CameraState) -> CameraSection:
     make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or "?"
     return CameraSection(
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam), *_vendor_facts(t, cam), _security(lang, cam),
+        parts=[_settings(t, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state), _security(lang, state),
                _attestations(t, lang, cam),
                _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam, lang)],
     )
@@ -538,7 +624,8 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
             for change in step.get("changes") or []:
                 setting = change.get("setting", "")
                 before = (_from_backup(first.settings, setting) if first is not None else None) or change.get("current")
-                rows.append([t.get(f"set_{setting}", setting), before or "-", change.get("target") or "-", label])
+                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before) or "-",
+                             _shown_value(t, setting, change.get("target")) or "-", label])
         if not prov.steps and not prov.error:
             part.paragraphs.append(t["prov_noop"])
         if prov.verify_problems:
@@ -556,7 +643,7 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
     return part
 
 
-def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
+def _verdicts(t: dict[str, str], lang: str, cam: _Camera, state: CameraState) -> Subsection:
     part = Subsection(heading=t["h_verdicts"])
     check = cam.check
     if check is None:
@@ -567,7 +654,8 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
                                                   profile=check.profile or "-"))
     if check.error_code:
         part.paragraphs.append(t["check_error"].format(message=check.error_message or check.error_code))
-    merged = verdicts_of(cam)
+    merged = state.verdicts
+    part.paragraphs.append(t["camera_condition"].format(condition=_condition(t, state)))
     if not merged:
         return part
     attested = _latest_attestations(cam)
@@ -601,10 +689,10 @@ _REGISTRATION_WORDS = {"auto-register": "Auto Register", "isup": "ISUP", "hik-co
                        "gb28181": "GB/T 28181"}
 
 
-def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
+def _vendor_facts(t: dict[str, str], shown: CameraState) -> list[Subsection]:
     """The vendor API's facts behind the verdicts shown (kept with them: inspection.with_vendor), each
     with the call that told it; nothing when no verdict shown was decided by a vendor API."""
-    seen = next((v["vendor"] for v, _check in verdicts_of(cam) if isinstance(v.get("vendor"), dict)), None)
+    seen = next((v["vendor"] for v, _check in shown.verdicts if isinstance(v.get("vendor"), dict)), None)
     facts = seen.get("facts") if seen else None
     if not isinstance(facts, dict):
         return []
@@ -648,9 +736,9 @@ def _vendor_facts(t: dict[str, str], cam: _Camera) -> list[Subsection]:
     return [part]
 
 
-def _security(lang: str, cam: _Camera) -> Subsection:
+def _security(lang: str, state: CameraState) -> Subsection:
     """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
-    return security_section(lang, [v for v, _check in verdicts_of(cam)])
+    return security_section(lang, [v for v, _check in state.verdicts])
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

@@ -45,7 +45,7 @@ table { width: 100%%; border-collapse: collapse; margin: 1mm 0 2mm; font-size: 8
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 th, td { border: 0.2mm solid #000; padding: 0.8mm 1mm; vertical-align: top; text-align: left;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 th { background: #ebebeb; font-weight: bold; text-align: center; }
 .camera { break-before: page; }
 .closing { break-inside: avoid; }
@@ -58,6 +58,8 @@ figcaption { font-style: italic; font-size: 7.5pt; overflow-wrap: anywhere; }
 .signatures .title { font-weight: bold; font-size: 10pt; margin: 0; text-align: center; }
 .signatures .hint { font-style: italic; font-size: 9.5pt; margin: 0; text-align: center; }
 .signatures .signer { font-weight: bold; margin-top: 30mm; text-align: center; }
+.draft { position: fixed; top: 45%%; left: 0; right: 0; text-align: center; transform: rotate(-45deg);
+  font-size: 40pt; font-weight: bold; color: rgba(0, 0, 0, 0.12); pointer-events: none; z-index: 10; }
 footer.screen { font-style: italic; font-size: 7.5pt; color: #5a5a5a; margin-top: 8mm; }
 @media print {
   html { background: none; }
@@ -118,6 +120,8 @@ def render_html(report: HandoverReport, *, creator: str, fonts: dict[str, str] |
         "<body>",
         '<main class="sheet">',
     ]
+    if report.draft:
+        out.append(f'<div class="draft" aria-hidden="true">{_text(report.draft)}</div>')
     out += _front(report)
     for camera in report.cameras:
         out.append(f'<section class="camera" id="camera-{camera.n}">')

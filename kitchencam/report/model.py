@@ -18,6 +18,7 @@ class Table(BaseModel):
     headings: list[str]
     rows: list[list[str]]
     widths: list[float]  # relative column widths (PDF and HTML alike)
+    keep_words: list[int] = []  # columns of identifiers (serial, model, firmware): never cut inside a word
 
 
 class Picture(BaseModel):
@@ -88,3 +89,4 @@ class HandoverReport(BaseModel):
     missing: list[Missing] = []
     site_missing: list[str] = []  # bandwidth, parties, letter
     site_code: str
+    draft: str | None = None  # the watermark on every page ("BẢN NHÁP / DRAFT") when not signable

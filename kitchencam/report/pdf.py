@@ -8,6 +8,7 @@ file prints the same on any computer. Every page has its number; each camera sta
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,10 @@ BODY = 11.0
 SMALL = 8.5
 LINE = 5.6  # mm per line of body text
 GREY = (235, 235, 235)
+_SEPARATED = re.compile(r"[^,;|]*(?:[,;|]+|$)")  # a word's pieces after list separators (never a MAC's ":")
+LEAST_COLUMN = 12.0  # mm: what a column of words that may be cut gets at least
+MIN_TABLE_SIZE = 6.0  # pt: the smallest a table's text gets so that no serial is cut
+SEPARATORS = frozenset("/?&=,;:|-")  # where a word too wide for its column is cut first
 
 
 def _pdf_class() -> Any:
@@ -32,6 +37,24 @@ def _pdf_class() -> Any:
 
         footer_text = ""
         page_label = "{page}/{pages}"
+        draft = ""  # the watermark of a draft, on every page
+
+        def header(self) -> None:
+            if not self.draft:
+                return
+            family, style, size = self.font_family, self.font_style, self.font_size_pt
+            self.set_font(FONT, "B", 40)
+            self.set_text_color(215, 215, 215)
+            width = self.get_string_width(self.draft)
+            with self.rotation(angle=45, x=self.w / 2, y=self.h / 2):
+                self.text(self.w / 2 - width / 2, self.h / 2, self.draft)
+            # And upright at the top, where a copier keeps it and a text search finds it.
+            self.set_font(FONT, "B", 9)
+            self.set_text_color(180, 0, 0)
+            self.text(self.w - RIGHT - self.get_string_width(self.draft), TOP / 2 + 2, self.draft)
+            self.set_text_color(0, 0, 0)
+            if family:  # a page break inside a table: its font goes on
+                self.set_font(family, style, size)
 
         def footer(self) -> None:
             self.set_y(-BOTTOM + 6)
@@ -58,6 +81,7 @@ def render_pdf(report: HandoverReport, *, created: datetime, creator: str) -> by
             pdf.add_font(FONT, style=style, fname=str(path))
     pdf.footer_text = report.footer
     pdf.page_label = report.page_label
+    pdf.draft = report.draft or ""
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(auto=True, margin=BOTTOM)
     pdf.set_title(report.doc_title)
@@ -247,9 +271,8 @@ class _Layout:
         """
         pdf = self.pdf
         pad_x, pad_y = 1.0, 0.8
+        size, widths = self.fit(table, size, pad_x)
         line_h = size * 0.42
-        total = sum(table.widths) or 1.0
-        widths = [self.width * w / total for w in table.widths]
         page_bottom = pdf.h - BOTTOM
         usable = page_bottom - TOP - 2 * pad_y - line_h  # the most one row may take
 
@@ -294,6 +317,56 @@ class _Layout:
             y = draw(cells, "", y, False)
         pdf.set_xy(LEFT, y)
         pdf.ln(2)
+
+    def fit(self, table: Table, size: float, pad_x: float) -> tuple[float, list[float]]:
+        """The font size and column widths: the given size when every word fits its column, else a
+        smaller one (down to MIN_TABLE_SIZE) where they do."""
+        # Whole heading words too, if that can be had; at worst long words cut after their separators
+        # (a firmware's "...R,|Build:|2023"), never a serial without any.
+        for headings, at_separators in ((True, False), (False, False), (False, True)):
+            tried = MIN_TABLE_SIZE if at_separators else size  # the last resort: the smallest text, fewest cuts
+            while tried >= MIN_TABLE_SIZE:
+                widths = self.column_widths(table, tried, pad_x, headings=headings, at_separators=at_separators)
+                if widths is not None:
+                    return tried, widths
+                tried = round(tried - 0.5, 1)
+        total = sum(table.widths) or 1.0
+        return size, [self.width * w / total for w in table.widths]
+
+    def column_widths(self, table: Table, size: float, pad_x: float, *, headings: bool,
+                      at_separators: bool = False) -> list[float] | None:
+        """The table's relative widths, widened where a column's longest word (a serial, a model, a
+        firmware) would not fit, taking the room from the columns that have some to spare: cells wrap
+        at spaces, never inside such a word. None when the words cannot all fit at this size."""
+        widths = table.widths
+        regular, bold = self.metrics("", size), self.metrics("B", size)
+
+        def words(value: str) -> list[str]:
+            return [p for w in value.split() for p in (_SEPARATED.findall(w) if at_separators else [w])]
+
+        def widest(metrics: _Metrics, values: list[str]) -> float:
+            return max((metrics.width(word) for v in values for word in words(v)), default=0.0) + 2 * pad_x + 0.2
+
+        columns = list(zip(*table.rows, strict=True)) if table.rows else [() for _w in widths]
+        body = [widest(regular, list(col)) for col in columns]
+        if at_separators:  # the last resort: only the identifiers' words kept whole, the rest cut if need be
+            body = [b if i in table.keep_words else min(b, LEAST_COLUMN) for i, b in enumerate(body)]
+        with_heading = [max(b, widest(bold, [h])) for b, h in zip(body, table.headings, strict=True)]
+        need = with_heading if headings else body
+        if at_separators and sum(need) > self.width:  # the others share what the identifiers leave
+            need = [n if i in table.keep_words else 0.0 for i, n in enumerate(need)]
+        if sum(need) > self.width:
+            return None
+        # The last resort: the identifiers just their widest word, the rest shared as the widths say.
+        fixed: dict[int, float] = {i: need[i] for i in table.keep_words} if at_separators else {}
+        while True:
+            free = self.width - sum(fixed.values())
+            rest = [i for i in range(len(widths)) if i not in fixed]
+            share = sum(table.widths[i] for i in rest) or 1.0
+            grown = {i: need[i] for i in rest if free * table.widths[i] / share < need[i]}
+            if not grown:
+                return [fixed.get(i, free * table.widths[i] / share) for i in range(len(widths))]
+            fixed.update(grown)
 
     def metrics(self, style: str, size: float) -> _Metrics:
         key = (style, size)
@@ -354,13 +427,18 @@ class _Metrics:
         return lines
 
     def _cut(self, word: str, max_width: float) -> list[str]:
-        pieces, start, used = [], 0, 0.0
+        """A word wider than the column: cut after a separator (/ ? & = , ; : | -) where one fits, else
+        where it must be."""
+        pieces, start, used, after_sep = [], 0, 0.0, -1
         for i, c in enumerate(word):
             w = self.advances[ord(c)] * self.scale
             if used + w > max_width and i > start:
-                pieces.append(word[start:i])
-                start, used = i, 0.0
+                end = after_sep if after_sep > start else i
+                pieces.append(word[start:end])
+                start, used = end, self.width(word[end:i])
             used += w
+            if c in SEPARATORS:
+                after_sep = i + 1
         pieces.append(word[start:])
         return pieces
 

@@ -61,6 +61,7 @@ def texts(lang: str) -> dict[str, str]:
         "cond_ok": _("Working, meets the requirements"),
         "cond_fail": _("Working, fails: {rules}"),
         "cond_warn": _("Working, with warnings: {rules}"),
+        "cond_fail_open": _("Working, fails: {rules}; still to confirm: {open}"),
         "cond_incomplete": _("Working, still to confirm: {rules}"),
         "cond_error": _("Could not be read: {code}"),
         "cond_unchecked": _("Not checked"),
@@ -143,6 +144,10 @@ def texts(lang: str) -> dict[str, str]:
         "sec_conclusion": _("IV. CONCLUSION"),
         "summary": _("Cameras handed over: {n}. Meeting every requirement checked: {passed}; failing at least "
                      "one: {failed}; still needing a check or a confirmation: {other}."),
+        "open_items": _("Items still open (to fix or to confirm): {n}."),
+        "no_open_items": _("No item is still open."),
+        "open_camera": _("Camera {n}: {condition}."),
+        "camera_condition": _("Condition of this camera: {condition}."),
         "missing_title": _("Stages not done yet:"),
         "missing_line": _("Camera {n} ({serial}): {stages}"),
         "closing_received": _("The receiving party has checked and received the equipment listed above, in the "
@@ -202,6 +207,9 @@ def texts(lang: str) -> dict[str, str]:
         "set_rate_control": _("Bit rate control"),
         "set_hostname": _("Device name"),
         "set_centre_account": _("Account for the district centre"),
+        "centre_account_target": _("{user} ({level}), password in the keyring"),
+        "centre_account_unknown": _("exists, password unknown here"),
+        "no_site_config": _("(no site config)"),
     }
 
 

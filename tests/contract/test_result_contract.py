@@ -169,7 +169,7 @@ def _run_all(run: Runner, school: SimulatedSchool, home: Path) -> dict[str, Ran]
     out["register-status"] = run(["register", "--status"])
     out["sync"] = run(["sync"])
     out["bandwidth"] = run(["bandwidth", "--duration", "1", "--streams", "1"])
-    out["report"] = run(["report", "--format", "html", "-o", str(home / "minutes")])
+    out["report"] = run(["report", "--draft", "--format", "html", "-o", str(home / "minutes")])
     out["rollback"] = run(["rollback", dahua, "--yes", "--user", "admin"])
     out["credentials-forget"] = run(["credentials", "forget", "--user", "admin"])
     out["credentials-forget-centre-token"] = run(["credentials", "forget", "--centre-token"])

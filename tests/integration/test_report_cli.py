@@ -58,7 +58,7 @@ def test_discover_check_provision_then_report(run, school: SimulatedSchool, tmp_
     assert {c["state"] for c in doc["data"]["cameras"]} <= {"provisioned", "failed", "no-op"}
 
     out = tmp_path / "minutes"
-    code, doc = run.json("report", "--format", "both", "-o", str(out))
+    code, doc = run.json("report", "--draft", "--format", "both", "-o", str(out))  # site init's placeholder names
     assert code == 0, doc["errors"]
     assert doc["command"] == "report"
     assert doc["status"] == "ok"
@@ -91,7 +91,7 @@ def test_discover_check_provision_then_report(run, school: SimulatedSchool, tmp_
     assert html_text.count('<img src="data:image/jpeg;base64,') == len(PERSONAS)
 
     # English, HTML only, human output: the paths and what is missing, in the UI's language.
-    result = run("report", "--lang", "en", "--format", "html", "-o", str(tmp_path / "en.html"))
+    result = run("report", "--draft", "--lang", "en", "--format", "html", "-o", str(tmp_path / "en.html"))
     assert result.exit_code == 0, result.output
     assert f"Written: {tmp_path / 'en.html'}" in " ".join(result.stdout.split())
     assert re.search(r"Camera 1 \(\S+\): .*not registered", result.stdout)

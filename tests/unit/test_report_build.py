@@ -49,7 +49,7 @@ def test_settings_before_come_from_the_backup(store: Store):
     rows = {row[0]: row for row in settings.table.rows}
     assert rows["Compression"][1:] == ["H264", "H265", "Applied"]
     assert rows["Wide dynamic range (WDR)"][1:] == ["OFF", "ON", "Applied"]
-    assert rows["Time zone"][1:3] == ["GMT+08:00", "<+07>-7"]
+    assert rows["Time zone"][1:3] == ["UTC+08:00", "UTC+07:00"]  # never POSIX "<+07>-7"
     assert "15:04 12/11/2024" in settings.paragraphs[0]  # the backup's time, in Viet Nam time
     hik = report.cameras[1].parts[0]
     assert hik.table is not None
@@ -251,3 +251,72 @@ def test_the_vendor_api_facts_show_with_their_calls_in_both_languages(store: Sto
         assert rows["Dahua HTTP API DVRIP"][1] == f"{on} (online); 10.1.1.1:7000"
         # A camera whose checks no vendor API decided has no such part.
         assert not any(p.heading.startswith("2a.") for p in report.cameras[2].parts)
+
+
+def test_table_sections_and_conclusion_agree_on_every_camera(store: Store):
+    """Issue 17: a camera "meets the requirements" in the equipment table while its section shows
+    power MANUAL (a site rule) and the conclusion counts no open item. Stores with MANUAL, UNKNOWN and
+    FAIL mixed: each verdict table decides, and the three places say the same."""
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    power = {"rule": "power", "title": "Power", "title_vi": "Nguồn điện", "kind": "site", "status": "MANUAL",
+             "seen": None, "required": "yes", "evidence": "none", "source": None}
+    resolution = {"rule": "resolution", "title": "2.0 MP", "title_vi": "2.0 MP", "kind": "device",
+                  "status": "PASS", "seen": "1920x1080", "required": ">= 1920x1080", "evidence": "device",
+                  "source": "ONVIF"}
+    record = CheckRecord(target="192.168.1.67:80", serial="4J0B1122334455", manufacturer="Dahua",
+                         model="IPC-HDW1230T1", overall="INCOMPLETE", checked_at="2024-11-12T09:00:00+00:00",
+                         verdicts=[resolution, power])
+    with fixed_clock():
+        store.record_check_run(site.id, "thanhtri-2024", "2024-11-12T09:00:00+00:00", [record], [])
+    for lang in ("vi", "en"):
+        report = build_report(store, report_input(lang))
+        assert len(report.cameras) == 4
+        conclusion = " ".join(report.conclusion)
+        open_total, passed, failed = 0, 0, 0
+        for row, section in zip(report.equipment.rows, report.cameras, strict=True):
+            condition = row[-1]
+            verdicts = section.parts[1]
+            assert verdicts.table is not None
+            statuses = {r[0].split("\n")[0]: r[1] for r in verdicts.table.rows}
+            failing = [rule for rule, s in statuses.items() if "FAIL" in s]
+            unsure = [rule for rule, s in statuses.items() if "MANUAL" in s or "UNKNOWN" in s]
+            open_total += len(failing) + len(unsure)
+            passed += not failing and not unsure
+            failed += bool(failing)
+            for rule in failing + unsure:
+                assert rule in condition, (section.n, rule, condition)
+            assert any(condition in p for p in verdicts.paragraphs), (condition, verdicts.paragraphs)
+            if failing or unsure:
+                assert condition in conclusion
+        assert "4J0B1122334455" in report.cameras[3].heading
+        assert "power" in report.equipment.rows[3][-1]
+        if lang == "en":
+            assert f"Meeting every requirement checked: {passed}; failing at least one: {failed}" in conclusion
+            assert f"Items still open (to fix or to confirm): {open_total}." in conclusion
+    assert open_total == 6  # camera 2: lens, wdr, ip67, centre-registration; camera 3: ip67; camera 4: power
+
+
+def test_no_english_in_the_vietnamese_minutes(store: Store):
+    """The centre account line (written in the technician's language at provisioning), the stand-in
+    for a missing site config (recorded by discover) and the time zones, in the minutes' words."""
+    import dataclasses
+
+    report = build_report(store, report_input("vi"))
+    rows = {row[0]: row for row in report.cameras[0].parts[0].table.rows}  # type: ignore[union-attr]
+    assert rows["Múi giờ"][1:3] == ["UTC+08:00", "UTC+07:00"]
+    account = rows["Tài khoản kết nối Trung tâm"][2]
+    assert account.startswith("kitchencam-centre (Operator), ")
+    assert "password" not in account
+    assert "keyring" not in account
+    dump = report.model_dump_json()
+    assert "<+07>-7" not in dump
+    assert "password in the keyring" not in dump
+
+    site = store.get_site("MN-TTO")
+    assert site is not None
+    store.upsert_site("MN-TTO", "(no site config)")  # what discover records without a site config
+    bare = build_report(store, dataclasses.replace(report_input("vi"), config=None))
+    assert "(no site config)" not in bare.model_dump_json()
+    english = build_report(store, dataclasses.replace(report_input("en"), config=None))
+    assert english.at_school == "At: (no site config)"

@@ -6,6 +6,7 @@ scripts/install-test-deps.sh when the tests run as root; elsewhere these tests s
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -155,3 +156,27 @@ def test_snapshot_is_in_the_pdf(pdfs: dict[str, Path], tmp_path: Path):
     picture_rows = [row for row in rows if sum(1 for p in row if p < 245) > 200]
     assert len(picture_rows) > 100, "no picture-sized region on the page"
     assert len({p for row in picture_rows for p in row}) > 5, "the picture region is uniform"
+
+
+def test_table_cells_never_cut_a_serial_model_or_firmware(tmp_path: Path):
+    """Issue 17: the equipment table printed `8H0A323607063|4`. Cells wrap at spaces and separators
+    only: every serial, model and MAC comes back whole from the page, a firmware at worst cut after its
+    separators (",", ":"), in both languages."""
+    long = {"serial": "8H0A3236070634ABCD", "model": "DH-IPC-HFW2441S-S-0360B-S2",
+            "firmware": "V2.800.0000000.31.R,Build:2023-05-18", "mac": "3c:ef:8c:12:34:56"}
+    with Store(tmp_path / "store.db") as store:
+        site_id = fill(store)
+        store.upsert_device(site_id, "urn:uuid:cam-long", kind="camera", address="192.168.1.70",
+                            xaddr="http://192.168.1.70/onvif/device_service", manufacturer="Dahua",
+                            model=long["model"], firmware=long["firmware"], serial=long["serial"], mac=long["mac"],
+                            location="Bếp ăn", found_by="multicast", onvif="on")
+        for lang in ("vi", "en"):
+            pdf = tmp_path / f"{lang}.pdf"
+            write_report(store, report_input(lang), fmt="pdf", output=pdf)
+            words = set(tool("pdftotext", "-f", "1", "-l", "2", "-enc", "UTF-8", str(pdf), "-").split())
+            for cam in [*CAMERAS[:2], long]:
+                for key in ("serial", "model", "mac"):
+                    for word in cam[key].split():
+                        assert word in words, (lang, key, word)
+                pieces = [p for w in cam["firmware"].split() for p in re.findall(r"[^,:]*(?:[,:]+|$)", w) if p]
+                assert all(any(p in w for w in words) for p in pieces), (lang, pieces)
