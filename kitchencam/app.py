@@ -56,7 +56,8 @@ DEFAULT_PROFILE = "thanhtri-2024"
 
 #: ``progress(stage, total)``: a context manager giving the callback a stage reports its progress
 #: to ("discover": counts so far; "check": one call per camera; "bandwidth": the meter's readings).
-ProgressFactory = Callable[[str, float], AbstractContextManager[Callable[..., None]]]
+#: "check" also passes its targets, in the order it begins them (to name a camera still waited for).
+ProgressFactory = Callable[..., AbstractContextManager[Callable[..., None]]]
 
 
 class MemorySecrets(dict[str, str]):
@@ -220,7 +221,7 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
     if ctx.progress is None:
         result = check_mod.check(options, profile, catalogue)
     else:
-        with ctx.progress("check", len(chosen)) as advance:
+        with ctx.progress("check", len(chosen), chosen) as advance:
             result = check_mod.check(options, profile, catalogue, progress=advance)
     with ctx.store() as store:
         return check_mod.record(result, store, school.code, school.name, started.isoformat(timespec="seconds"),
