@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 LOCK   := $(CURDIR)/constraints.txt
 PIP    := PIP_CONSTRAINT=$(LOCK) $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint bench catalogues lock clean
+.PHONY: demo test lint bench catalogues lock clean minutes-images
 
 $(VENV)/.base: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(VENV)/.lint
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/run_all.py
+
+# docs/images/minutes-*.png: two pages of the demo's minutes, as docs/reference/report.md shows them.
+minutes-images: $(VENV)/.base
+	KITCHENCAM=$(VENV)/bin/kitchencam sh scripts/minutes-images.sh
 
 # Rebuild the .mo catalogues from the .po sources (the tests check they are in step).
 catalogues: $(VENV)/.test

@@ -56,7 +56,8 @@ DEFAULT_PROFILE = "thanhtri-2024"
 
 #: ``progress(stage, total)``: a context manager giving the callback a stage reports its progress
 #: to ("discover": counts so far; "check": one call per camera; "bandwidth": the meter's readings).
-ProgressFactory = Callable[[str, float], AbstractContextManager[Callable[..., None]]]
+#: "check" also passes its targets, in the order it begins them (to name a camera still waited for).
+ProgressFactory = Callable[..., AbstractContextManager[Callable[..., None]]]
 
 
 class MemorySecrets(dict[str, str]):
@@ -157,11 +158,24 @@ def _now() -> datetime:
 # ---------------------------------------------------------------------------------------------
 
 
+def _known_credentials(ctx: Context) -> Credentials | None:
+    """The camera login when the technician gave or saved one; None when discover should read only
+    what a camera tells without a login (no prompt for a user nobody named)."""
+    if ctx.user or os.environ.get("KITCHENCAM_USER"):
+        return ctx.credentials
+    if "credentials" in ctx.__dict__:  # given beforehand (the demo's world)
+        return ctx.credentials
+    secrets = ctx.secrets if ctx.paths is not None else None
+    if not isinstance(secrets, SecretStore) or not secrets.get(camera_user_key(ctx.school.code)):
+        return None
+    return ctx.credentials
+
+
 def discover(ctx: Context, *, interfaces: Sequence[str], subnets: Sequence[str], timeout_s: float,
              expect: int | None, http_port: int) -> discover_mod.DiscoverResult:
     """Find the cameras and record them in the site's inventory (reading identities with a login
-    when a user was given)."""
-    creds = ctx.credentials if (ctx.user or os.environ.get("KITCHENCAM_USER")) else None
+    when a login is known: --user, KITCHENCAM_USER or the user saved with `credentials set --user`)."""
+    creds = _known_credentials(ctx)
     options = discover_mod.DiscoverOptions(interfaces=list(interfaces), subnets=list(subnets), timeout_s=timeout_s,
                                            expect=expect, http_port=http_port,
                                            user=creds.user if creds else None,
@@ -207,7 +221,7 @@ def check(ctx: Context, *, targets: Sequence[str], use_all: bool, attest: Sequen
     if ctx.progress is None:
         result = check_mod.check(options, profile, catalogue)
     else:
-        with ctx.progress("check", len(chosen)) as advance:
+        with ctx.progress("check", len(chosen), chosen) as advance:
             result = check_mod.check(options, profile, catalogue, progress=advance)
     with ctx.store() as store:
         return check_mod.record(result, store, school.code, school.name, started.isoformat(timespec="seconds"),

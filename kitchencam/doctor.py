@@ -83,13 +83,30 @@ def _store_fix(path: Path) -> str:
     return _("Do what the message says, then run kitchencam doctor again.")
 
 
+def _real_keyring() -> str:
+    return _("For a real keyring: on a desktop, log in to the session so the Secret Service (GNOME Keyring, "
+             "KWallet) is unlocked; on a headless machine, run a Secret Service (gnome-keyring-daemon in a D-Bus "
+             "session, unlocked) or an encrypted keyring backend chosen with PYTHON_KEYRING_BACKEND, and "
+             "unset KITCHENCAM_KEYRING if it says file; then save the credentials again with kitchencam "
+             "credentials set and delete the file.")
+
+
 def _keyring(paths: Paths) -> DoctorCheck:
     secrets = SecretStore(paths)
     if secrets.fallback_reason:
-        return DoctorCheck(name="keyring", status="warn", detail=secrets.backend_name,
-                           fix=_("No OS keyring ({reason}): secrets go to a file only you can read. Install and "
-                                 "unlock a keyring to keep them there instead.").format(
-                                     reason=secrets.fallback_reason))
+        path = paths.secrets_file
+        loose = secrets.loose_permissions()
+        if loose:
+            return DoctorCheck(name="keyring", status="fail", detail=secrets.backend_name, fix=_(
+                "Others can read the secrets in PLAIN TEXT: {paths}. Run: chmod 600 {file}; chmod 700 {folder}. "
+                "Then move the secrets to a real keyring.").format(
+                    paths=", ".join(loose), file=path, folder=path.parent)
+                + " " + _real_keyring())
+        return DoctorCheck(name="keyring", status="warn", detail=secrets.backend_name, fix=_(
+            "No OS keyring ({reason}): the camera passwords, centre accounts and token are kept in PLAIN TEXT "
+            "in {file}, protected only by file permissions (file 0600, folder 0700): root, anyone logged in as "
+            "you, and any copy or backup of the disk can read them.").format(
+                reason=secrets.fallback_reason, file=path) + " " + _real_keyring())
     try:
         secrets.get("kitchencam-doctor-probe")
     except Exception as exc:  # noqa: BLE001 - any backend failure is the finding

@@ -380,9 +380,26 @@ class SecretStore:
 
     @property
     def backend_name(self) -> str:
+        """Which backend holds the secrets: the keyring backend's module and class (e.g.
+        ``keyring.backends.SecretService.Keyring``), or the plaintext fallback file."""
         if self._keyring is None:
-            return _("file {path} (readable only by you)").format(path=self.paths.secrets_file)
-        return type(self._keyring.get_keyring()).__name__
+            return _("plaintext file {path} (protected only by file permissions)").format(
+                path=self.paths.secrets_file)
+        backend = type(self._keyring.get_keyring())
+        return f"{backend.__module__}.{backend.__qualname__}"
+
+    def loose_permissions(self) -> list[str]:
+        """The fallback file and its folder where others than the user may read them (wider than
+        0600 / 0700), as "PATH (mode)"; empty when they are the user's only (or on Windows)."""
+        if sys.platform == "win32":
+            return []
+        loose = []
+        for path, allowed in ((self.paths.secrets_file, 0o600), (self.paths.secrets_file.parent, 0o700)):
+            if path.exists():
+                mode = stat.S_IMODE(path.stat().st_mode)
+                if mode & ~allowed:
+                    loose.append(f"{path} ({mode:04o})")
+        return loose
 
     def get(self, key: str) -> str | None:
         if self._keyring is not None:
@@ -426,7 +443,11 @@ class SecretStore:
 
     def _write_file(self, data: dict[str, str]) -> None:
         path = self.paths.secrets_file
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The folder is the user's only too (0700), made so from the start when this creates it,
+        # tightened when the store or an older version made it first with the umask's mode.
+        path.parent.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
+        if sys.platform != "win32" and stat.S_IMODE(path.parent.stat().st_mode) & ~stat.S_IRWXU:
+            os.chmod(path.parent, stat.S_IRWXU)
         tmp = path.with_suffix(".tmp")
         # Create with 0600 from the start: no moment where another user could read it.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)

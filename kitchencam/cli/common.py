@@ -162,14 +162,100 @@ def context(site_path: Path | None = None, *, profile_name: str | None = None, u
                               progress=_progress if show_progress else None)
 
 
+#: A camera still busy this long after its check began is named on stderr, then again every
+#: WAIT_EVERY_S: a camera that accepts the connection and never answers is otherwise silence.
+WAIT_NOTICE_S = 5.0
+WAIT_EVERY_S = 10.0
+
+
+def host_port(target: str, default_port: int = 80) -> str:
+    """HOST:PORT of a target given as HOST, HOST:PORT or an XAddr URL."""
+    netloc = target.rsplit("//", maxsplit=1)[-1].split("/", maxsplit=1)[0]
+    if netloc.endswith("]") or ":" not in netloc:
+        return f"{netloc}:{default_port}"
+    return netloc
+
+
+class Waiting:
+    """Which cameras a stage is still waiting for. The stage begins its targets in order, ``workers``
+    at a time (a thread pool); ``finished`` is told each one that is done; ``tick`` (called about
+    once a second) says "waiting for HOST:PORT (N s)" through ``say`` for each camera still busy
+    after ``after_s``, then every ``every_s``."""
+
+    def __init__(self, targets: list[str], workers: int, say: Callable[[str], None], *,
+                 after_s: float = WAIT_NOTICE_S, every_s: float = WAIT_EVERY_S,
+                 clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self._clock = clock or time.monotonic
+        self._queue = list(targets)
+        self._say = say
+        self._after_s = after_s
+        self._every_s = every_s
+        self._busy: dict[str, tuple[float, float]] = {}  # target -> (began, next notice at)
+        for _k in range(max(1, workers)):
+            self._begin_next()
+
+    def _begin_next(self) -> None:
+        if self._queue:
+            now = self._clock()
+            self._busy[self._queue.pop(0)] = (now, now + self._after_s)
+
+    def finished(self, target: str) -> None:
+        if self._busy.pop(target, None) is not None:
+            self._begin_next()
+
+    def tick(self) -> None:
+        now = self._clock()
+        for target, (began, due) in list(self._busy.items()):
+            if now >= due:
+                self._busy[target] = (began, due + self._every_s)
+                self._say(_("waiting for {camera} ({seconds} s)").format(camera=host_port(target),
+                                                                        seconds=int(now - began)))
+
+
 @contextmanager
-def _progress(stage: str, total: float) -> Iterator[Callable[..., None]]:
-    """A stage's progress on stderr: discovery's counts in a status line, bars for check and bandwidth."""
+def _waiting_notices(targets: list[str], workers: int) -> Iterator[Waiting]:
+    """A Waiting whose ticks run in a thread for as long as the stage runs (stops with it)."""
+    import threading
+
+    from rich.markup import escape
+
+    waiting = Waiting(targets, workers, lambda text: ENV.err.print(escape(text), highlight=False),
+                      after_s=WAIT_NOTICE_S,
+                      every_s=WAIT_EVERY_S)
+    stop = threading.Event()
+
+    def ticks() -> None:
+        while not stop.wait(1.0):
+            waiting.tick()
+
+    thread = threading.Thread(target=ticks, name="kitchencam-waiting", daemon=True)
+    thread.start()
+    try:
+        yield waiting
+    finally:
+        stop.set()
+        thread.join(timeout=2.0)
+
+
+@contextmanager
+def _progress(stage: str, total: float, targets: list[str] | None = None) -> Iterator[Callable[..., None]]:
+    """A stage's progress on stderr: discovery's counts in a status line, bars for check and bandwidth;
+    for check, the cameras still waited for after a few seconds are named."""
     from kitchencam.render import bandwidth_progress, check_progress
 
     if stage == "check":
-        with check_progress(ENV.err, int(total)) as advance:
-            yield advance
+        from kitchencam.inspection import MAX_WORKERS
+
+        with check_progress(ENV.err, int(total)) as advance, \
+                _waiting_notices(list(targets or []), MAX_WORKERS) as waiting:
+
+            def done(device: Any) -> None:
+                waiting.finished(device.target)
+                advance(device)
+
+            yield done
     elif stage == "bandwidth":
         with bandwidth_progress(ENV.err, total) as show:
             yield show

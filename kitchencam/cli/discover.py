@@ -53,8 +53,9 @@ def discover_cmd(
 
     Without --subnet: multicast WS-Discovery on every connected interface (or only --interface).
     With --subnet: a unicast sweep of that subnet only, for networks that block multicast (add
-    --interface to send multicast there as well). With credentials (--user, or
-    KITCHENCAM_USER/KITCHENCAM_PASSWORD) it also reads model, serial, firmware and MAC.
+    --interface to send multicast there as well). With a login (--user,
+    KITCHENCAM_USER/KITCHENCAM_PASSWORD, or the one saved with 'kitchencam credentials set
+    --user') it also reads model, serial, firmware and MAC.
 
     \b
     Examples:
