@@ -12,8 +12,6 @@ from kitchencam.cli.common import JsonOpt, ListOpt, ProfileOpt, SiteOpt, UserOpt
 from kitchencam.i18n import _
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from kitchencam.models import ErrorItem
 
 
@@ -122,25 +120,7 @@ def handover_cmd(
     def errors(result: Any) -> list[ErrorItem]:
         return list(result.errors)
 
+    from kitchencam.render import render_handover
+
     finish("handover", as_json, produce, render_handover, extra_errors=errors)
 
-
-def render_handover(console: Console, result: Any) -> None:
-    """One line per stage, then where the minutes are (or why the run stopped)."""
-    from rich.markup import escape
-
-    from kitchencam.render import render_provision
-
-    words = {"done": _("done"), "resumed": _("done earlier"), "planned": _("plan only"),
-             "incomplete": _("incomplete"), "not-run": _("not run")}
-    if result.plan is not None:
-        render_provision(console, result.plan, asking=True)
-    for stage in result.stages:
-        note = f" ({escape(stage.note)})" if stage.note else ""
-        console.print(f"{stage.stage}: {words[stage.status]}{note}", soft_wrap=True)
-    if result.report is not None:
-        for path in result.report.paths.values():
-            console.print(_("Minutes written: {path}").format(path=escape(path)), soft_wrap=True)
-    elif result.stopped_at is not None:
-        console.print(_("Stopped at {stage}. Run kitchencam handover again to continue from there.").format(
-            stage=result.stopped_at), soft_wrap=True)
