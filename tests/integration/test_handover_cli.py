@@ -91,7 +91,12 @@ def test_handover_resumes_and_restarts(run, school, isolated: Path):
     assert answers
     assert all(v["status"] == "PASS" for v in answers)
 
-    # Again: every stage done earlier, no camera provisioned again (no Set call reaches a camera).
+    # Someone puts the first camera's codec back to H264. Again: every stage done earlier, no camera
+    # provisioned again (no Set call reaches a camera), though this one now has something to change.
+    first = school.members[0].camera
+    assert first.main_stream()[0] == "H265"
+    with first._lock:
+        first.encoders[0].encoding = "H264"
     forget_requests(school)
     code, doc = handover(run, school, out, "--yes")
     assert code in (0, 3), doc["errors"]
@@ -99,17 +104,26 @@ def test_handover_resumes_and_restarts(run, school, isolated: Path):
     assert sets(school) == []
     assert Path(doc["data"]["report"]["paths"]["pdf"]).exists()
 
-    # --restart starts over: discovery, check and provisioning run again (the cameras are set already: no-op).
+    # --restart starts over: every stage runs again, and the first camera is provisioned again.
     forget_requests(school)
     code, doc = handover(run, school, out, "--yes", "--restart")
     assert code in (0, 3), doc["errors"]
     assert {s["status"] for s in doc["data"]["stages"]} == {"done"}
-    assert {c["state"] for c in doc["data"]["provision"]} <= {"provisioned", "no-op"}
-    assert any(op.endswith("GetVideoEncoderConfigurations") or "Get" in op
-               for m in school.members for _p, op in m.camera.requests)
+    states = {c["target"]: c["state"] for c in doc["data"]["provision"]}
+    assert states[first.device_xaddr] == "provisioned"
+    assert any("SetVideoEncoderConfiguration" in op for _p, op in first.requests)
+    assert first.main_stream()[0] == "H265"
     with Store(isolated / "data" / "kitchencam.db") as store:
         site = store.get_site("MN-TTO")
         assert site is not None
         progress = store.handover_progress(site.id)
     assert ("report", "") in progress
     assert sum(1 for stage, _item in progress if stage == "provision") == 5  # 4 cameras + the stage
+
+    # In words: one line per stage, then where the minutes are.
+    assert school.centre_server is not None
+    result = run("handover", "--subnet", SUBNET, "--yes", "--draft", "-o", str(out), env=ENV)
+    assert result.exit_code in (0, 3), result.output
+    assert "provision: done earlier" in result.stdout
+    assert "Minutes written: " in result.stdout
+    assert ".pdf" in result.stdout
