@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the result models live with the core modules, which stay un
     from kitchencam.demo import DemoResult
     from kitchencam.discover import DiscoverResult
     from kitchencam.doctor import DoctorResult
+    from kitchencam.handover import HandoverResult
     from kitchencam.profile import Profile
     from kitchencam.provision import ProvisionResult, RollbackResult
     from kitchencam.report import ReportResult
@@ -562,3 +563,21 @@ def render_report(console: Console, result: ReportResult) -> None:
                 n=item.camera, serial=escape(item.serial or item.target or "?"), stages=stages), soft_wrap=True)
     for stage in result.site_missing:
         console.print("  " + words[f"stage_{stage}"])
+
+
+def render_handover(console: Console, result: HandoverResult) -> None:
+    """``handover``: the plan when it stopped there, one line per stage, then where the minutes are
+    (or where the run stopped and how to go on)."""
+    words = {"done": _("done"), "resumed": _("done earlier"), "planned": _("plan only"),
+             "incomplete": _("incomplete"), "not-run": _("not run")}
+    if result.plan is not None:
+        render_provision(console, result.plan, asking=True)
+    for stage in result.stages:
+        note = f" ({escape(stage.note)})" if stage.note else ""
+        console.print(f"{stage.stage}: {words[stage.status]}{note}", soft_wrap=True)
+    if result.report is not None:
+        for path in result.report.paths.values():
+            console.print(_("Minutes written: {path}").format(path=escape(path)), soft_wrap=True)
+    elif result.stopped_at is not None:
+        console.print(_("Stopped at {stage}. Run kitchencam handover again to continue from there.").format(
+            stage=result.stopped_at), soft_wrap=True)

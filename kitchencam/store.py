@@ -255,6 +255,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE UNIQUE INDEX centre_connections_n ON centre_connections(site_id, n);
         """,
     ),
+    (
+        10,
+        "handover progress",
+        """
+        CREATE TABLE handover_progress (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            item TEXT NOT NULL DEFAULT '',
+            result TEXT,
+            finished_at TEXT NOT NULL,
+            UNIQUE (site_id, stage, item)
+        );
+        """,
+    ),
 ]
 
 
@@ -1122,3 +1137,25 @@ class Store:
             out.append(CheckRecord(**data, run_id=row["run_id"], profile=row["profile"],
                                    verdicts=verdicts.get(int(row["id"]), [])))
         return out
+
+    # -- handover -------------------------------------------------------------------------------
+
+    def handover_mark(self, site_id: int, stage: str, item: str = "", result: dict[str, Any] | None = None) -> None:
+        """``kitchencam handover`` finished ``stage`` (``item``: one camera of a per-camera stage)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO handover_progress(site_id, stage, item, result, finished_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(site_id, stage, item) DO UPDATE SET result = excluded.result,"
+                " finished_at = excluded.finished_at",
+                (site_id, stage, item, json.dumps(result, ensure_ascii=False) if result is not None else None,
+                 _now()))
+
+    def handover_progress(self, site_id: int) -> dict[tuple[str, str], dict[str, Any] | None]:
+        """What ``handover`` has finished for the site: (stage, item) -> the stage's stored result."""
+        return {(str(r[0]), str(r[1])): json.loads(r[2]) if r[2] else None for r in self.conn.execute(
+            "SELECT stage, item, result FROM handover_progress WHERE site_id = ? ORDER BY id", (site_id,))}
+
+    def handover_reset(self, site_id: int) -> int:
+        """``handover --restart``: forget what it finished (the checks, backups and results stay)."""
+        with self.transaction() as conn:
+            return int(conn.execute("DELETE FROM handover_progress WHERE site_id = ?", (site_id,)).rowcount)

@@ -27,6 +27,7 @@ from kitchencam.cli import (
     demo,
     discover,
     doctor,
+    handover,
     profile,
     report,
     sim,
@@ -150,6 +151,7 @@ app.command("sync")(centre.sync_cmd)
 app.command("doctor")(doctor.doctor_cmd)
 app.command("bandwidth")(bandwidth.bandwidth_cmd)
 app.command("report")(report.report_cmd)
+app.command("handover")(handover.handover_cmd)
 
 site_app.command("init")(site.site_init)
 site_app.command("show")(site.site_show)

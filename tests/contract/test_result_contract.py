@@ -83,6 +83,7 @@ EXIT_CODES: dict[str, int] = {
     "sync": 0,
     "bandwidth": 0,
     "report": 0,
+    "handover-plan": 0,
     "rollback": 0,
     "credentials-forget": 0,
     "credentials-forget-centre-token": 0,
@@ -168,6 +169,10 @@ def _run_all(run: Runner, school: SimulatedSchool, home: Path) -> dict[str, Ran]
     out["register"] = run(["register", "--all", "--user", "admin"])
     out["register-status"] = run(["register", "--status"])
     out["sync"] = run(["sync"])
+    # The site exists; discover, check, then no --yes and no terminal: the plan only, exit 0 (before
+    # bandwidth: its figure in a verdict is no stable value).
+    out["handover-plan"] = run(["handover", "--subnet", SUBNET, "--http-port", str(HTTP_PORT), "--timeout", "2",
+                                "--expect", str(len(PERSONAS)), "--user", "admin"])
     out["bandwidth"] = run(["bandwidth", "--duration", "1", "--streams", "1"])
     out["report"] = run(["report", "--draft", "--format", "html", "-o", str(home / "minutes")])
     out["rollback"] = run(["rollback", dahua, "--yes", "--user", "admin"])

@@ -62,8 +62,9 @@ STAGES = ("kitchencam.discover", "kitchencam.check", "kitchencam.provision", "ki
 #: from kitchencam.rules; a new entry here needs a reason and a plan to remove it.
 STAGE_TO_STAGE_ALLOWED: frozenset[tuple[str, str]] = frozenset()
 #: Core modules above the stages that may call them: the use cases. `doctor` still calls the
-#: centre stage itself (its connection test), not yet through kitchencam.app.
-USE_CASES = frozenset({"kitchencam.app", "kitchencam.doctor"})
+#: centre stage itself (its connection test), not yet through kitchencam.app. `handover` chains
+#: kitchencam.app's use cases and reads their result models (and errors_of) from the stages.
+USE_CASES = frozenset({"kitchencam.app", "kitchencam.doctor", "kitchencam.handover"})
 
 
 @dataclass
