@@ -62,3 +62,4 @@ def run() -> Run:
 
 SITE_ARGS = ("site", "init", "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
              "--centre-url", "http://127.0.0.1:8000/")
+
