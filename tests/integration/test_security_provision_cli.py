@@ -7,7 +7,6 @@ the run's login budget shows no refused login. Cameras on 127.0.67.x and 127.0.6
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +15,8 @@ from lxml import etree
 
 from kitchencam.logins import BUDGET
 from kitchencam.sim.school import SimulatedSchool
+from tests.vendorsim import PASSWORD, raw_get, school_from_marker, verdict
 
-PASSWORD = "Bep-An-2024-an-toan"
 ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
 SITE = ("site", "init", "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
         "--centre-url", "http://127.0.0.1:8000/")
@@ -27,38 +26,13 @@ DAHUA_P2P = "/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer"
 
 @pytest.fixture
 def school(request: pytest.FixtureRequest) -> Iterator[SimulatedSchool]:
-    marker = request.node.get_closest_marker("sim")
-    assert marker is not None
-    sim = SimulatedSchool(personas=marker.kwargs["personas"], bind_base=marker.kwargs["base"], http_port=0,
-                          rtsp_port=0, user="admin", password=PASSWORD, discovery=False)
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
-
-
-def raw_get(sim: SimulatedSchool, path: str) -> str:
-    """A Digest GET with the standard library's own client: an independent look at the camera."""
-    cam = sim.members[0].camera
-    url = f"http://{cam.ip}:{cam.http_port}{path}"
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, "admin", PASSWORD)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPDigestAuthHandler(passwords))
-    with opener.open(url, timeout=5.0) as reply:
-        assert reply.status == 200
-        return str(reply.read().decode("utf-8"))
+    yield from school_from_marker(request)
 
 
 def hik_lock(sim: SimulatedSchool) -> dict[str, str]:
     root = etree.fromstring(raw_get(sim, HIK_LOCK).encode(),
                             etree.XMLParser(resolve_entities=False, no_network=True))
     return {etree.QName(c).localname: (c.text or "").strip() for c in root if isinstance(c.tag, str)}
-
-
-def verdict(doc: dict[str, Any], rule: str) -> dict[str, Any]:
-    return next(v for v in doc["data"]["devices"][0]["verdicts"] if v["rule"] == rule)
 
 
 def step(doc: dict[str, Any], name: str) -> dict[str, Any]:

@@ -8,17 +8,14 @@ setting straight from the simulated camera. Cameras on 127.0.150.x-127.0.152.x: 
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from kitchencam.logins import BUDGET
 from kitchencam.sim.school import SimulatedSchool
+from tests.vendorsim import PASSWORD, raw_get, school_from_marker, verdict
 
-PASSWORD = "Bep-An-2024-an-toan"
 ENV = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}
 SITE = ("site", "init", "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
         "--centre-url", "http://127.0.0.1:8000/")
@@ -28,29 +25,7 @@ HIK_CHANNEL = "/ISAPI/Streaming/channels/101"
 
 @pytest.fixture
 def school(request: pytest.FixtureRequest) -> Iterator[SimulatedSchool]:
-    marker = request.node.get_closest_marker("sim")
-    kwargs = marker.kwargs if marker else {}
-    sim = SimulatedSchool(personas=kwargs.get("personas", ["dahua-wizsense2"]),
-                          bind_base=kwargs.get("base", "127.0.150.10"), http_port=0, rtsp_port=0, user="admin",
-                          password=PASSWORD, discovery=False, faults=kwargs.get("faults", []))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
-
-
-def raw_get(sim: SimulatedSchool, path: str) -> str:
-    """A Digest GET with the standard library's own client: an independent look at the camera."""
-    cam = sim.members[0].camera
-    url = f"http://{cam.ip}:{cam.http_port}{path}"
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, "admin", PASSWORD)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPDigestAuthHandler(passwords))
-    with opener.open(url, timeout=5.0) as reply:
-        assert reply.status == 200
-        return str(reply.read().decode("utf-8"))
+    yield from school_from_marker(request, personas=["dahua-wizsense2"], base="127.0.150.10")
 
 
 def hik_smart_codec(xml: str) -> str:
@@ -60,10 +35,6 @@ def hik_smart_codec(xml: str) -> str:
     found = root.xpath("//*[local-name()='SmartCodec']/*[local-name()='enabled']/text()")
     assert found, xml
     return str(found[0]).strip()
-
-
-def verdict(doc: dict[str, Any], rule: str) -> dict[str, Any]:
-    return next(v for v in doc["data"]["devices"][0]["verdicts"] if v["rule"] == rule)
 
 
 def target_of(sim: SimulatedSchool) -> str:
