@@ -354,6 +354,9 @@ class VendorFacts(_Model):
     login_lock: Told[LoginLock] | None = None
     services: list[Told[ExposedService]] = Field(default_factory=list)
     read_errors: list[ReadError] = Field(default_factory=list)
+    #: The settings this API can set (the adapter's set calls): a FAIL on one of them is one that
+    #: ``kitchencam provision`` fixes.
+    settable: list[SettingName] = Field(default_factory=list)
 
     def registration(self, kind: RegistrationKind) -> Told[Registration] | None:
         return next((r for r in self.registrations if r.value.kind == kind), None)

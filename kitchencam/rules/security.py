@@ -141,10 +141,13 @@ def check_login_lockout(ctx: Context, rule: Rule) -> Verdict:
     lock = told.value
     source = told.call
     if lock.enabled is False:
+        detail = (_("Anyone on the network can try passwords without end. kitchencam provision turns the login "
+                    "lock on (at most {n} attempts, {m:g} minutes) and reads it back.")
+                  if "login_lock" in vendor.settable else
+                  _("Anyone on the network can try passwords without end. Turn the login lock on in the "
+                    "camera's security settings (at most {n} attempts, {m:g} minutes), then check again."))
         return _v(rule, "FAIL", seen=_("login lock off"), required=required, evidence="device", source=source,
-                  detail=_("Anyone on the network can try passwords without end. Turn the login lock on in the "
-                           "camera's security settings (at most {n} attempts, {m:g} minutes), then check "
-                           "again.").format(n=attempts, m=minutes))
+                  detail=detail.format(n=attempts, m=minutes))
     seen = _("lock after {n} failures for {m} minutes").format(
         n=lock.max_attempts if lock.max_attempts is not None else "?",
         m=f"{lock.lock_minutes:g}" if lock.lock_minutes is not None else "?")
@@ -158,9 +161,13 @@ def check_login_lockout(ctx: Context, rule: Rule) -> Verdict:
     if lock.lock_minutes < minutes:
         short.append(_("locks for only {m:g} minutes").format(m=lock.lock_minutes))
     if short:
+        settable = {"login_lock_attempts", "login_lock_minutes"} <= set(vendor.settable)
+        detail = (_("The login lock is weaker than required ({what}). kitchencam provision tightens it and reads "
+                    "it back.") if settable else
+                  _("The login lock is weaker than required ({what}). Set it in the camera's security "
+                    "settings, then check again."))
         return _v(rule, "FAIL", seen=seen, required=required, evidence="device", source=source,
-                  detail=_("The login lock is weaker than required ({what}). Set it in the camera's security "
-                           "settings, then check again.").format(what=", ".join(short)))
+                  detail=detail.format(what=", ".join(short)))
     return _v(rule, "PASS", seen=seen, required=required, evidence="device", source=source)
 
 
@@ -400,13 +407,18 @@ def check_cloud_exposure(ctx: Context, rule: Rule) -> Verdict:
     seen = f"{p2p.name} {state}" + (f" ({p2p.status})" if p2p.status else "")
     if wanted == "off" and p2p.enabled:
         return _v(rule, "FAIL", seen=seen, required=required, evidence="device", source=told.call,
-                  detail=_("{name} is on: the camera can be reached through the vendor's cloud. Turn it off in the "
-                           "camera's network settings (the centre connection does not need it), then check "
-                           "again.").format(name=p2p.name))
+                  detail=(_("{name} is on: the camera can be reached through the vendor's cloud. kitchencam "
+                            "provision turns it off (the centre connection does not need it).")
+                          if "p2p" in vendor.settable else
+                          _("{name} is on: the camera can be reached through the vendor's cloud. Turn it off in the "
+                            "camera's network settings (the centre connection does not need it), then check "
+                            "again.")).format(name=p2p.name))
     if wanted == "on" and not p2p.enabled:
         return _v(rule, "FAIL", seen=seen, required=required, evidence="device", source=told.call,
-                  detail=_("{name} is off, and the profile wants it on. Turn it on in the camera's network "
-                           "settings, then check again.").format(name=p2p.name))
+                  detail=(_("{name} is off, and the profile wants it on. kitchencam provision turns it on.")
+                          if "p2p" in vendor.settable else
+                          _("{name} is off, and the profile wants it on. Turn it on in the camera's network "
+                            "settings, then check again.")).format(name=p2p.name))
     return _v(rule, "PASS", seen=seen, required=required, evidence="device", source=told.call)
 
 

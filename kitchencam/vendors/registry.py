@@ -84,6 +84,7 @@ def read_vendor(camera: VendorCamera, manufacturer: str | None, model: str | Non
         choice.errors.append(ReadError(operation=f"{adapter.api} read", code=exc.code, message=str(exc)))
         choice.note = _not_read_note(adapter.api)
         return adapter, None, choice
+    facts.settable = sorted(adapter.set_calls())
     return adapter, facts, choice
 
 

@@ -117,6 +117,9 @@ def test_lock_off_warns_only_login_lockout_from_the_isapi(run, school):
     found = security(doc)
     assert not_passing(found) == {"login-lockout": "WARN"}
     assert "Hikvision ISAPI" in found["login-lockout"]["source"]
+    # the ISAPI can set the lock, so the verdict says provisioning fixes it (not "go to the web page")
+    assert "kitchencam provision turns the login lock on" in found["login-lockout"]["detail"]
+    assert "web page" not in found["login-lockout"]["detail"]
 
 
 def test_a_weak_password_fails_password_strength_without_showing_it(run, school, tmp_path):
@@ -220,3 +223,6 @@ def test_login_lockout_from_the_hikvision_isapi_lock_off_fails_and_factory_lock_
     weak = found["hikvision-ds2cd2023g2-i"]
     assert weak.status == "WARN"
     assert "locks only after 7 failures" in weak.detail
+    # facts read outside check name no settable setting: the verdict sends the technician to the camera
+    assert "camera's security settings" in weak.detail
+    assert "kitchencam provision" not in weak.detail

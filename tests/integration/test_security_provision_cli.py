@@ -100,6 +100,7 @@ def test_provision_turns_dahua_p2p_off_as_the_profile_wants_and_rollback_turns_i
 
     _code, doc = run.json("check", target, env=ENV)
     assert verdict(doc, "cloud-exposure")["status"] in ("WARN", "FAIL")  # advisory in the profile
+    assert "kitchencam provision turns it off" in verdict(doc, "cloud-exposure")["detail"]  # the API can set it
 
     code, doc = run.json("provision", target, "--yes", env=ENV)
     assert code == 0, doc["errors"]
