@@ -41,6 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kitchencam.sim.listener import Listener
+
 logger = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
@@ -179,8 +181,10 @@ class DialInStats:
     busy: int = 0
 
 
-class DialInServer:
+class DialInServer(Listener):
     """The centre's stand-in listener for one method (``auto-register`` or ``isup``) on ``tcp://ip:port``."""
+
+    scheme = "tcp"
 
     def __init__(
         self,
@@ -199,12 +203,10 @@ class DialInServer:
             raise ValueError(f"kind is one of {', '.join(KINDS)}")
         if kind == "isup" and not key:
             raise ValueError("the ISUP listener needs the centre's ISUP key")
-        self.ip = ip
-        self._requested_port = port
+        super().__init__(ip, port, keepalive_interval=keepalive_interval, keepalive_misses=keepalive_misses)
         self.kind = kind
+        self.thread_name = f"dialin-{kind}"
         self.key = key
-        self.keepalive_interval = keepalive_interval
-        self.keepalive_misses = keepalive_misses
         self.max_clients = max_clients
         self.handshake_timeout = handshake_timeout
         #: Which device IDs the centre takes (None: any well-formed ID).
@@ -213,30 +215,12 @@ class DialInServer:
         self._records: dict[str, DialInRecord] = {}
         self._sessions: dict[str, socket.socket] = {}  # device_id -> its live socket
         self._clients: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def via(self) -> str:
         return self.kind
 
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1]) if self._sock is not None else self._requested_port
-
-    @property
-    def url(self) -> str:
-        return f"tcp://{self.ip}:{self.port}"
-
-    @property
-    def keepalive_timeout(self) -> float:
-        return self.keepalive_interval * self.keepalive_misses
-
-    def start(self) -> None:
-        if self._sock is not None:
-            raise RuntimeError("listener already started")
+    def _bind(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -246,32 +230,14 @@ class DialInServer:
         except BaseException:
             sock.close()
             raise
-        self._sock = sock
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._accept, name=f"dialin-{self.kind}-{self.ip}:{self.port}",
-                                        daemon=True)
-        self._thread.start()
+        return sock
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            sock.close()
+    def _after_stop(self) -> None:
         with self._lock:
             clients = list(self._clients)
         for client in clients:
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> DialInServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ---------------------------------------------------------------- state (read by the centre)
     def records(self) -> dict[str, DialInRecord]:
@@ -288,7 +254,7 @@ class DialInServer:
         return rec is not None and rec.online
 
     # ---------------------------------------------------------------- serving
-    def _accept(self) -> None:
+    def _serve(self) -> None:  # accepts each client on its own thread
         listener = self._sock
         assert listener is not None
         while not self._stop.is_set():

@@ -57,6 +57,8 @@ from typing import Any
 
 from lxml import etree
 
+from kitchencam.sim.listener import Listener
+
 logger = logging.getLogger(__name__)
 
 #: Largest datagram read; anything longer is dropped unanswered (GB28181 signalling is far smaller).
@@ -305,10 +307,12 @@ class RegistrarStats:
     keepalives: int = 0
 
 
-class Gb28181Registrar:
+class Gb28181Registrar(Listener):
     """The centre's GB28181 SIP server on ``udp://ip:port``; ``start()`` / ``stop()``."""
 
     via = "gb28181"
+    scheme = "udp"
+    thread_name = "gb28181"
 
     def __init__(
         self,
@@ -332,46 +336,23 @@ class Gb28181Registrar:
             raise ValueError("a GB28181 server ID is 20 digits starting with its domain")
         if not password:
             raise ValueError("the registrar needs the domain's device password")
-        self.ip = ip
-        self._requested_port = port
+        super().__init__(ip, port, keepalive_interval=keepalive_interval, keepalive_misses=keepalive_misses)
         self.server_id = server_id
         self.domain = domain
         self.password = password
         self.default_expires = default_expires
         self.max_expires = max_expires
         self.min_expires = min_expires
-        self.keepalive_interval = keepalive_interval
-        self.keepalive_misses = keepalive_misses
         self.tz_hours = tz_hours
         self.max_devices = max_devices
         self.stats = RegistrarStats()
         self._secret = os.urandom(16)
-        self._lock = threading.Lock()
         self._devices: dict[str, Connection] = {}
         #: device ID -> (refusal code, time.time()) of its last refused REGISTER, for the centre's API.
         self._refusals: dict[str, tuple[str, float]] = {}
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
 
     # ---------------------------------------------------------------- lifecycle
-    @property
-    def port(self) -> int:
-        if self._sock is not None:
-            return int(self._sock.getsockname()[1])
-        return self._requested_port
-
-    @property
-    def url(self) -> str:
-        return f"udp://{self.ip}:{self.port}"
-
-    @property
-    def keepalive_timeout(self) -> float:
-        return self.keepalive_interval * self.keepalive_misses
-
-    def start(self) -> None:
-        if self._sock is not None:
-            raise RuntimeError("registrar already started")
+    def _bind(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.bind((self.ip, self._requested_port))
@@ -379,26 +360,7 @@ class Gb28181Registrar:
         except BaseException:
             sock.close()
             raise
-        self._sock = sock
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name=f"gb28181-{self.ip}:{self.port}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            sock.close()
-
-    def __enter__(self) -> Gb28181Registrar:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return sock
 
     def _serve(self) -> None:
         sock = self._sock
