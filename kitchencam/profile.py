@@ -29,7 +29,7 @@ from kitchencam.i18n import _
 from kitchencam.models import Attestation, RuleKind, Severity
 from kitchencam.rules import registry
 from kitchencam.settings import Paths
-from kitchencam.yamlfile import load_model
+from kitchencam.yamlfile import line_of, load_model
 
 
 def _packaged_profiles_dir() -> Path:
@@ -504,26 +504,8 @@ def _compose(path: Path) -> yaml.Node | None:
         return None
 
 
-def _line(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if getattr(k, "value", None) == key:
-                    node, line = v, k.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
 def _where(path: Path, node: yaml.Node | None, loc: Iterable[int | str]) -> str:
-    line = _line(node, loc)
+    line = line_of(node, loc)
     return f"{path}:{line}" if line else str(path)
 
 

@@ -6,6 +6,7 @@ surface as a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from kitchencam.i18n import _
 M = TypeVar("M", bound=BaseModel)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+def line_of(node: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
     """Walk the composed YAML node tree along a pydantic error location; return a 1-based line."""
     line = node.start_mark.line + 1 if node is not None else None
     for key in loc:
@@ -65,7 +66,7 @@ def load_model(path: Path, model: type[M]) -> M:
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc) or _("(top level)")
-            line = _line_of(node, loc)
+            line = line_of(node, loc)
             where = f"{path}:{line}" if line else str(path)
             lines.append(
                 _("{where}: {key}: {problem}").format(where=where, key=key, problem=_describe(err))
