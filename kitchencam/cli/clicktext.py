@@ -11,7 +11,8 @@ headings and a few errors ("Options", "Arguments", "Commands", "default: {defaul
   locale like every other message. The English catalogue maps them to themselves, so ``--lang en``
   prints what Typer prints.
 - ``Command`` and ``Group`` (the classes of every kitchencam command) write the usage line with
-  ``_("Usage: ")`` and the help option with ``_("Show this message and exit.")``.
+  ``_("Usage: ")`` and the help option with ``_("Show this message and exit.")``, and translate the
+  command's help, its function's docstring (a msgid collected by ``scripts/catalogues.py extract``).
 - ``usage_message(exc)`` says a usage error in the UI language: the forms Click's copy writes
   (``_FORMS``) are matched and said again through our msgids; a value pydantic refused (Typer
   converts option values with it) is described like the site config's errors
@@ -76,6 +77,14 @@ def typer_words() -> list[str]:
             _("No such command {name!r}.")]
 
 
+#: The help of the options Typer adds to the top-level group (typer/completion.py), said in ours.
+_TYPER_OPTION_HELP: dict[str, Callable[[], str]] = {
+    "Install completion for the current shell.": lambda: _("Install completion for the current shell."),
+    "Show completion for the current shell, to copy it or customize the installation.":
+        lambda: _("Show completion for the current shell, to copy it or customize the installation."),
+}
+
+
 def install() -> None:
     """Typer's gettext words through our catalogue (idempotent; see the module's doc)."""
     typer.core._ = _
@@ -129,7 +138,22 @@ def show_usage_error(exc: Any, message: str) -> None:
 
 
 class _Localised:
-    """The usage line and the help option in the UI language (Click's copy writes them in English)."""
+    """The usage line, the help option and the command's own help (its function's docstring, a msgid
+    that ``scripts/catalogues.py extract`` collects) in the UI language."""
+
+    help: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            self.help = _(self.help)
+
+    def get_params(self, ctx: Any) -> Any:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:  # Typer's own options (--install/--show-completion), added after __init__
+            if getattr(param, "help", None) in _TYPER_OPTION_HELP:
+                param.help = _TYPER_OPTION_HELP[param.help]()
+        return params
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -112,3 +113,32 @@ def test_every_word_typer_asks_gettext_for_has_vietnamese():
     vi = translator("vi")
     en_words = clicktext.typer_words()
     assert [word for word in en_words if vi.gettext(word) == word] == []
+
+
+_EVERY_HELP = """
+import json, typer
+from typer.testing import CliRunner
+from kitchencam.cli import app
+runner, pages, pending = CliRunner(), {}, [((), typer.main.get_command(app))]
+while pending:
+    path, command = pending.pop(0)
+    pages[" ".join(path)] = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).stdout
+    pending += [((*path, name), sub) for name, sub in getattr(command, "commands", {}).items()]
+print(json.dumps(pages))
+"""
+#: English words no Vietnamese help line has ("an" and "a" are Vietnamese words too).
+_ENGLISH_WORD = re.compile(r"\b(the|and|of|with|or|is|for|this|when|each|every)\b")
+
+
+def test_no_english_left_in_any_vietnamese_help():
+    """Every command's own help (its docstring), its options' help and Typer's words, in Vietnamese."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    environ["KITCHENCAM_LANG"] = "vi"
+    done = subprocess.run([sys.executable, "-c", _EVERY_HELP], env=environ, capture_output=True, text=True,
+                          timeout=120, check=True)
+    pages = json.loads(done.stdout)
+    assert len(pages) >= 20  # kitchencam, its commands and groups
+    english = {command: [line for line in page.splitlines() if _ENGLISH_WORD.search(line)]
+               for command, page in pages.items()}
+    assert {command: lines for command, lines in english.items() if lines} == {}
+    assert all(page.startswith("Cách dùng: kitchencam") for page in pages.values())
