@@ -197,11 +197,7 @@ class Connection(_Strict):
     def _complete(self) -> Connection:
         if self.method == "none":
             return self
-        missing = [name for name in ("host", "port") if getattr(self, name) is None]
-        if self.method == "gb28181":
-            missing += [name for name in ("server_id", "domain") if getattr(self, name) is None]
-        if self.method == "hik-connect":
-            missing = []  # Hik-Connect dials the vendor's cloud: the host is optional
+        missing = self.missing_keys(self.method, self.model_dump())
         if missing:
             raise _config_error(_("method {method} needs {keys} under centre.connection.").format(
                 method=self.method, keys=", ".join(missing)))
@@ -214,6 +210,14 @@ class Connection(_Strict):
             raise _config_error(_("device_id {template!r} gives {sample!r}: a device ID is 1 to 64 characters.")
                                 .format(template=self.device_template, sample=sample))
         return self
+
+    @staticmethod
+    def missing_keys(method: str, values: dict[str, Any]) -> list[str]:
+        """The keys ``method`` needs that ``values`` (``centre.connection``) leaves out."""
+        if method in ("none", "hik-connect"):  # Hik-Connect dials the vendor's cloud: the host is optional
+            return []
+        needed = ("host", "port", "server_id", "domain") if method == "gb28181" else ("host", "port")
+        return [name for name in needed if values.get(name) is None]
 
     @property
     def device_template(self) -> str:
@@ -284,10 +288,17 @@ def write_private(path: Path, text: str) -> None:
 def site_template(*, school_name: str, school_code: str, address: str, centre_url: str,
                   connection: dict[str, Any] | None = None) -> str:
     """A filled-in starting point for ``site init``: valid as written, meant to be edited."""
+    return dump_yaml(site_data(school_name=school_name, school_code=school_code, address=address,
+                               centre_url=centre_url, connection=connection))
+
+
+def site_data(*, school_name: str, school_code: str, address: str, centre_url: str,
+              connection: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ``site_template`` writes, as data (``site init`` validates it before writing)."""
     centre: dict[str, Any] = {"url": centre_url, "verify_tls": True}
     if connection:
         centre["connection"] = {k: v for k, v in connection.items() if v is not None}
-    data = {
+    return {
         "school": {
             "name": school_name,
             "code": school_code,
@@ -328,7 +339,6 @@ def site_template(*, school_name: str, school_code: str, address: str, centre_ur
             },
         },
     }
-    return dump_yaml(data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -227,5 +227,10 @@ def _describe(err: Any) -> str:
                                                "model_attributes_type", "list_type") else "")
 
 
+#: One pydantic error in the technician's words, for the command line's option values too
+#: (kitchencam/cli/clicktext.py).
+describe_error = _describe
+
+
 def dump_yaml(data: object) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

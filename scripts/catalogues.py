@@ -40,6 +40,32 @@ def source_messages() -> dict[str, list[tuple[str, int]]]:
             continue
         key = message if isinstance(message, str) else message[0]
         found.setdefault(key, []).append((f"kitchencam/{filename}", lineno))
+    for key, location in command_docstrings():
+        found.setdefault(key, []).append(location)
+    return found
+
+
+def command_docstrings() -> list[tuple[str, tuple[str, int]]]:
+    """Each command's help, its function's docstring (Typer's help text): a msgid too, translated
+    when the command is built (kitchencam/cli/clicktext.py)."""
+    import inspect
+
+    import typer
+
+    from kitchencam.cli import app
+
+    found = []
+    pending = [typer.main.get_command(app)]
+    while pending:
+        command = pending.pop(0)
+        subcommands = getattr(command, "commands", {})
+        pending.extend(subcommands.values())
+        callback = getattr(command, "callback", None)
+        if subcommands or callback is None or not callback.__doc__:
+            continue  # a group's help is a _() string already
+        code = callback.__code__
+        path = Path(code.co_filename).resolve().relative_to(ROOT).as_posix()
+        found.append((inspect.getdoc(callback) or "", (path, code.co_firstlineno)))
     return found
 
 

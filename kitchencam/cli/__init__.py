@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 # common picks the language from argv before any help text is translated: import it first.
 from kitchencam.cli import (
     bandwidth,
     cameras,
     centre,
+    clicktext,
     common,
     credentials,
     demo,
@@ -33,6 +33,7 @@ from kitchencam.cli import (
     sim,
     site,
 )
+from kitchencam.cli.clicktext import Command, Group
 from kitchencam.cli.common import Env
 from kitchencam.errors import ExitCode
 from kitchencam.i18n import _, set_language
@@ -45,16 +46,34 @@ __all__ = ["ENV", "Env", "app"]
 _ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
-class _Group(TyperGroup):
-    """The top-level group: with ``--json`` among the arguments, a usage error (an unknown option, a
-    missing argument, a bad value) is the JSON envelope with a ``UsageError`` and exit 2, not
-    Click's text (docs/reference/json.md)."""
+def _leading_lang(argv: list[str]) -> str | None:
+    """The value of a ``--lang`` among the options before the command (``kitchencam --lang vi chek``)."""
+    for i, arg in enumerate(argv):
+        if not arg.startswith("-"):
+            return None
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1].lower()
+        if arg == "--lang":
+            return argv[i + 1].lower() if i + 1 < len(argv) else None
+    return None
+
+
+clicktext.install()  # Typer's own words (help headings, usage errors) in the UI language
+
+
+class _Group(Group):
+    """The top-level group: a usage error (an unknown option, a missing argument, a bad value) is
+    said in the UI language (cli/clicktext.py); with ``--json`` among the arguments it is the JSON
+    envelope with a ``UsageError`` and exit 2, not Click's text (docs/reference/json.md)."""
 
     json_errors = False
 
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         self.json_errors = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
+        lang = _leading_lang(argv)
+        if lang in ("vi", "en"):  # before parsing: an error in the top-level options speaks it too
+            set_language(lang)
         return super().main(argv, *a, **kw)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
@@ -72,14 +91,18 @@ class _Group(TyperGroup):
             raise
 
     def _usage_error(self, exc: Any) -> None:
+        if type(exc).__name__ == "NoArgsIsHelpError" and not self.json_errors:
+            return  # the help itself (``no_args_is_help``), already in the UI language
+        message = clicktext.usage_message(exc)
         if not self.json_errors:
-            return
+            clicktext.show_usage_error(exc, message)
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         from kitchencam.models import ErrorItem
         from kitchencam.render import envelope, print_json
 
         path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
         command = " ".join(path)
-        item = ErrorItem(code="UsageError", message=exc.format_message(), exit_code=int(ExitCode.USAGE),
+        item = ErrorItem(code="UsageError", message=message, exit_code=int(ExitCode.USAGE),
                          hint=_("See: kitchencam {command} --help").format(command=command).replace("  ", " "))
         print_json(common.ENV.out, envelope(command, None, [item], status="error"))
         raise typer.Exit(int(ExitCode.USAGE)) from None
@@ -94,8 +117,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-site_app = typer.Typer(help=_("Create and show the site config (school, centre, parties)."), no_args_is_help=True)
-credentials_app = typer.Typer(help=_("Save or forget camera passwords in the OS keyring."), no_args_is_help=True)
+site_app = typer.Typer(cls=Group, help=_("Create and show the site config (school, centre, parties)."),
+                       no_args_is_help=True)
+credentials_app = typer.Typer(cls=Group, help=_("Save or forget camera passwords in the OS keyring."),
+                              no_args_is_help=True)
 app.add_typer(site_app, name="site")
 app.add_typer(credentials_app, name="credentials")
 
@@ -133,30 +158,30 @@ def main(
 
 
 
-app.command("sim")(sim.sim)
-app.command("demo")(demo.demo)
-app.command("discover")(discover.discover_cmd)
+app.command("sim", cls=Command)(sim.sim)
+app.command("demo", cls=Command)(demo.demo)
+app.command("discover", cls=Command)(discover.discover_cmd)
 
-profile_app = typer.Typer(help=_("List, show and validate spec profiles."), no_args_is_help=True)
+profile_app = typer.Typer(cls=Group, help=_("List, show and validate spec profiles."), no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
-profile_app.command("list")(profile.profile_list)
-profile_app.command("show")(profile.profile_show)
-profile_app.command("validate")(profile.profile_validate)
+profile_app.command("list", cls=Command)(profile.profile_list)
+profile_app.command("show", cls=Command)(profile.profile_show)
+profile_app.command("validate", cls=Command)(profile.profile_validate)
 
-app.command("check")(cameras.check_cmd)
-app.command("provision")(cameras.provision_cmd)
-app.command("rollback")(cameras.rollback_cmd)
-app.command("register")(centre.register_cmd)
-app.command("sync")(centre.sync_cmd)
-app.command("doctor")(doctor.doctor_cmd)
-app.command("bandwidth")(bandwidth.bandwidth_cmd)
-app.command("report")(report.report_cmd)
-app.command("handover")(handover.handover_cmd)
+app.command("check", cls=Command)(cameras.check_cmd)
+app.command("provision", cls=Command)(cameras.provision_cmd)
+app.command("rollback", cls=Command)(cameras.rollback_cmd)
+app.command("register", cls=Command)(centre.register_cmd)
+app.command("sync", cls=Command)(centre.sync_cmd)
+app.command("doctor", cls=Command)(doctor.doctor_cmd)
+app.command("bandwidth", cls=Command)(bandwidth.bandwidth_cmd)
+app.command("report", cls=Command)(report.report_cmd)
+app.command("handover", cls=Command)(handover.handover_cmd)
 
-site_app.command("init")(site.site_init)
-site_app.command("show")(site.site_show)
-credentials_app.command("set")(credentials.credentials_set)
-credentials_app.command("forget")(credentials.credentials_forget)
+site_app.command("init", cls=Command)(site.site_init)
+site_app.command("show", cls=Command)(site.site_show)
+credentials_app.command("set", cls=Command)(credentials.credentials_set)
+credentials_app.command("forget", cls=Command)(credentials.credentials_forget)
 
 
 class _CliModule(types.ModuleType):

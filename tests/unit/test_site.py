@@ -37,10 +37,49 @@ def test_init_refuses_to_overwrite(run):
 
 def test_init_rejects_bad_values_without_writing(run, isolated: Path):
     result = run("site", "init", "--school-name", "X", "--school-code", "bad code!", "--centre-url", "not a url")
-    assert result.exit_code == 1
-    assert "school.code" in result.stderr
-    assert "centre.url" in result.stderr
+    assert result.exit_code == 2  # the options typed are wrong: a usage error
+    assert "--school-code: " in result.stderr
+    assert "--centre-url: " in result.stderr
     assert not (isolated / "config" / "site.yaml").exists()
+    assert not (isolated / "config" / "site.tmp").exists()
+
+
+@pytest.mark.parametrize(("lang", "options", "expected"), [
+    ("en", ("--centre-url", "ftp://centre.example/"),
+     ["--centre-url: Input should be a URL starting with http:// or https://, got 'ftp://centre.example/'"]),
+    ("vi", ("--centre-url", "ftp://centre.example/"),
+     ["--centre-url: Giá trị phải là URL bắt đầu bằng http:// hoặc https://, nhưng nhận 'ftp://centre.example/'"]),
+    ("en", ("--centre-url", "http://x/", "--school-code", "M N", "--school-name", ""),
+     ["--school-name: Input should have at least 1 character(s), got ''",
+      "--school-code: Input does not have the expected form (^[A-Za-z0-9_-]{2,32}$), got 'M N'"]),
+    ("en", ("--centre-url", "http://x/", "--connection", "gb28181"),
+     ["--connection gb28181 needs --connection-host, --connection-port, --sip-server-id, --sip-domain."]),
+    ("vi", ("--centre-url", "http://x/", "--connection", "gb28181", "--connection-host", "10.0.0.1",
+            "--connection-port", "5060", "--sip-server-id", "34020000002000000001", "--sip-domain", "12"),
+     ["--sip-domain: miền SIP gồm 10 chữ số"]),
+    ("en", ("--centre-url", "http://x/", "--connection", "dahua-auto-register", "--connection-host", "10.0.0.1",
+            "--connection-port", "70000"),
+     ["--connection-port: the port is a number from 1 to 65535."]),
+])
+def test_init_names_the_option_not_a_temporary_file(run, isolated: Path, lang, options, expected):
+    """A refused value names the option the technician typed (not site.tmp:13, a file never seen)."""
+    argv = {"--school-name": "Trường Mầm non Tả Thanh Oai", "--school-code": "MN-TTO"}
+    argv.update(dict(zip(options[::2], options[1::2], strict=True)))
+    code, doc = run.json("--lang", lang, "site", "init", *[part for pair in argv.items() for part in pair])
+    assert code == 2
+    [error] = doc["errors"]
+    assert error["code"] == "UsageError"
+    lines = error["message"].split("\n")
+    assert len(lines) == len(expected), lines
+    for line, words in zip(lines, expected, strict=True):
+        assert line.startswith(words), line
+    assert ".tmp" not in error["message"]
+    assert error["hint"] == ("Nothing was written: run it again with these options corrected." if lang == "en" else
+                             "Chưa ghi tệp nào: hãy chạy lại lệnh với các tùy chọn trên đã sửa.")
+    assert not (isolated / "config" / "site.yaml").exists()
+    assert not (isolated / "config" / "site.tmp").exists()
+    text = run("--lang", lang, "site", "init", *[part for pair in argv.items() for part in pair]).stderr
+    assert expected[0] in text
 
 
 def test_errors_name_file_line_and_key(run, tmp_path: Path):
