@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from kitchencam.errors import ConfigError, UsageError
-from kitchencam.i18n import _
+from kitchencam.i18n import _, current_language
 from kitchencam.models import Attestation, RuleKind, Severity
 from kitchencam.rules import registry
 from kitchencam.settings import Paths
@@ -56,6 +56,28 @@ class _Model(BaseModel):
 
 
 # --- small value types ---------------------------------------------------------------------------
+
+
+class Localized(_Model):
+    """Catalogue text in both languages, ``{vi: "...", en: "..."}``, said in the current language
+    (the minutes judge each language under ``i18n.speaking``). A plain string still loads: one text
+    for every language."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.vi if current_language() == "vi" else self.en
+
+
+#: A catalogue note or title: a plain string (any language) or ``{vi, en}``.
+Text = str | Localized
+
+
+def said(text: Text | None) -> str | None:
+    """``text`` in the current language (a plain string as it is)."""
+    return None if text is None else str(text)
+
 
 _RESOLUTION = re.compile(r"^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$")
 
@@ -115,7 +137,7 @@ class KnownDefault(_Model):
     user: str
     password: str
     vendor: str | None = None  # manufacturer as GetDeviceInformation says it; None: any vendor
-    note: str | None = None
+    note: Text | None = None
 
     def label(self) -> str:
         who = f" ({self.vendor})" if self.vendor else ""
@@ -281,9 +303,9 @@ class ProfileSummary(_Model):
 
 
 class CatalogueSource(_Model):
-    title: str  # "Dahua DH-IPC-HFW2241S-S datasheet V1.1"
+    title: Text  # "Dahua DH-IPC-HFW2241S-S datasheet V1.1", or {vi, en}
     url: str | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 class Fact(_Model, Generic[T]):
@@ -291,7 +313,7 @@ class Fact(_Model, Generic[T]):
 
     value: T
     source: str
-    note: str | None = None  # doubts, variants, what to check on the label
+    note: Text | None = None  # doubts, variants, what to check on the label; {vi, en} for the minutes
 
 
 class PlatformFeature(_Model):
@@ -340,7 +362,7 @@ class Sku(_Model):
     # lens in the middle: IPC-HFW2231S-S-0360B-S2).
     model_strings: list[str] = Field(default_factory=list)
     source: str
-    note: str | None = None
+    note: Text | None = None
 
 
 class CatalogueModel(_Model):
@@ -357,7 +379,8 @@ class CatalogueModel(_Model):
         src = self.sources.get(key)
         if src is None:
             return key
-        return f"{src.title} ({src.url})" if src.url else src.title
+        title = str(src.title)
+        return f"{title} ({src.url})" if src.url else title
 
 
 class ModelMatch(_Model):
