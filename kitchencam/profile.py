@@ -151,8 +151,8 @@ def _expected(names: Iterable[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-_COMMON = frozenset({"id", "check", "title", "title_vi", "letter", "why", "severity", "kind", "clause",
-                     "clause_vi"})
+_COMMON = frozenset({"id", "check", "title", "title_vi", "short", "short_vi", "letter", "why", "severity", "kind",
+                     "clause", "clause_vi"})
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -168,6 +168,9 @@ class Rule(_Model):
     check: str
     title: str
     title_vi: str
+    #: A name of a few words for lists (the minutes' equipment table, conclusion); None: the title.
+    short: str | None = None
+    short_vi: str | None = None
     letter: str | None = None  # the letter's own words for this requirement (None: beyond the letter)
     why: str | None = None  # why the rule exists / how its numbers were chosen
     severity: Severity = "required"

@@ -293,7 +293,8 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
 
     basis = _basis(t, config, school_name)
     parties, parties_note = _parties(t, config)
-    states = [camera_state(cam) for cam in cameras]  # the one source of every verdict and count
+    # the one source of every verdict and count
+    states = [camera_state(cam, profile=given.profile, lang=lang) for cam in cameras]
     sections = [_camera_section(t, lang, n, cam, state)
                 for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1)]
     missing = [Missing(camera=n, serial=cam.serial, target=cam.address, stages=_missing(cam))
@@ -480,9 +481,14 @@ class CameraState:
     verdicts: list[tuple[dict[str, Any], CheckRecord]]  # what the section's verdict table shows
     overall: str | None  # PASS, WARN, FAIL, INCOMPLETE; ERROR when never read; None when never checked
     error_code: str | None = None
+    names: dict[str, str] = field(default_factory=dict)  # rule id -> its short name in the report's language
 
     def rules(self, *statuses: str) -> list[str]:
         return [str(v["rule"]) for v, _check in self.verdicts if v.get("status") in statuses]
+
+    def named(self, *statuses: str) -> str:
+        """The rules with these statuses by their names in the report's language, as a list in words."""
+        return ", ".join(self.names.get(rule, rule) for rule in self.rules(*statuses))
 
     @property
     def open_items(self) -> list[str]:
@@ -490,15 +496,33 @@ class CameraState:
         return self.rules("FAIL", *INCONCLUSIVE)
 
 
-def camera_state(cam: _Camera) -> CameraState:
+def camera_state(cam: _Camera, *, profile: Profile | None = None, lang: str = "en") -> CameraState:
     """Every verdict the section shows counts (a site rule such as power as much as the camera's own)."""
     merged = verdicts_of(cam)
+    names = rule_names([v for v, _check in merged], profile, lang)
     error = next((c.error_code for c in cam.checks if c.error_code), None)
     if not cam.checks:
-        return CameraState(verdicts=merged, overall=None)
+        return CameraState(verdicts=merged, overall=None, names=names)
     if not merged:
-        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error)
-    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error)
+        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error, names=names)
+    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error,
+                       names=names)
+
+
+def rule_names(verdicts: list[dict[str, Any]], profile: Profile | None, lang: str) -> dict[str, str]:
+    """Each rule's name for the lists of the minutes (the equipment table's condition, the conclusion):
+    the profile's short name in ``lang``, else the title the verdict was stored with, never the bare
+    id (English words in the Vietnamese minutes)."""
+    rules = {r.id: r for r in profile.rules} if profile is not None else {}
+    vi = lang == "vi"
+    names = {}
+    for v in verdicts:
+        rule_id = str(v.get("rule"))
+        rule = rules.get(rule_id)
+        short = (rule.short_vi if vi else rule.short) if rule is not None else None
+        title = (v.get("title_vi") if vi and v.get("title_vi") else v.get("title")) or None
+        names[rule_id] = short or title or rule_id
+    return names
 
 
 def _condition(t: dict[str, str], state: CameraState) -> str:
@@ -507,7 +531,7 @@ def _condition(t: dict[str, str], state: CameraState) -> str:
         return t["cond_unchecked"]
     if overall == "ERROR":
         return t["cond_error"].format(code=state.error_code or "?")
-    failed, unsure = ", ".join(state.rules("FAIL")), ", ".join(state.rules(*INCONCLUSIVE))
+    failed, unsure = state.named("FAIL"), state.named(*INCONCLUSIVE)
     if overall == "FAIL":
         if unsure:
             return t["cond_fail_open"].format(rules=failed, open=unsure)
@@ -515,7 +539,7 @@ def _condition(t: dict[str, str], state: CameraState) -> str:
     if overall == "INCOMPLETE":
         return t["cond_incomplete"].format(rules=unsure)
     if overall == "WARN":
-        return t["cond_warn"].format(rules=", ".join(state.rules("WARN")))
+        return t["cond_warn"].format(rules=state.named("WARN"))
     return t["cond_ok"]
 
 
@@ -738,7 +762,7 @@ def _vendor_facts(t: dict[str, str], shown: CameraState) -> list[Subsection]:
 
 def _security(lang: str, state: CameraState) -> Subsection:
     """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
-    return security_section(lang, [v for v, _check in state.verdicts])
+    return security_section(lang, [v for v, _check in state.verdicts], names=state.names)
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

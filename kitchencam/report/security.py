@@ -37,15 +37,18 @@ def security_texts(lang: str) -> dict[str, str]:
     }
 
 
-def security_section(lang: str, verdicts: list[dict[str, Any]]) -> Subsection:
-    """The camera's security subsection from its stored verdicts (each with its words by language)."""
+def security_section(lang: str, verdicts: list[dict[str, Any]], names: dict[str, str] | None = None) -> Subsection:
+    """The camera's security subsection from its stored verdicts (each with its words by language);
+    ``names``: each rule's name in ``lang`` for the list of what was checked (else its id)."""
     t = security_texts(lang)
     part = Subsection(heading=t["heading"])
     mine = [v for v in verdicts if v.get("rule") in SECURITY_RULES]
     if not mine:
         part.paragraphs.append(t["none"])
         return part
-    part.paragraphs.append(t["checked"].format(rules=", ".join(str(v.get("rule")) for v in mine)))
+    named = names or {}
+    part.paragraphs.append(t["checked"].format(rules=", ".join(named.get(str(v.get("rule")), str(v.get("rule")))
+                                                               for v in mine)))
     flagged = [v for v in mine if v.get("status") in ("FAIL", "WARN")]
     part.paragraphs.append(t["found"].format(count=len(flagged)) if flagged else t["all_clear"])
     rows = []
