@@ -137,7 +137,12 @@ class KnownDefault(_Model):
     user: str
     password: str
     vendor: str | None = None  # manufacturer as GetDeviceInformation says it; None: any vendor
-    note: Text | None = None
+    note: str | None = None
+    note_vi: str | None = None  # the note in the Vietnamese minutes (as title / title_vi)
+
+    def said_note(self) -> str | None:
+        """The note in the current language."""
+        return self.note_vi if current_language() == "vi" and self.note_vi else self.note
 
     def label(self) -> str:
         who = f" ({self.vendor})" if self.vendor else ""
