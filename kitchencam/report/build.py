@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from kitchencam.errors import KitchencamError, UsageError
-from kitchencam.i18n import LANGUAGES, _, translator
+from kitchencam.i18n import LANGUAGES, _, speaking, translator
 from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
     CameraSection,
@@ -24,6 +24,7 @@ from kitchencam.report.model import (
 )
 from kitchencam.report.security import security_section
 from kitchencam.report.texts import MONTHS_EN, texts
+from kitchencam.rules.context import USER_LEVELS, user_level_name
 from kitchencam.targets import host_of
 from kitchencam.timezones import format_offset, utc_offset_minutes
 from kitchencam.uplink import cameras_carried
@@ -372,7 +373,7 @@ def _site_name(t: dict[str, str], name: str) -> str:
     return t["no_site_config"] if _said_in_any_language(name, "(no site config)") else name
 
 
-def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | None:
+def _shown_value(t: dict[str, str], setting: str, value: str | None, lang: str = "en") -> str | None:
     """A setting's value in the report's words: a time zone as "UTC+07:00" (never POSIX "<+07>-7"),
     the centre account's line in the report's language whatever language provisioning spoke."""
     if not value:
@@ -385,8 +386,21 @@ def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | No
             return t["centre_account_unknown"]
         found = re.match(r"(?P<user>\S+) \((?P<level>[^()]+)\)", value)
         if found and value != found.group(0):
-            return t["centre_account_target"].format(user=found["user"], level=found["level"])
+            return t["centre_account_target"].format(user=found["user"], level=_level_in(found["level"], lang))
     return value
+
+
+def _level_in(level: str, lang: str) -> str:
+    """A user level as provisioning wrote it (ONVIF's word, or its name in either language) in ``lang``."""
+    for onvif in USER_LEVELS:
+        said = {onvif}
+        for other in LANGUAGES:
+            with speaking(other):
+                said.add(user_level_name(onvif))
+        if level in said:
+            with speaking(lang):
+                return user_level_name(onvif)
+    return level
 
 
 def _with_address(name: str, address: str) -> str:
@@ -583,8 +597,8 @@ def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera, state: C
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state), _security(lang, state),
-               _attestations(t, lang, cam),
+        parts=[_settings(t, lang, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state),
+               _security(lang, state), _attestations(t, lang, cam),
                _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam, lang)],
     )
 
@@ -614,7 +628,7 @@ def _from_backup(settings: dict[str, Any], setting: str) -> str | None:
     return str(found) if found is not None else None
 
 
-def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
+def _settings(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
     part = Subsection(heading=t["h_settings"])
     prov = cam.provision
     live = [b for b in cam.backups if b.restored_at is None]
@@ -648,8 +662,8 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
             for change in step.get("changes") or []:
                 setting = change.get("setting", "")
                 before = (_from_backup(first.settings, setting) if first is not None else None) or change.get("current")
-                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before) or "-",
-                             _shown_value(t, setting, change.get("target")) or "-", label])
+                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before, lang) or "-",
+                             _shown_value(t, setting, change.get("target"), lang) or "-", label])
         if not prov.steps and not prov.error:
             part.paragraphs.append(t["prov_noop"])
         if prov.verify_problems:

@@ -385,6 +385,21 @@ def test_datasheet_notes_are_quoted_in_each_language(read_personas, profile, cat
     assert "Sold as \"Starlight\" by Dahua distributors" in en
 
 
+def test_user_levels_are_said_in_each_language(read_personas, profile, catalogue):
+    """extra-admins lists the accounts with their ONVIF level: "admin (Administrator)" in the
+    Vietnamese minutes was English (issue 17)."""
+    from kitchencam.rules.engine import verdict_texts
+
+    facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
+    creds = credential_facts("admin", "x", "Dahua", profile)
+    verdicts = audit(facts, profile, catalogue, [], now=NOW, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, [], now=NOW, credentials=creds)
+    admins = next(i for i, v in enumerate(verdicts) if v.rule == "extra-admins")
+    assert "(Administrator)" in (texts["en"][admins]["seen"] or "")
+    assert "(quản trị)" in (texts["vi"][admins]["seen"] or "")
+    assert "Administrator" not in (texts["vi"][admins]["seen"] or "")
+
+
 def test_default_credentials_judges_the_camera(read_personas, profile, catalogue):
     """A refused/unproven login proves nothing; a camera taking any password fails; an unasked one is UNKNOWN."""
     read, user, password = read_personas["dahua-wizsense2-ready"]

@@ -301,6 +301,22 @@ def test_table_sections_and_conclusion_agree_on_every_camera(store: Store):
     assert open_total == 6  # camera 2: lens, wdr, ip67, centre-registration; camera 3: ip67; camera 4: power
 
 
+@pytest.mark.parametrize(("written", "lang", "shown"), [
+    ("ttgd-centre (User), password in the keyring", "vi", "ttgd-centre (người dùng), mật khẩu lưu trong kho khóa"),
+    ("ttgd-centre (người dùng), mật khẩu lưu trong kho khóa", "en", "ttgd-centre (User), password in the keyring"),
+    ("ttgd-centre (Administrator), password in the keyring", "vi",
+     "ttgd-centre (quản trị), mật khẩu lưu trong kho khóa"),
+    ("ttgd-centre (Custom), password in the keyring", "vi", "ttgd-centre (Custom), mật khẩu lưu trong kho khóa"),
+])
+def test_the_centre_account_level_is_said_in_the_minutes_language(written: str, lang: str, shown: str):
+    """Issue 17: "ttgd-centre (User)" in the Vietnamese minutes; provisioning wrote the line in its own
+    language, with ONVIF's level word."""
+    from kitchencam.report.build import _shown_value
+    from kitchencam.report.texts import texts
+
+    assert _shown_value(texts(lang), "centre_account", written, lang) == shown
+
+
 def test_conditions_name_the_rules_in_the_minutes_language_never_by_id(store: Store):
     """Issue 17: the equipment table's condition, the camera's condition and the conclusion said
     "login-lockout, privacy-notice" in the Vietnamese minutes: now the rules' names in each language."""
@@ -325,7 +341,7 @@ def test_no_english_in_the_vietnamese_minutes(store: Store):
     rows = {row[0]: row for row in report.cameras[0].parts[0].table.rows}  # type: ignore[union-attr]
     assert rows["Múi giờ"][1:3] == ["UTC+08:00", "UTC+07:00"]
     account = rows["Tài khoản kết nối Trung tâm"][2]
-    assert account.startswith("kitchencam-centre (Operator), ")
+    assert account.startswith("kitchencam-centre (vận hành), ")  # ONVIF's "Operator" in the minutes' words
     assert "password" not in account
     assert "keyring" not in account
     dump = report.model_dump_json()
