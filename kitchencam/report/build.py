@@ -561,12 +561,15 @@ def _equipment(t: dict[str, str], cameras: list[_Camera], states: list[CameraSta
     rows = []
     for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1):
         make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or t["not_recorded"]
-        rows.append([str(n), t["device_camera"], make_model, cam.serial or t["not_recorded"],
-                     cam.value("mac") or t["not_recorded"], _location(cam) or t["not_recorded"],
-                     cam.value("firmware") or t["not_recorded"], _condition(t, state)])
-    return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
+        # The MAC under the serial: a long serial (Hikvision's carry the model) and a MAC side by side
+        # left the condition a word a line, rows a page tall (issue 17).
+        rows.append([str(n), t["device_camera"], make_model,
+                     f'{cam.serial or t["not_recorded"]}\n{cam.value("mac") or t["not_recorded"]}',
+                     _location(cam) or t["not_recorded"], cam.value("firmware") or t["not_recorded"],
+                     _condition(t, state)])
+    return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial_mac"],
                            t["col_location"], t["col_firmware"], t["col_condition"]],
-                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31], keep_words=[2, 3, 4, 6])
+                 rows=rows, widths=[8, 14, 23, 30, 18, 21, 40], keep_words=[2, 3, 5], least={4: 16.0, 6: 40.0})
 
 
 def _location(cam: _Camera) -> str | None:

@@ -51,7 +51,7 @@ def texts(lang: str) -> dict[str, str]:
         "col_device": _("Device"),
         "col_make_model": _("Manufacturer, model"),
         "col_serial": _("Serial number"),
-        "col_mac": _("MAC address"),
+        "col_serial_mac": _("Serial number, MAC address"),
         "col_location": _("Install location"),
         "col_firmware": _("Firmware"),
         "col_condition": _("Condition"),
