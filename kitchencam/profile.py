@@ -146,7 +146,7 @@ class KnownDefault(_Model):
 
     def label(self) -> str:
         who = f" ({self.vendor})" if self.vendor else ""
-        shown = self.password if self.password else "(empty)"
+        shown = self.password if self.password else _("(empty)")
         return f"{self.user} / {shown}{who}"
 
 

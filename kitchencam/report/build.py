@@ -381,6 +381,9 @@ def _shown_value(t: dict[str, str], setting: str, value: str | None, lang: str =
     if setting == "timezone":
         minutes = utc_offset_minutes(value)
         return format_offset(minutes) if minutes is not None else value
+    if setting == "ntp" and value.startswith("Manual:"):  # ONVIF's DateTimeType, as provisioning saw it
+        servers = value.removeprefix("Manual:").strip()
+        return f'{t["time_manual"]}: {servers}' if servers else t["time_manual"]
     if setting == "centre_account":
         if _said_in_any_language(value, "exists, password unknown here"):
             return t["centre_account_unknown"]
@@ -717,8 +720,8 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera, state: CameraState) ->
                                                        time=local_time(att.at))
         if source is not check:
             evidence += "; " + t["from_check"].format(time=local_time(source.checked_at))
-        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), words.get("seen") or "-",
-                     words.get("required") or "-", evidence])
+        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), _no_posix(words.get("seen")) or "-",
+                     _no_posix(words.get("required")) or "-", evidence])
     part.table = Table(headings=[t["col_rule"], t["col_verdict"], t["col_seen"], t["col_required"],
                                  t["col_evidence"]], rows=rows, widths=[19, 13, 21, 17, 30])
     return part
@@ -779,7 +782,20 @@ def _vendor_facts(t: dict[str, str], shown: CameraState) -> list[Subsection]:
 
 def _security(lang: str, state: CameraState) -> Subsection:
     """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
-    return security_section(lang, [v for v, _check in state.verdicts], names=state.names)
+    t = texts(lang)
+    return security_section(lang, [v for v, _check in state.verdicts], names=state.names,
+                            statuses={s: _status(t, lang, s) for s in ("PASS", "FAIL", "WARN", "MANUAL", "UNKNOWN")})
+
+
+#: A POSIX TZ string in brackets, "(<+07>-7)": what provision writes, for the technician, not the minutes.
+#: Also as the camera's own word before its UTC offset: "<+07>-7 = UTC+07:00".
+_POSIX_TZ = re.compile(r" \(<[+-]\d{2}(?::?\d{2})?>[+-]?\d{1,2}(?::\d{2})?\)"
+                       r"|<[+-]\d{2}(?::?\d{2})?>[+-]?\d{1,2}(?::\d{2})? = ")
+
+
+def _no_posix(text: str | None) -> str | None:
+    """``text`` without a POSIX time zone in brackets (issue 17: never ``<+07>-7`` in the minutes)."""
+    return _POSIX_TZ.sub("", text) if text else text
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

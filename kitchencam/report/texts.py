@@ -209,6 +209,7 @@ def texts(lang: str) -> dict[str, str]:
         "set_centre_account": _("Account for the district centre"),
         "centre_account_target": _("{user} ({level}), password in the keyring"),
         "centre_account_unknown": _("exists, password unknown here"),
+        "time_manual": _("set by hand"),
         "no_site_config": _("(no site config)"),
     }
 
