@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from kitchencam.errors import ConfigError, UsageError
-from kitchencam.i18n import _
+from kitchencam.i18n import _, current_language
 from kitchencam.models import Attestation, RuleKind, Severity
 from kitchencam.rules import registry
 from kitchencam.settings import Paths
@@ -56,6 +56,28 @@ class _Model(BaseModel):
 
 
 # --- small value types ---------------------------------------------------------------------------
+
+
+class Localized(_Model):
+    """Catalogue text in both languages, ``{vi: "...", en: "..."}``, said in the current language
+    (the minutes judge each language under ``i18n.speaking``). A plain string still loads: one text
+    for every language."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.vi if current_language() == "vi" else self.en
+
+
+#: A catalogue note or title: a plain string (any language) or ``{vi, en}``.
+Text = str | Localized
+
+
+def said(text: Text | None) -> str | None:
+    """``text`` in the current language (a plain string as it is)."""
+    return None if text is None else str(text)
+
 
 _RESOLUTION = re.compile(r"^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$")
 
@@ -116,10 +138,15 @@ class KnownDefault(_Model):
     password: str
     vendor: str | None = None  # manufacturer as GetDeviceInformation says it; None: any vendor
     note: str | None = None
+    note_vi: str | None = None  # the note in the Vietnamese minutes (as title / title_vi)
+
+    def said_note(self) -> str | None:
+        """The note in the current language."""
+        return self.note_vi if current_language() == "vi" and self.note_vi else self.note
 
     def label(self) -> str:
         who = f" ({self.vendor})" if self.vendor else ""
-        shown = self.password if self.password else "(empty)"
+        shown = self.password if self.password else _("(empty)")
         return f"{self.user} / {shown}{who}"
 
 
@@ -129,8 +156,8 @@ def _expected(names: Iterable[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-_COMMON = frozenset({"id", "check", "title", "title_vi", "letter", "why", "severity", "kind", "clause",
-                     "clause_vi"})
+_COMMON = frozenset({"id", "check", "title", "title_vi", "short", "short_vi", "letter", "why", "severity", "kind",
+                     "clause", "clause_vi"})
 _RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -146,6 +173,9 @@ class Rule(_Model):
     check: str
     title: str
     title_vi: str
+    #: A name of a few words for lists (the minutes' equipment table, conclusion); None: the title.
+    short: str | None = None
+    short_vi: str | None = None
     letter: str | None = None  # the letter's own words for this requirement (None: beyond the letter)
     why: str | None = None  # why the rule exists / how its numbers were chosen
     severity: Severity = "required"
@@ -281,9 +311,9 @@ class ProfileSummary(_Model):
 
 
 class CatalogueSource(_Model):
-    title: str  # "Dahua DH-IPC-HFW2241S-S datasheet V1.1"
+    title: Text  # "Dahua DH-IPC-HFW2241S-S datasheet V1.1", or {vi, en}
     url: str | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 class Fact(_Model, Generic[T]):
@@ -291,7 +321,7 @@ class Fact(_Model, Generic[T]):
 
     value: T
     source: str
-    note: str | None = None  # doubts, variants, what to check on the label
+    note: Text | None = None  # doubts, variants, what to check on the label; {vi, en} for the minutes
 
 
 class PlatformFeature(_Model):
@@ -340,7 +370,7 @@ class Sku(_Model):
     # lens in the middle: IPC-HFW2231S-S-0360B-S2).
     model_strings: list[str] = Field(default_factory=list)
     source: str
-    note: str | None = None
+    note: Text | None = None
 
 
 class CatalogueModel(_Model):
@@ -357,7 +387,8 @@ class CatalogueModel(_Model):
         src = self.sources.get(key)
         if src is None:
             return key
-        return f"{src.title} ({src.url})" if src.url else src.title
+        title = str(src.title)
+        return f"{title} ({src.url})" if src.url else title
 
 
 class ModelMatch(_Model):

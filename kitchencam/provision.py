@@ -41,7 +41,7 @@ from kitchencam.onvif.read import read_facts, read_time
 from kitchencam.onvif.snapshot import fetch_snapshot, safe_uri, take_snapshot
 from kitchencam.profile import Catalogue, Profile, ProvisionTarget, StreamTarget
 from kitchencam.rtsp import describe
-from kitchencam.rules.context import main_encoder, main_options
+from kitchencam.rules.context import main_encoder, main_options, user_level_name
 from kitchencam.rules.engine import audit, credentials_of, stored_verdicts, summarise, verdict_texts
 from kitchencam.store import CheckRecord
 from kitchencam.targets import camera_key, centre_secret_key, host_of
@@ -475,7 +475,8 @@ def _plan_centre_account(
             Change(
                 setting="centre_account",
                 current=current,
-                target=_("{user} ({level}), password in the keyring").format(user=account.user, level=account.level),
+                target=_("{user} ({level}), password in the keyring").format(user=account.user,
+                                                                              level=user_level_name(account.level)),
             )
         ],
     )

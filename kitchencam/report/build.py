@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from kitchencam.errors import KitchencamError, UsageError
-from kitchencam.i18n import LANGUAGES, _, translator
+from kitchencam.i18n import LANGUAGES, _, speaking, translator
 from kitchencam.report.connection import connection_lines
 from kitchencam.report.model import (
     CameraSection,
@@ -24,6 +24,7 @@ from kitchencam.report.model import (
 )
 from kitchencam.report.security import security_section
 from kitchencam.report.texts import MONTHS_EN, texts
+from kitchencam.rules.context import USER_LEVELS, user_level_name
 from kitchencam.targets import host_of
 from kitchencam.timezones import format_offset, utc_offset_minutes
 from kitchencam.uplink import cameras_carried
@@ -293,7 +294,8 @@ def build_report(store: Store, given: ReportInput) -> HandoverReport:
 
     basis = _basis(t, config, school_name)
     parties, parties_note = _parties(t, config)
-    states = [camera_state(cam) for cam in cameras]  # the one source of every verdict and count
+    # the one source of every verdict and count
+    states = [camera_state(cam, profile=given.profile, lang=lang) for cam in cameras]
     sections = [_camera_section(t, lang, n, cam, state)
                 for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1)]
     missing = [Missing(camera=n, serial=cam.serial, target=cam.address, stages=_missing(cam))
@@ -371,7 +373,7 @@ def _site_name(t: dict[str, str], name: str) -> str:
     return t["no_site_config"] if _said_in_any_language(name, "(no site config)") else name
 
 
-def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | None:
+def _shown_value(t: dict[str, str], setting: str, value: str | None, lang: str = "en") -> str | None:
     """A setting's value in the report's words: a time zone as "UTC+07:00" (never POSIX "<+07>-7"),
     the centre account's line in the report's language whatever language provisioning spoke."""
     if not value:
@@ -379,13 +381,29 @@ def _shown_value(t: dict[str, str], setting: str, value: str | None) -> str | No
     if setting == "timezone":
         minutes = utc_offset_minutes(value)
         return format_offset(minutes) if minutes is not None else value
+    if setting == "ntp" and value.startswith("Manual:"):  # ONVIF's DateTimeType, as provisioning saw it
+        servers = value.removeprefix("Manual:").strip()
+        return f'{t["time_manual"]}: {servers}' if servers else t["time_manual"]
     if setting == "centre_account":
         if _said_in_any_language(value, "exists, password unknown here"):
             return t["centre_account_unknown"]
         found = re.match(r"(?P<user>\S+) \((?P<level>[^()]+)\)", value)
         if found and value != found.group(0):
-            return t["centre_account_target"].format(user=found["user"], level=found["level"])
+            return t["centre_account_target"].format(user=found["user"], level=_level_in(found["level"], lang))
     return value
+
+
+def _level_in(level: str, lang: str) -> str:
+    """A user level as provisioning wrote it (ONVIF's word, or its name in either language) in ``lang``."""
+    for onvif in USER_LEVELS:
+        said = {onvif}
+        for other in LANGUAGES:
+            with speaking(other):
+                said.add(user_level_name(onvif))
+        if level in said:
+            with speaking(lang):
+                return user_level_name(onvif)
+    return level
 
 
 def _with_address(name: str, address: str) -> str:
@@ -480,9 +498,14 @@ class CameraState:
     verdicts: list[tuple[dict[str, Any], CheckRecord]]  # what the section's verdict table shows
     overall: str | None  # PASS, WARN, FAIL, INCOMPLETE; ERROR when never read; None when never checked
     error_code: str | None = None
+    names: dict[str, str] = field(default_factory=dict)  # rule id -> its short name in the report's language
 
     def rules(self, *statuses: str) -> list[str]:
         return [str(v["rule"]) for v, _check in self.verdicts if v.get("status") in statuses]
+
+    def named(self, *statuses: str) -> str:
+        """The rules with these statuses by their names in the report's language, as a list in words."""
+        return ", ".join(self.names.get(rule, rule) for rule in self.rules(*statuses))
 
     @property
     def open_items(self) -> list[str]:
@@ -490,15 +513,33 @@ class CameraState:
         return self.rules("FAIL", *INCONCLUSIVE)
 
 
-def camera_state(cam: _Camera) -> CameraState:
+def camera_state(cam: _Camera, *, profile: Profile | None = None, lang: str = "en") -> CameraState:
     """Every verdict the section shows counts (a site rule such as power as much as the camera's own)."""
     merged = verdicts_of(cam)
+    names = rule_names([v for v, _check in merged], profile, lang)
     error = next((c.error_code for c in cam.checks if c.error_code), None)
     if not cam.checks:
-        return CameraState(verdicts=merged, overall=None)
+        return CameraState(verdicts=merged, overall=None, names=names)
     if not merged:
-        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error)
-    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error)
+        return CameraState(verdicts=merged, overall="ERROR" if error else None, error_code=error, names=names)
+    return CameraState(verdicts=merged, overall=overall_of([v for v, _check in merged]), error_code=error,
+                       names=names)
+
+
+def rule_names(verdicts: list[dict[str, Any]], profile: Profile | None, lang: str) -> dict[str, str]:
+    """Each rule's name for the lists of the minutes (the equipment table's condition, the conclusion):
+    the profile's short name in ``lang``, else the title the verdict was stored with, never the bare
+    id (English words in the Vietnamese minutes)."""
+    rules = {r.id: r for r in profile.rules} if profile is not None else {}
+    vi = lang == "vi"
+    names = {}
+    for v in verdicts:
+        rule_id = str(v.get("rule"))
+        rule = rules.get(rule_id)
+        short = (rule.short_vi if vi else rule.short) if rule is not None else None
+        title = (v.get("title_vi") if vi and v.get("title_vi") else v.get("title")) or None
+        names[rule_id] = short or title or rule_id
+    return names
 
 
 def _condition(t: dict[str, str], state: CameraState) -> str:
@@ -507,7 +548,7 @@ def _condition(t: dict[str, str], state: CameraState) -> str:
         return t["cond_unchecked"]
     if overall == "ERROR":
         return t["cond_error"].format(code=state.error_code or "?")
-    failed, unsure = ", ".join(state.rules("FAIL")), ", ".join(state.rules(*INCONCLUSIVE))
+    failed, unsure = state.named("FAIL"), state.named(*INCONCLUSIVE)
     if overall == "FAIL":
         if unsure:
             return t["cond_fail_open"].format(rules=failed, open=unsure)
@@ -515,7 +556,7 @@ def _condition(t: dict[str, str], state: CameraState) -> str:
     if overall == "INCOMPLETE":
         return t["cond_incomplete"].format(rules=unsure)
     if overall == "WARN":
-        return t["cond_warn"].format(rules=", ".join(state.rules("WARN")))
+        return t["cond_warn"].format(rules=state.named("WARN"))
     return t["cond_ok"]
 
 
@@ -523,12 +564,15 @@ def _equipment(t: dict[str, str], cameras: list[_Camera], states: list[CameraSta
     rows = []
     for n, (cam, state) in enumerate(zip(cameras, states, strict=True), start=1):
         make_model = " ".join(p for p in (cam.value("manufacturer"), cam.value("model")) if p) or t["not_recorded"]
-        rows.append([str(n), t["device_camera"], make_model, cam.serial or t["not_recorded"],
-                     cam.value("mac") or t["not_recorded"], _location(cam) or t["not_recorded"],
-                     cam.value("firmware") or t["not_recorded"], _condition(t, state)])
-    return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial"], t["col_mac"],
+        # The MAC under the serial: a long serial (Hikvision's carry the model) and a MAC side by side
+        # left the condition a word a line, rows a page tall (issue 17).
+        rows.append([str(n), t["device_camera"], make_model,
+                     f'{cam.serial or t["not_recorded"]}\n{cam.value("mac") or t["not_recorded"]}',
+                     _location(cam) or t["not_recorded"], cam.value("firmware") or t["not_recorded"],
+                     _condition(t, state)])
+    return Table(headings=[t["col_no"], t["col_device"], t["col_make_model"], t["col_serial_mac"],
                            t["col_location"], t["col_firmware"], t["col_condition"]],
-                 rows=rows, widths=[8, 15.5, 23, 26, 28, 17, 21.5, 31], keep_words=[2, 3, 4, 6])
+                 rows=rows, widths=[8, 14, 23, 30, 18, 21, 40], keep_words=[2, 3, 5], least={4: 16.0, 6: 40.0})
 
 
 def _location(cam: _Camera) -> str | None:
@@ -559,8 +603,8 @@ def _camera_section(t: dict[str, str], lang: str, n: int, cam: _Camera, state: C
         n=n,
         heading=t["camera_heading"].format(n=n, make_model=make_model, serial=cam.serial or t["not_recorded"]),
         subheading=t["camera_at"].format(address=cam.address or "-"),
-        parts=[_settings(t, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state), _security(lang, state),
-               _attestations(t, lang, cam),
+        parts=[_settings(t, lang, cam), _verdicts(t, lang, cam, state), *_vendor_facts(t, state),
+               _security(lang, state), _attestations(t, lang, cam),
                _snapshot(t, cam), _rtsp(t, lang, cam), _registration(t, cam, lang)],
     )
 
@@ -590,7 +634,7 @@ def _from_backup(settings: dict[str, Any], setting: str) -> str | None:
     return str(found) if found is not None else None
 
 
-def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
+def _settings(t: dict[str, str], lang: str, cam: _Camera) -> Subsection:
     part = Subsection(heading=t["h_settings"])
     prov = cam.provision
     live = [b for b in cam.backups if b.restored_at is None]
@@ -624,8 +668,8 @@ def _settings(t: dict[str, str], cam: _Camera) -> Subsection:
             for change in step.get("changes") or []:
                 setting = change.get("setting", "")
                 before = (_from_backup(first.settings, setting) if first is not None else None) or change.get("current")
-                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before) or "-",
-                             _shown_value(t, setting, change.get("target")) or "-", label])
+                rows.append([t.get(f"set_{setting}", setting), _shown_value(t, setting, before, lang) or "-",
+                             _shown_value(t, setting, change.get("target"), lang) or "-", label])
         if not prov.steps and not prov.error:
             part.paragraphs.append(t["prov_noop"])
         if prov.verify_problems:
@@ -676,8 +720,8 @@ def _verdicts(t: dict[str, str], lang: str, cam: _Camera, state: CameraState) ->
                                                        time=local_time(att.at))
         if source is not check:
             evidence += "; " + t["from_check"].format(time=local_time(source.checked_at))
-        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), words.get("seen") or "-",
-                     words.get("required") or "-", evidence])
+        rows.append([f"{v.get('rule')}\n{title}", _status(t, lang, status), _no_posix(words.get("seen")) or "-",
+                     _no_posix(words.get("required")) or "-", evidence])
     part.table = Table(headings=[t["col_rule"], t["col_verdict"], t["col_seen"], t["col_required"],
                                  t["col_evidence"]], rows=rows, widths=[19, 13, 21, 17, 30])
     return part
@@ -738,7 +782,20 @@ def _vendor_facts(t: dict[str, str], shown: CameraState) -> list[Subsection]:
 
 def _security(lang: str, state: CameraState) -> Subsection:
     """The security section (kitchencam/report/security.py), from the same verdicts as the table."""
-    return security_section(lang, [v for v, _check in state.verdicts])
+    t = texts(lang)
+    return security_section(lang, [v for v, _check in state.verdicts], names=state.names,
+                            statuses={s: _status(t, lang, s) for s in ("PASS", "FAIL", "WARN", "MANUAL", "UNKNOWN")})
+
+
+#: A POSIX TZ string in brackets, "(<+07>-7)": what provision writes, for the technician, not the minutes.
+#: Also as the camera's own word before its UTC offset: "<+07>-7 = UTC+07:00".
+_POSIX_TZ = re.compile(r" \(<[+-]\d{2}(?::?\d{2})?>[+-]?\d{1,2}(?::\d{2})?\)"
+                       r"|<[+-]\d{2}(?::?\d{2})?>[+-]?\d{1,2}(?::\d{2})? = ")
+
+
+def _no_posix(text: str | None) -> str | None:
+    """``text`` without a POSIX time zone in brackets (issue 17: never ``<+07>-7`` in the minutes)."""
+    return _POSIX_TZ.sub("", text) if text else text
 
 
 def _status(t: dict[str, str], lang: str, status: str) -> str:

@@ -19,6 +19,9 @@ class Table(BaseModel):
     rows: list[list[str]]
     widths: list[float]  # relative column widths (PDF and HTML alike)
     keep_words: list[int] = []  # columns of identifiers (serial, model, firmware): never cut inside a word
+    #: The least width (mm) of a column of words in the PDF (the condition): the identifiers do not
+    #: squeeze it to a word a line, which made rows a page tall; the text gets smaller instead.
+    least: dict[int, float] = {}
 
 
 class Picture(BaseModel):

@@ -348,9 +348,10 @@ class _Layout:
             return max((metrics.width(word) for v in values for word in words(v)), default=0.0) + 2 * pad_x + 0.2
 
         columns = list(zip(*table.rows, strict=True)) if table.rows else [() for _w in widths]
-        body = [widest(regular, list(col)) for col in columns]
+        body = [max(widest(regular, list(col)), table.least.get(i, 0.0)) for i, col in enumerate(columns)]
         if at_separators:  # the last resort: only the identifiers' words kept whole, the rest cut if need be
-            body = [b if i in table.keep_words else min(b, LEAST_COLUMN) for i, b in enumerate(body)]
+            body = [b if i in table.keep_words else min(b, max(LEAST_COLUMN, table.least.get(i, 0.0)))
+                    for i, b in enumerate(body)]
         with_heading = [max(b, widest(bold, [h])) for b, h in zip(body, table.headings, strict=True)]
         need = with_heading if headings else body
         if at_separators and sum(need) > self.width:  # the others share what the identifiers leave

@@ -37,15 +37,20 @@ def security_texts(lang: str) -> dict[str, str]:
     }
 
 
-def security_section(lang: str, verdicts: list[dict[str, Any]]) -> Subsection:
-    """The camera's security subsection from its stored verdicts (each with its words by language)."""
+def security_section(lang: str, verdicts: list[dict[str, Any]], names: dict[str, str] | None = None,
+                     statuses: dict[str, str] | None = None) -> Subsection:
+    """The camera's security subsection from its stored verdicts (each with its words by language);
+    ``names``: each rule's name in ``lang`` for the list of what was checked (else its id);
+    ``statuses``: a verdict status's words in ``lang`` ("Chưa xác định (UNKNOWN)"), else the status."""
     t = security_texts(lang)
     part = Subsection(heading=t["heading"])
     mine = [v for v in verdicts if v.get("rule") in SECURITY_RULES]
     if not mine:
         part.paragraphs.append(t["none"])
         return part
-    part.paragraphs.append(t["checked"].format(rules=", ".join(str(v.get("rule")) for v in mine)))
+    named = names or {}
+    part.paragraphs.append(t["checked"].format(rules=", ".join(named.get(str(v.get("rule")), str(v.get("rule")))
+                                                               for v in mine)))
     flagged = [v for v in mine if v.get("status") in ("FAIL", "WARN")]
     part.paragraphs.append(t["found"].format(count=len(flagged)) if flagged else t["all_clear"])
     rows = []
@@ -60,10 +65,11 @@ def security_section(lang: str, verdicts: list[dict[str, Any]]) -> Subsection:
         elif status == "MANUAL":
             detail = t["manual_todo"].format(detail=words.get("required") or detail)
         title = (v.get("title_vi") if lang == "vi" and v.get("title_vi") else v.get("title")) or ""
-        rows.append([f"{v.get('rule')}\n{title}", f"{status}: {words.get('seen') or '-'}", detail])
-    if rows:
-        part.notes.append(t["todo"])
+        shown = (statuses or {}).get(status, status)
+        rows.append([f"{v.get('rule')}\n{title}", f"{shown}: {words.get('seen') or '-'}", detail])
+    if rows:  # said before the table it introduces (a note would follow it)
+        part.paragraphs.append(t["todo"])
         part.table = Table(headings=[t["col_rule"], t["col_found"], t["col_todo"]], rows=rows, widths=[25, 30, 45])
     else:
-        part.notes.append(t["nothing_to_do"])
+        part.paragraphs.append(t["nothing_to_do"])
     return part

@@ -51,7 +51,7 @@ def texts(lang: str) -> dict[str, str]:
         "col_device": _("Device"),
         "col_make_model": _("Manufacturer, model"),
         "col_serial": _("Serial number"),
-        "col_mac": _("MAC address"),
+        "col_serial_mac": _("Serial number, MAC address"),
         "col_location": _("Install location"),
         "col_firmware": _("Firmware"),
         "col_condition": _("Condition"),
@@ -209,6 +209,7 @@ def texts(lang: str) -> dict[str, str]:
         "set_centre_account": _("Account for the district centre"),
         "centre_account_target": _("{user} ({level}), password in the keyring"),
         "centre_account_unknown": _("exists, password unknown here"),
+        "time_manual": _("set by hand"),
         "no_site_config": _("(no site config)"),
     }
 

@@ -185,6 +185,18 @@ def _vendor_note(choice: VendorChoice | None) -> str:
     return _("No vendor API answered, so the model catalogue decides.")
 
 
+#: ONVIF's user levels (tt:UserLevel in onvif.xsd), in the order they rank.
+USER_LEVELS = ("Administrator", "Operator", "User", "Anonymous", "Extended")
+
+
+def user_level_name(level: str) -> str:
+    """An ONVIF user level (tt:UserLevel) in the current language: "User" -> "người dùng" in the
+    Vietnamese minutes. Anything else as the camera said it."""
+    names = {"Administrator": _("Administrator"), "Operator": _("Operator"), "User": _("User"),
+             "Anonymous": _("Anonymous"), "Extended": _("Extended")}
+    return names.get(level, level)
+
+
 # Shared with provisioning: which encoder is the main stream, and its options.
 main_encoder = _main_encoder
 main_options = _main_options

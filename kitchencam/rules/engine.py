@@ -153,7 +153,7 @@ def credential_facts(user: str, password: str, manufacturer: str | None, profile
         if known.vendor and known.vendor.lower() != vendor:
             continue
         if known.user == user and known.password == password:
-            label = known.label() + (f", {known.note}" if known.note else "")
+            label = known.label() + (f", {known.said_note()}" if known.note else "")
             return seen.model_copy(update={"vendor_default": True, "matched": label})
     return seen
 

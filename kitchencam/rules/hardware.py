@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kitchencam.i18n import _
 from kitchencam.models import Verdict
-from kitchencam.profile import ModelMatch, Rule
+from kitchencam.profile import ModelMatch, Rule, said
 from kitchencam.rules.context import (
     Context,
     _no_model,
@@ -109,7 +109,7 @@ def check_catalogue_fact(ctx: Context, rule: Rule) -> Verdict:
     seen = f"{name} = {_show(fact.value)}"
     source = ctx.datasheet(fact.source)
     if fact.note:
-        source = f"{source} ({fact.note})"
+        source = f"{source} ({said(fact.note)})"
     if fact.value == want:
         return _verdict(rule, "PASS", seen=seen, required=required, evidence="catalogue", source=source)
     return _verdict(rule, "FAIL", seen=seen, required=required, evidence="catalogue", source=source,

@@ -18,7 +18,14 @@ from kitchencam.advisories import load_advisories
 from kitchencam.i18n import _, current_language
 from kitchencam.models import AnonymousProbe, NetworkProtocol, PasswordQuality, Verdict, VerdictStatus
 from kitchencam.profile import Rule
-from kitchencam.rules.context import _SRC_DEVICE_INFO, Context, _read_error, _unknown_read, _verdict
+from kitchencam.rules.context import (
+    _SRC_DEVICE_INFO,
+    Context,
+    _read_error,
+    _unknown_read,
+    _verdict,
+    user_level_name,
+)
 from kitchencam.rules.registry import register
 
 _CLASSES = ("upper", "lower", "digit", "special")
@@ -235,7 +242,7 @@ def check_extra_admins(ctx: Context, rule: Rule) -> Verdict:
                   detail=_("The camera listed no user accounts. Check the accounts in its web page and attest it."))
     used = ctx.credentials.user if ctx.credentials is not None else None
     factory = {name.lower() for name in (rule.factory_accounts or [])}
-    seen = ", ".join(f"{u.name} ({u.level})" for u in users)
+    seen = ", ".join(f"{u.name} ({user_level_name(u.level)})" for u in users)
     others = [u.name for u in users if u.level == "Administrator" and u.name != used]
     known = [u.name for u in users if u.name.lower() in factory and u.name != used]
     problems = []

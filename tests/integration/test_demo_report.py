@@ -25,3 +25,15 @@ def test_demo_writes_the_minutes(run, isolated: Path):
         text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                               check=True, timeout=60).stdout
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+        # No English left in the Vietnamese minutes of a school with PASS, FAIL, MANUAL and UNKNOWN
+        # mixed and a centre connection (issue 17): what a reader of the demo's pages found.
+        flat = " ".join(text.split())
+        for english in ("<+07>-7", "UNKNOWN: -", "MANUAL: -", "(User)", "(Administrator)", "Manual: ",
+                        "Sold as", "whose spec line", "datasheet (WizSense 2 series)", "login-lockout,",
+                        "privacy-notice,", "password in the keyring"):
+            assert english not in flat, english
+        for vietnamese in ("(người dùng)", "Chưa xác định (UNKNOWN):", "đặt thủ công: clock.isc.org",
+                           "khóa đăng nhập", "Các nhà phân phối Dahua tại Việt Nam"):
+            assert vietnamese in flat, vietnamese
+        # "The school must still:" comes before the table it introduces, not after it.
+        assert flat.index("Nhà trường còn phải:") < flat.index("Xác nhận tại chỗ:")

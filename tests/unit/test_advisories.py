@@ -121,6 +121,20 @@ def test_the_minutes_security_section_lists_what_was_found_and_what_is_left_in_e
     assert set(SECURITY_RULES) >= {"anonymous-access", "https", "login-lockout"}
 
 
+def test_the_security_section_lists_the_rules_checked_by_their_names_in_each_language():
+    """Issue 17: "Đã kiểm tra: password-strength, login-lockout, ..." was rule ids in the Vietnamese minutes."""
+    from kitchencam.profile import load_profile
+    from kitchencam.report.build import rule_names
+
+    verdicts = [_verdict("anonymous-access", "PASS", "", ""), _verdict("https", "PASS", "HTTPS 443 on", ""),
+                _verdict("login-lockout", "UNKNOWN", "", "no vendor API answered")]
+    profile = load_profile("thanhtri-2024")
+    vi = security_section("vi", verdicts, names=rule_names(verdicts, profile, "vi"))
+    assert vi.paragraphs[0] == "Đã kiểm tra: truy cập không mật khẩu, HTTPS/telnet, khóa đăng nhập."
+    en = security_section("en", verdicts, names=rule_names(verdicts, profile, "en"))
+    assert en.paragraphs[0] == "Checked: access without password, HTTPS/telnet, login lockout."
+
+
 def test_a_check_without_security_rules_says_so():
     part = security_section("en", [_verdict("codec", "PASS", "H265", "")])
     assert part.table is None

@@ -368,6 +368,38 @@ def test_verdict_words_are_kept_in_both_languages(read_personas, profile, catalo
     assert "hồng ngoại" in (texts["vi"][ir]["required"] or "")
 
 
+def test_datasheet_notes_are_quoted_in_each_language(read_personas, profile, catalogue):
+    """The Vietnamese minutes quote the catalogue's Vietnamese note (issue 17), the English ones the English."""
+    from kitchencam.rules.engine import verdict_texts
+
+    facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
+    creds = credential_facts("admin", "x", "Dahua", profile)
+    verdicts = audit(facts, profile, catalogue, [], now=NOW, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, [], now=NOW, credentials=creds)
+    starlight = next(i for i, v in enumerate(verdicts) if v.rule == "starlight")
+    vi, en = texts["vi"][starlight]["source"] or "", texts["en"][starlight]["source"] or ""
+    assert "Các nhà phân phối Dahua tại Việt Nam" in vi
+    assert "Công văn 1115/GD&ĐT" in vi
+    assert "Sold as" not in vi
+    assert "whose spec line" not in vi
+    assert "Sold as \"Starlight\" by Dahua distributors" in en
+
+
+def test_user_levels_are_said_in_each_language(read_personas, profile, catalogue):
+    """extra-admins lists the accounts with their ONVIF level: "admin (Administrator)" in the
+    Vietnamese minutes was English (issue 17)."""
+    from kitchencam.rules.engine import verdict_texts
+
+    facts = read_personas["dahua-wizsense2"][0].model_copy(deep=True)
+    creds = credential_facts("admin", "x", "Dahua", profile)
+    verdicts = audit(facts, profile, catalogue, [], now=NOW, credentials=creds)
+    texts = verdict_texts(verdicts, facts, profile, catalogue, [], now=NOW, credentials=creds)
+    admins = next(i for i, v in enumerate(verdicts) if v.rule == "extra-admins")
+    assert "(Administrator)" in (texts["en"][admins]["seen"] or "")
+    assert "(quản trị)" in (texts["vi"][admins]["seen"] or "")
+    assert "Administrator" not in (texts["vi"][admins]["seen"] or "")
+
+
 def test_default_credentials_judges_the_camera(read_personas, profile, catalogue):
     """A refused/unproven login proves nothing; a camera taking any password fails; an unasked one is UNKNOWN."""
     read, user, password = read_personas["dahua-wizsense2-ready"]

@@ -202,6 +202,44 @@ def test_catalogue_has_the_real_models_each_fact_sourced():
     assert load_catalogue() is catalogue  # read once per process
 
 
+def test_catalogue_notes_and_titles_are_given_in_vietnamese_and_english():
+    """The minutes quote datasheet notes and source titles in their own language (issue 17)."""
+    from kitchencam.profile import Localized
+
+    texts = []
+    for entry in load_catalogue().models:
+        texts += [t for src in entry.sources.values() for t in (src.title, src.note) if t is not None]
+        texts += [s.note for s in entry.skus if s.note is not None]
+        texts += [f.note for name in CATALOGUE_FACTS if (f := getattr(entry.facts, name)) is not None and f.note]
+    assert len(texts) > 20
+    for text in texts:
+        assert isinstance(text, Localized), text
+        assert text.vi != text.en
+    defaults = [k for rule in load_profile("thanhtri-2024").rules for k in rule.known_defaults or []]
+    assert defaults
+    for known in defaults:
+        assert known.note_vi
+        assert known.note_vi != known.note
+
+
+def test_a_plain_string_note_still_loads_and_says_itself_in_any_language(tmp_path):
+    from kitchencam.i18n import speaking
+    from kitchencam.profile import said
+
+    (tmp_path / "x.yaml").write_text(
+        "model: X-1\nmanufacturer: X\nsources:\n  ds: {title: X datasheet}\nfacts:\n"
+        "  ir_range_m: {value: 30, source: ds, note: label says 30 m}\n"
+        "  ip_rating: {value: IP67, source: ds, note: {vi: theo nhãn, en: from the label}}\n", encoding="utf-8")
+    entry = load_catalogue(tmp_path).models[0]
+    assert entry.facts.ir_range_m is not None
+    assert entry.facts.ip_rating is not None
+    for lang in ("vi", "en"):
+        with speaking(lang):
+            assert said(entry.facts.ir_range_m.note) == "label says 30 m"
+            assert entry.source_text("ds") == "X datasheet"
+            assert said(entry.facts.ip_rating.note) == ("theo nhãn" if lang == "vi" else "from the label")
+
+
 @pytest.mark.parametrize(("device_model", "model", "how", "lens"), [
     ("IPC-HFW2241S-S-0360B", "IPC-HFW2241S-S", "sku", [3.6]),
     ("IPC-HFW2241S-S-0280B", "IPC-HFW2241S-S", "sku", [2.8]),

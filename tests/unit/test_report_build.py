@@ -3,6 +3,7 @@ the parties, times and numbers, where the files go; and the store's side of it (
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from kitchencam import store as store_module
 from kitchencam.errors import KitchencamError
+from kitchencam.profile import load_profile
 from kitchencam.report import build_report, output_paths
 from kitchencam.report.build import local_time, number
 from kitchencam.store import CheckRecord, Store
@@ -269,6 +271,8 @@ def test_table_sections_and_conclusion_agree_on_every_camera(store: Store):
                          verdicts=[resolution, power])
     with fixed_clock():
         store.record_check_run(site.id, "thanhtri-2024", "2024-11-12T09:00:00+00:00", [record], [])
+    rules = load_profile("thanhtri-2024").rules
+    short = {"vi": {r.id: r.short_vi for r in rules}, "en": {r.id: r.short for r in rules}}
     for lang in ("vi", "en"):
         report = build_report(store, report_input(lang))
         assert len(report.cameras) == 4
@@ -285,16 +289,47 @@ def test_table_sections_and_conclusion_agree_on_every_camera(store: Store):
             passed += not failing and not unsure
             failed += bool(failing)
             for rule in failing + unsure:
-                assert rule in condition, (section.n, rule, condition)
+                assert short[lang][rule] in condition, (section.n, rule, condition)
             assert any(condition in p for p in verdicts.paragraphs), (condition, verdicts.paragraphs)
             if failing or unsure:
                 assert condition in conclusion
         assert "4J0B1122334455" in report.cameras[3].heading
-        assert "power" in report.equipment.rows[3][-1]
+        assert short[lang]["power"] in report.equipment.rows[3][-1]
         if lang == "en":
             assert f"Meeting every requirement checked: {passed}; failing at least one: {failed}" in conclusion
             assert f"Items still open (to fix or to confirm): {open_total}." in conclusion
     assert open_total == 6  # camera 2: lens, wdr, ip67, centre-registration; camera 3: ip67; camera 4: power
+
+
+@pytest.mark.parametrize(("written", "lang", "shown"), [
+    ("ttgd-centre (User), password in the keyring", "vi", "ttgd-centre (người dùng), mật khẩu lưu trong kho khóa"),
+    ("ttgd-centre (người dùng), mật khẩu lưu trong kho khóa", "en", "ttgd-centre (User), password in the keyring"),
+    ("ttgd-centre (Administrator), password in the keyring", "vi",
+     "ttgd-centre (quản trị), mật khẩu lưu trong kho khóa"),
+    ("ttgd-centre (Custom), password in the keyring", "vi", "ttgd-centre (Custom), mật khẩu lưu trong kho khóa"),
+])
+def test_the_centre_account_level_is_said_in_the_minutes_language(written: str, lang: str, shown: str):
+    """Issue 17: "ttgd-centre (User)" in the Vietnamese minutes; provisioning wrote the line in its own
+    language, with ONVIF's level word."""
+    from kitchencam.report.build import _shown_value
+    from kitchencam.report.texts import texts
+
+    assert _shown_value(texts(lang), "centre_account", written, lang) == shown
+
+
+def test_conditions_name_the_rules_in_the_minutes_language_never_by_id(store: Store):
+    """Issue 17: the equipment table's condition, the camera's condition and the conclusion said
+    "login-lockout, privacy-notice" in the Vietnamese minutes: now the rules' names in each language."""
+    ids = [r.id for r in load_profile("thanhtri-2024").rules]
+    vi, en = build_report(store, report_input("vi")), build_report(store, report_input("en"))
+    condition = vi.equipment.rows[1][-1]  # camera 2 fails lens and wdr, and has rules to confirm
+    assert condition == "Hoạt động, không đạt: ống kính, chống ngược sáng; còn cần xác nhận: IP67, kết nối Trung tâm"
+    assert en.equipment.rows[1][-1] == "Working, fails: lens, WDR; still to confirm: IP67, centre connection"
+    shown = [row[-1] for row in vi.equipment.rows] + vi.conclusion + [
+        p for cam in vi.cameras for part in cam.parts[1:4] for p in part.paragraphs if ":" in p]
+    for text in shown:
+        words = set(re.findall(r"[a-z][a-z0-9-]+", text))
+        assert not words & set(ids) - {"https"}, text  # "HTTPS/telnet" only upper-case
 
 
 def test_no_english_in_the_vietnamese_minutes(store: Store):
@@ -306,7 +341,7 @@ def test_no_english_in_the_vietnamese_minutes(store: Store):
     rows = {row[0]: row for row in report.cameras[0].parts[0].table.rows}  # type: ignore[union-attr]
     assert rows["Múi giờ"][1:3] == ["UTC+08:00", "UTC+07:00"]
     account = rows["Tài khoản kết nối Trung tâm"][2]
-    assert account.startswith("kitchencam-centre (Operator), ")
+    assert account.startswith("kitchencam-centre (vận hành), ")  # ONVIF's "Operator" in the minutes' words
     assert "password" not in account
     assert "keyring" not in account
     dump = report.model_dump_json()

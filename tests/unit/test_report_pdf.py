@@ -180,3 +180,31 @@ def test_table_cells_never_cut_a_serial_model_or_firmware(tmp_path: Path):
                         assert word in words, (lang, key, word)
                 pieces = [p for w in cam["firmware"].split() for p in re.findall(r"[^,:]*(?:[,:]+|$)", w) if p]
                 assert all(any(p in w for w in words) for p in pieces), (lang, pieces)
+
+
+def test_page_one_holds_the_equipment_of_a_four_camera_school(tmp_path: Path):
+    """Issue 17: page 1 ended after one or two rows of the equipment table: a Hikvision serial (it
+    carries the model) beside the MAC left the condition a word a line, each row a third of a page.
+    The MAC now sits under the serial and the condition keeps a readable width: all four rows fit."""
+    from kitchencam.store import CheckRecord
+    from tests.report_store import fixed_clock
+
+    with Store(tmp_path / "store.db") as store:
+        fill(store)
+        site = store.get_site("MN-TTO")
+        assert site is not None
+        power = {"rule": "power", "title": "Power", "title_vi": "Nguồn điện", "kind": "site", "status": "MANUAL",
+                 "seen": None, "required": "yes", "evidence": "none", "source": None}
+        record = CheckRecord(target="192.168.1.67:80", serial="4J0B1122334455", manufacturer="Dahua",
+                             model="IPC-HDW1230T1", overall="INCOMPLETE", checked_at="2024-11-12T09:00:00+00:00",
+                             verdicts=[power])
+        with fixed_clock():
+            store.record_check_run(site.id, "thanhtri-2024", "2024-11-12T09:00:00+00:00", [record], [])
+        for lang in ("vi", "en"):
+            pdf = write_report(store, report_input(lang), fmt="pdf", output=tmp_path / f"m-{lang}.pdf").paths["pdf"]
+            first = "".join(tool("pdftotext", "-f", "1", "-l", "1", "-enc", "UTF-8", pdf, "-").split())
+            for serial in [*(c["serial"] for c in CAMERAS), "4J0B1122334455"]:
+                assert serial in first, (lang, serial)
+            assert "bc:ad:28:00:00:02" in first
+            second = "".join(tool("pdftotext", "-f", "2", "-l", "2", "-enc", "UTF-8", pdf, "-").split())
+            assert "4J0B1122334455" not in second  # no row carried over to a page of its own
