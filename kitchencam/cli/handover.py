@@ -147,12 +147,11 @@ INTERRUPTED = 130
 
 
 def _asked(ask: Callable[[], T]) -> T:
-    """A prompt's answer; Ctrl-C at a prompt (Click's Abort) stops the run like Ctrl-C anywhere."""
-    import click
-
+    """A prompt's answer; Ctrl-C at a prompt (the Abort of the Click that Typer runs on) stops the run
+    like Ctrl-C anywhere."""
     try:
         return ask()
-    except click.exceptions.Abort:
+    except typer.Abort:
         raise KeyboardInterrupt from None
 
 

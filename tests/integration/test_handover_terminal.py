@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +138,94 @@ def test_script_location_for_every_camera_and_stage_lines(school: SimulatedSchoo
     assert again.returncode in (0, 3), again.stderr
     assert "Step " not in again.stderr
     assert json.loads(again.stdout)["data"]["report"]["paths"]
+
+
+@pytest.fixture(scope="module")
+def slow_school() -> Iterator[SimulatedSchool]:
+    """Cameras that answer each HTTP request after 60 s: a worker thread sits in a socket read."""
+    sim = SimulatedSchool(personas=["dahua-wizsense2", "dahua-wizsense2"], bind_base="127.0.63.1", http_port=0,
+                          rtsp_port=0, user="admin", password=PASSWORD, centre=True, centre_port=0,
+                          centre_token=TOKEN, faults=["latency=60000"])
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def test_ctrl_c_while_a_camera_never_answers(slow_school: SimulatedSchool, tmp_path: Path) -> None:
+    """SIGINT during check, whose workers wait on cameras that do not answer: the process ends at once
+    (the bound here is generous; benchmarks/handover_interrupt.py measures it), exit 130, no
+    traceback, what was done and how to continue; the JSON says so too."""
+    import json
+    import signal
+    import subprocess
+    import threading
+
+    assert slow_school.centre_server is not None
+    env = env_for(tmp_path, KITCHENCAM_LANG="en")
+    subprocess.run([sys.executable, "-m", "kitchencam", "site", "init", "--school-name", "Trường Mầm non Tả Thanh "
+                    "Oai", "--school-code", "MN-TTO", "--centre-url", slow_school.centre_server.base_url],
+                   env=env, cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    for as_json in (False, True):
+        proc = subprocess.Popen([sys.executable, "-m", "kitchencam", "handover", "--yes", "--subnet",
+                                 "127.0.63.0/29", "--expect", "2", "--timeout", "2", *(["--json"] if as_json else [])],
+                                env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stderr is not None
+            assert proc.stdout is not None
+            lines: list[str] = []
+            in_check = threading.Event()
+
+            def read(stream=proc.stderr, lines=lines, in_check=in_check) -> None:  # type: ignore[no-untyped-def]
+                for line in stream:
+                    lines.append(line)
+                    if "Step 3/8" in line or "http://" in line:
+                        in_check.set()
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            if as_json:  # no progress lines with --json: the check begins after discover's 2 s
+                in_check.wait(8)
+            else:
+                assert in_check.wait(60), "".join(lines)
+            time.sleep(1.0)  # the check's workers are in their socket reads now
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=5)  # 30 s (the read timeout) before the worker threads were daemons
+            out = proc.stdout.read()
+            reader.join(5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err = "".join(lines)
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        if as_json:
+            doc = json.loads(out)
+            assert doc["data"]["interrupted"] is True
+            assert doc["data"]["stopped_at"] == "check"
+            assert doc["errors"][-1]["code"] == "Interrupted"
+            assert doc["errors"][-1]["exit_code"] == 130
+            assert {"stage": "discover", "status": "resumed", "note": None} in doc["data"]["stages"]
+        else:
+            assert "Stopped by Ctrl-C." in err
+            assert "Step 2/8: Find the cameras: done" in err
+            assert "Step 3/8: Check the cameras: interrupted" in err
+            assert "Run kitchencam handover again: it continues where it stopped." in err
+
+
+def test_ctrl_c_at_a_prompt(school: SimulatedSchool, tmp_path: Path) -> None:
+    """Ctrl-C typed at a question on the terminal: the same clean stop, exit 130."""
+    child = spawn(["handover", "--subnet", SUBNET], env_for(tmp_path, KITCHENCAM_LANG="en"), tmp_path)
+    try:
+        child.expect("School name, as on its seal")
+        child.sendintr()
+        child.expect("Stopped by Ctrl-C.")
+        child.expect("Nothing was finished.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
