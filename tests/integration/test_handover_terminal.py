@@ -229,3 +229,74 @@ def test_ctrl_c_at_a_prompt(school: SimulatedSchool, tmp_path: Path) -> None:
         child.close()
     assert child.exitstatus == 130
     assert "Traceback" not in (child.before or "")
+
+
+def test_a_failing_stage_keeps_the_stages_before_it(run, school: SimulatedSchool, isolated: Path) -> None:
+    """No centre token: the run fails at the first stage that needs the centre, and still lists what
+    it finished before (text and --json) and what to do; it was an escaping error before."""
+    assert school.centre_server is not None
+    env = {"KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD}  # no KITCHENCAM_CENTRE_TOKEN
+    args = ["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--school-name",
+            "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url", school.centre_server.base_url,
+            "--bandwidth-duration", "1", "--yes", "--draft", "-o", str(isolated)]
+    code, doc = run.json(*args, env=env)
+    assert code != 0
+    data = doc["data"]
+    assert data is not None, doc
+    status = {s["stage"]: s["status"] for s in data["stages"]}
+    failed = data["stopped_at"]
+    assert status[failed] == "failed"
+    assert failed in ("bandwidth", "register")
+    assert status["provision"] == "done"
+    assert status["discover"] == "done"
+    assert doc["errors"][-1]["message"]
+    assert doc["status"] == "partial"
+
+    result = run(*args, env=env)
+    assert result.exit_code == code
+    assert "Step 3/8: Check the cameras: done earlier" in result.stdout
+    assert "failed" in result.stdout
+    assert "Run kitchencam handover again to continue from there." in result.stdout
+
+
+def test_vietnamese_system_gets_vietnamese_questions_and_output(school: SimulatedSchool, tmp_path: Path) -> None:
+    """LANG=vi_VN.UTF-8, no --lang, no KITCHENCAM_LANG: the steps, every question and the end are Vietnamese."""
+    assert school.centre_server is not None
+    child = spawn(["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--bandwidth-duration", "1",
+                   "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
+                   school.centre_server.base_url, "--draft", "-o", str(tmp_path)],
+                  env_for(tmp_path, LANG="vi_VN.UTF-8"), tmp_path)
+    try:
+        child.expect("Bước 1/8: Cấu hình điểm trường")
+        child.expect("Bước 2/8: Tìm camera")
+        # The cameras may be set already by an earlier test of this module: then nothing to confirm.
+        if child.expect([r"Áp dụng các thay đổi này\?", r"Camera 1 lắp ở đâu"]) == 0:
+            child.sendline("c")  # Click's yes is "y"; "c" is not one: it asks again
+            child.expect(r"Áp dụng các thay đổi này\?")
+            child.sendline("y")
+            child.expect(r"Camera 1 lắp ở đâu")
+        child.sendline("Bếp chính")
+        child.expect(r"Camera 2 lắp ở đâu")
+        child.sendline("")  # left empty
+        child.expect("Chỉ anh/chị tại hiện trường mới trả lời được")
+        child.expect("Đã dán thông báo khu vực có camera giám sát")  # the profile's order
+        child.sendline("chưa biết")  # not an answer: asked again
+        child.expect("Trả lời có hoặc không")
+        child.sendline("không")
+        child.expect("Nguồn điện đến vị trí lắp camera")
+        child.sendline("có")
+        child.expect(r"Người xác nhận các câu trả lời này \(họ tên của anh/chị\)")
+        child.sendline("Trần Thị Bình")
+        child.expect("Đã ghi biên bản: ")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus in (0, 3), child.before
+    with Store(tmp_path / "data" / "kitchencam.db") as store:
+        site = store.get_site("MN-TTO")
+        assert site is not None
+        answers = {(r.rule, r.answer, r.by) for r in store.camera_attestations(site.id)}
+        places = sorted(d.install_location or "" for d in store.list_devices(site.id, kind="camera"))
+    assert ("power", True, "Trần Thị Bình") in answers
+    assert ("privacy-notice", False, "Trần Thị Bình") in answers
+    assert places == ["", "Bếp chính"]
