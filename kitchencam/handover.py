@@ -144,7 +144,7 @@ class HandoverAsk:
 @dataclass(frozen=True)
 class StageEvent:
     """What ``progress`` is told: a stage starts ("start"), ends ("end", with its status), or one
-    camera of provision is done ("camera", with its state)."""
+    camera of provision begins ("camera", no state yet) or is done ("camera", with its state)."""
 
     stage: Stage
     number: int  # 1-based, of ``total``
@@ -328,6 +328,7 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
                 stop("provision")
                 return
             for n, target in enumerate(todo, start=1):
+                tell("provision", "camera", camera=target, done=n - 1, of=len(todo))  # begins (no state yet)
                 applied = app.provision(ctx, targets=[target], use_all=False, dry_run=False,
                                         confirm=lambda _p: None)
                 result.errors += provision_mod.errors_of(applied)

@@ -588,9 +588,14 @@ def render_handover_event(console: Console, event: StageEvent) -> None:
     if event.kind == "start":
         console.print(f"[b]{escape(_handover_stage_line(event.number, event.total, event.stage))}[/] ...",
                       soft_wrap=True)
+    elif event.kind == "camera" and event.state is None:
+        console.print("  " + escape(_("setting camera {n}/{of} {target} ...").format(
+            n=event.done + 1, of=event.of, target=event.camera)), soft_wrap=True)
     elif event.kind == "camera":
+        states = {"provisioned": _("set"), "no-op": _("nothing to change"), "failed": _("failed")}
         console.print("  " + escape(_("camera {done}/{of} {target}: {state}").format(
-            done=event.done, of=event.of, target=event.camera, state=event.state)), soft_wrap=True)
+            done=event.done, of=event.of, target=event.camera, state=states.get(event.state or "", event.state))),
+            soft_wrap=True)
     elif event.status in ("resumed", "planned", "incomplete", "failed", "interrupted"):
         console.print("  " + escape(_handover_status_words()[event.status]), soft_wrap=True)
 

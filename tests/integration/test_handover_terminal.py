@@ -122,7 +122,10 @@ def test_script_location_for_every_camera_and_stage_lines(school: SimulatedSchoo
     assert done.returncode in (0, 3), done.stderr
     assert "Step 1/8: Site config" in done.stderr
     assert "Step 8/8: Minutes" in done.stderr
-    assert "camera 2/2 " in done.stderr  # each camera set is told
+    steps = [done.stderr.index(f"Step {n}/8: ") for n in range(1, 9)]
+    assert steps == sorted(steps)  # every stage told as it begins, in order
+    assert "setting camera 1/2 " in done.stderr  # each camera told as it begins and ends
+    assert "camera 2/2 " in done.stderr
     assert "Minutes written: " in done.stdout
     with Store(tmp_path / "data" / "kitchencam.db") as store:
         site = store.get_site("MN-TTO")
