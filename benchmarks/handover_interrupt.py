@@ -39,7 +39,8 @@ def interrupt(env: dict[str, str], cwd: str, stage_line: str) -> dict[str, Any]:
     proc = subprocess.Popen([sys.executable, "-m", "kitchencam", "handover", "--yes", "--subnet", SUBNET,
                              "--expect", "2", "--timeout", "2"], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None and proc.stdout is not None
+    assert proc.stderr is not None
+    assert proc.stdout is not None
     seen = threading.Event()
     lines: list[str] = []
 
