@@ -26,7 +26,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -44,6 +43,7 @@ from kitchencam.models import ErrorItem, Facts, Registration
 from kitchencam.settings import Connection
 from kitchencam.store import Store, registered_endpoint
 from kitchencam.targets import centre_secret_key, host_of
+from kitchencam.workers import DaemonPool
 
 if TYPE_CHECKING:
 
@@ -462,7 +462,7 @@ def register(request: RegisterRequest, profile: Profile, catalogue: Any, check_o
         raise UsageError(_("--location names one camera's place: give one target with it."))
     check_options.site_facts = site_facts_from_store(store, request.school_code, _method(request))
     workers = max(1, min(8, len(request.targets)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with DaemonPool(max_workers=workers) as pool:
         inspected = list(pool.map(lambda t: inspect(t, profile, catalogue, check_options), request.targets))
     site = store.upsert_site(request.school_code, request.school_name)
     outcomes: list[Delivery] = []
@@ -624,7 +624,7 @@ def connect_all(request: RegisterRequest, store: Store, site_id: int,
         return outcome
 
     workers = max(1, min(20, len(eligible)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with DaemonPool(max_workers=workers) as pool:
         outcomes = list(pool.map(one, eligible))
     online = []
     held = []

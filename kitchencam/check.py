@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from kitchencam.errors import NonCompliant, UsageError
 from kitchencam.i18n import _
@@ -28,6 +27,7 @@ from kitchencam.models import ErrorItem
 from kitchencam.profile import Catalogue, Profile
 from kitchencam.rules.engine import has_failures
 from kitchencam.store import Store
+from kitchencam.workers import DaemonPool
 
 # The one camera's check and its record live below the stages (kitchencam.inspection, which
 # register uses too); the check stage's callers keep finding them here.
@@ -52,7 +52,7 @@ def check(options: CheckOptions, profile: Profile, catalogue: Catalogue,
         return result
 
     workers = max(1, min(options.workers, len(options.targets)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with DaemonPool(max_workers=workers) as pool:
         devices = list(pool.map(one, options.targets))
     return CheckResult(profile=profile.id, profile_title=profile.title, devices=devices,
                        attestations=options.attestations, elapsed_s=round(time.monotonic() - started, 2))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
@@ -32,6 +32,7 @@ from kitchencam.models import ErrorItem
 from kitchencam.onvif.client import DEVICE, Timeouts, wsdl_document
 from kitchencam.onvif.read import read_identity
 from kitchencam.store import Store
+from kitchencam.workers import DaemonPool
 
 if TYPE_CHECKING:
     from kitchencam.discovery import HttpFinding, ProbeMatch
@@ -331,7 +332,7 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
     seen: dict[str, set[str]] = {i.name: set() for i in interfaces}
     if targets:
         seen["unicast"] = set()
-    pool = ThreadPoolExecutor(max_workers=ENRICH_WORKERS)
+    pool = DaemonPool(max_workers=ENRICH_WORKERS)
     # One identity read per address per run, whatever number of endpoints it claims to be:
     # address -> (endpoint of the row that owns the read, the read).
     reads: dict[str, tuple[str, Future[Identity | KitchencamError]]] = {}
@@ -376,8 +377,10 @@ def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> D
             else:
                 device.notes.append(_("Another device at this address was read already: kitchencam reads "
                                       "each address once per run."))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: not waiting for a camera's socket read
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
     devices.sort(key=lambda d: (d.kind != "camera", ipaddress.ip_address(d.address)))
 
     searched = []

@@ -6,8 +6,12 @@ technician's answers, recorded by a last check that the minutes read), report (t
 
 Each finished stage, and each camera whose provisioning finished, is recorded in the store
 (``handover_progress``): a second run continues where the first stopped and never provisions a
-finished camera again; ``restart`` starts over. This module prints nothing and asks nothing: the
-caller gives ``confirm`` (may the plan be applied?) and renders the result.
+finished camera again; ``restart`` starts over. This module prints nothing and asks nothing itself:
+every question goes through the caller's :class:`HandoverAsk` (may the plan be applied, the MANUAL
+rules, where each camera hangs, the school when there is no site config), whose defaults never wait
+(no terminal, ``--json``, ``--yes``); each stage's start and end goes to the caller's ``progress``.
+A failing stage keeps the stages finished before it in the result (``stopped_at``, its error); an
+interrupt (Ctrl-C) raises :class:`HandoverInterrupted` carrying the result so far.
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ from kitchencam.i18n import _
 from kitchencam.models import ErrorItem
 from kitchencam.provision import CameraProvision, ProvisionResult
 from kitchencam.report import ReportResult
+from kitchencam.targets import host_of
 
 Stage = Literal["site", "discover", "check", "provision", "bandwidth", "register", "attestations", "report"]
 STAGES: tuple[Stage, ...] = ("site", "discover", "check", "provision", "bandwidth", "register", "attestations",
                              "report")
 
 #: done: finished in this run; resumed: finished by an earlier run (its stored result); planned: the
-#: provisioning plan only (nothing applied); incomplete: some cameras failed, run again to retry them.
-StageStatus = Literal["done", "resumed", "planned", "incomplete", "not-run"]
+#: provisioning plan only (nothing applied); incomplete: some cameras failed, run again to retry them;
+#: failed: the stage raised an error (in ``errors``), the run stopped there; interrupted: Ctrl-C.
+StageStatus = Literal["done", "resumed", "planned", "incomplete", "failed", "interrupted", "not-run"]
 
 
 class SiteStage(BaseModel):
@@ -70,6 +76,7 @@ class HandoverResult(BaseModel):
     attestations: CheckResult | None = None
     report: ReportResult | None = None
     stopped_at: Stage | None = None  # the first stage not finished, when the run ended early
+    interrupted: bool = False  # stopped by Ctrl-C (the exit status is 130)
     errors: list[ErrorItem] = Field(default=[], exclude=True)  # the envelope's errors, not its data
 
     def status(self, stage: Stage) -> StageStatus:
@@ -88,6 +95,74 @@ class SiteInit:
     def missing(self) -> list[str]:
         return [opt for opt, value in (("--school-name", self.school_name), ("--school-code", self.school_code),
                                        ("--centre-url", self.centre_url)) if not value]
+
+
+@dataclass
+class ManualQuestion:
+    """A MANUAL rule no one has answered yet for some cameras: only the technician on site can."""
+
+    rule: str
+    title: str  # in the run's language
+    question: str | None  # the profile's question, in the run's language, when it has one
+    cameras: list[str]  # the targets still waiting for an answer to it
+
+
+@dataclass
+class ManualAnswers:
+    answers: dict[str, bool]  # rule -> yes/no, for every camera
+    by: str  # who attests
+
+
+@dataclass
+class CameraPlace:
+    """A camera whose install location is not known yet."""
+
+    number: int  # 1.. in the inventory's order
+    target: str
+    label: str  # "Dahua IPC-HDW2441T-S (192.168.1.64)"
+
+
+def _never(_plan: ProvisionResult) -> bool:
+    return False
+
+
+@dataclass
+class HandoverAsk:
+    """The questions the run may ask, as callbacks. A None callback is never asked (what a script
+    gets); ``confirm`` says no unless told otherwise (the plan only). The CLI fills them with
+    terminal prompts when a person can answer."""
+
+    confirm: Callable[[ProvisionResult], bool] = _never
+    #: The MANUAL rules still open after the last check, and the default "who attests".
+    manual: Callable[[list[ManualQuestion], str | None], ManualAnswers | None] | None = None
+    #: Where one camera is installed (None or "": not said).
+    location: Callable[[CameraPlace], str | None] | None = None
+    #: ``site init``'s answers when there is no site config and options are missing.
+    site: Callable[[SiteInit], SiteInit] | None = None
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """What ``progress`` is told: a stage starts ("start"), ends ("end", with its status), or one
+    camera of provision begins ("camera", no state yet) or is done ("camera", with its state)."""
+
+    stage: Stage
+    number: int  # 1-based, of ``total``
+    total: int
+    kind: Literal["start", "end", "camera"]
+    status: StageStatus | None = None
+    camera: str | None = None
+    state: str | None = None
+    done: int = 0  # cameras done so far (kind "camera")
+    of: int = 0
+
+
+class HandoverInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a handover: ``result`` holds what was finished, ``stopped_at`` the stage cut short."""
+
+    def __init__(self, result: HandoverResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 @dataclass
@@ -110,7 +185,7 @@ class HandoverOptions:
     site_init: SiteInit = field(default_factory=SiteInit)
 
 
-def _site(ctx: app.Context, init: SiteInit) -> SiteStage:
+def _site(ctx: app.Context, init: SiteInit, ask: Callable[[SiteInit], SiteInit] | None = None) -> SiteStage:
     """The site config: the one there is, or one made from ``site init``'s options."""
     from kitchencam.sitecmd import init_site
 
@@ -119,6 +194,8 @@ def _site(ctx: app.Context, init: SiteInit) -> SiteStage:
         raise UsageError(_("This run has no site config file to use."))
     if ctx.site is not None:
         return SiteStage(code=ctx.site.school.code, name=ctx.site.school.name, path=str(path), created=False)
+    if init.missing() and ask is not None:
+        init = ask(init)
     missing = init.missing()
     if missing:
         raise UsageError(_("No site config at {path}. Give {options} to create it (as kitchencam site init "
@@ -132,15 +209,48 @@ def _site(ctx: app.Context, init: SiteInit) -> SiteStage:
     return SiteStage(code=ctx.site.school.code, name=ctx.site.school.name, path=str(path), created=True)
 
 
-def handover(ctx: app.Context, options: HandoverOptions,
-             confirm: Callable[[ProvisionResult], bool]) -> HandoverResult:
+def handover(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk | None = None,
+             progress: Callable[[StageEvent], None] | None = None) -> HandoverResult:
     """Run the stages not finished yet, in order; stop at the first that cannot go on.
 
-    ``confirm(plan)`` says whether the provisioning plan may be applied (``--yes``, or the
-    technician's answer); False leaves the plan only and stops there.
+    ``ask`` asks the questions (the default asks none and applies no plan); ``progress`` is told
+    each stage's start and end. A stage's KitchencamError ends the run with the stages finished
+    so far and the error in ``errors``; Ctrl-C raises :class:`HandoverInterrupted`. Only the
+    site stage's errors (nothing finished yet) are raised as they are.
     """
+    ask = ask or HandoverAsk()
     result = HandoverResult()
-    result.site = _site(ctx, options.site_init)
+    current: list[Stage] = ["site"]
+
+    def tell(stage: Stage, kind: Literal["start", "end", "camera"], **kw: Any) -> None:
+        if progress is not None:
+            progress(StageEvent(stage=stage, number=STAGES.index(stage) + 1, total=len(STAGES), kind=kind, **kw))
+
+    def begin(stage: Stage) -> None:
+        current[0] = stage
+        tell(stage, "start")
+
+    begin("site")
+    result.site = _site(ctx, options.site_init, ask.site)
+    try:
+        _stages(ctx, options, ask, result, begin, tell)
+    except KeyboardInterrupt as exc:
+        result.interrupted = True
+        result.stopped_at = current[0]
+        result.stages.append(StageRecord(stage=current[0], status="interrupted"))
+        tell(current[0], "end", status="interrupted")
+        raise HandoverInterrupted(result) from exc
+    except KitchencamError as exc:
+        result.errors.append(ErrorItem.from_error(exc))
+        result.stopped_at = current[0]
+        result.stages.append(StageRecord(stage=current[0], status="failed", note=exc.message))
+        tell(current[0], "end", status="failed")
+    return result
+
+
+def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result: HandoverResult,
+            begin: Callable[[Stage], None], tell: Callable[..., None]) -> None:
+    assert result.site is not None
     school = ctx.school
     with ctx.store() as store:
         site_id = store.upsert_site(school.code, school.name, result.site.path).id
@@ -152,20 +262,26 @@ def handover(ctx: app.Context, options: HandoverOptions,
         with ctx.store() as store:
             store.handover_mark(site_id, stage, item, data.model_dump(mode="json") if data is not None else None)
 
+    def record(stage: Stage, status: StageStatus, note: str | None = None) -> None:
+        result.stages.append(StageRecord(stage=stage, status=status, note=note))
+        tell(stage, "end", status=status)
+
     def finished(stage: Stage, note: str | None = None) -> None:
-        result.stages.append(StageRecord(stage=stage, status="done", note=note))
+        record(stage, "done", note)
 
     def resumed(stage: Stage) -> dict[str, Any] | None:
+        begin(stage)
         if (stage, "") not in done:
             return None
-        result.stages.append(StageRecord(stage=stage, status="resumed"))
+        record(stage, "resumed")
         return done[(stage, "")] or {}
 
-    def stop(stage: Stage) -> HandoverResult:
+    def stop(stage: Stage) -> None:
         result.stopped_at = stage
-        return result
 
-    if resumed("site") is None:
+    if ("site", "") in done:  # its start was told before the site config was looked at
+        record("site", "resumed")
+    else:
         mark("site", data=result.site)
         finished("site", note=result.site.path)
 
@@ -203,14 +319,16 @@ def handover(ctx: app.Context, options: HandoverOptions,
                 result.provision.append(CameraProvision.model_validate(done[("provision", t)] or {"target": t}))
         if todo:
             plan = app.provision(ctx, targets=todo, use_all=False, dry_run=True, confirm=lambda _p: None)
-            if any(s.status == "planned" for c in plan.cameras for s in c.steps) and not confirm(plan):
+            if any(s.status == "planned" for c in plan.cameras for s in c.steps) and not ask.confirm(plan):
                 result.provision += plan.cameras
                 result.provision_plan_only = True
                 result.plan = plan
-                result.stages.append(StageRecord(stage="provision", status="planned", note=_(
-                    "Plan only: nothing was changed. Add --yes to apply it, or answer yes in a terminal.")))
-                return stop("provision")
-            for target in todo:
+                record("provision", "planned", _(
+                    "Plan only: nothing was changed. Add --yes to apply it, or answer yes in a terminal."))
+                stop("provision")
+                return
+            for n, target in enumerate(todo, start=1):
+                tell("provision", "camera", camera=target, done=n - 1, of=len(todo))  # begins (no state yet)
                 applied = app.provision(ctx, targets=[target], use_all=False, dry_run=False,
                                         confirm=lambda _p: None)
                 result.errors += provision_mod.errors_of(applied)
@@ -218,11 +336,12 @@ def handover(ctx: app.Context, options: HandoverOptions,
                     result.provision.append(cam)
                     if cam.state in ("provisioned", "no-op"):
                         mark("provision", target, cam)
+                    tell("provision", "camera", camera=target, state=cam.state, done=n, of=len(todo))
         failed = [c.target for c in result.provision if c.state not in ("provisioned", "no-op")]
         if failed:
-            result.stages.append(StageRecord(stage="provision", status="incomplete", note=_(
+            record("provision", "incomplete", _(
                 "Not provisioned: {targets}. Run kitchencam handover again to retry them.").format(
-                    targets=", ".join(failed))))
+                    targets=", ".join(failed)))
         else:
             mark("provision")
             finished("provision")
@@ -236,36 +355,95 @@ def handover(ctx: app.Context, options: HandoverOptions,
         mark("bandwidth", data=result.bandwidth)
         finished("bandwidth")
 
-    # register: the site's centre connection says how (record only, or each camera dials out)
+    # register: the site's centre connection says how (record only, or each camera dials out); each
+    # camera's install location first (--location, else asked), kept in the inventory for the
+    # centre's record and the minutes.
     stored = resumed("register")
     if stored is not None:
         result.registration = RegisterResult.model_validate(stored)
     else:
-        result.registration = app.register(ctx, targets=[], use_all=True, location=options.location)
+        _locations(ctx, options.location, ask.location)
+        result.registration = app.register(ctx, targets=[], use_all=True)
         result.errors += register_errors(result.registration)
         mark("register", data=result.registration)
         finished("register", note=result.registration.method)
 
-    # attestations: recorded by a last check, the one the minutes read
+    # attestations: the MANUAL rules still open are asked, then recorded by a last check, the one
+    # the minutes read
     stored = resumed("attestations")
     if stored is not None:
         result.attestations = CheckResult.model_validate(stored)
     else:
-        result.attestations = app.check(ctx, targets=[], use_all=True, attest=options.attest, by=options.by)
+        attest, by = list(options.attest), options.by
+        questions = manual_questions(ctx, result.check, attest)
+        if questions and ask.manual is not None:
+            answered = ask.manual(questions, by or _last_attester(result.check))
+            if answered is not None and answered.answers:
+                attest += [f"{rule}={'yes' if yes else 'no'}" for rule, yes in answered.answers.items()]
+                by = answered.by
+        result.attestations = app.check(ctx, targets=[], use_all=True, attest=attest, by=by)
         mark("attestations", data=result.attestations)
         finished("attestations")
     result.errors += check_mod.errors_of(result.attestations)
 
     # report: the minutes, written every time (a resumed run may have more to say)
-    try:
-        result.report = app.report(ctx, fmt=options.fmt, lang=options.lang, output=options.output,
-                                   draft=options.draft)
-    except KitchencamError as exc:
-        result.errors.append(ErrorItem.from_error(exc))
-        return stop("report")
+    begin("report")
+    result.report = app.report(ctx, fmt=options.fmt, lang=options.lang, output=options.output,
+                               draft=options.draft)
     mark("report", data=result.report)
     finished("report", note=", ".join(result.report.paths.values()))
-    return result
+
+
+def manual_questions(ctx: app.Context, checked: CheckResult | None, attest: Sequence[str]) -> list[ManualQuestion]:
+    """The rules a camera still shows MANUAL without an answer, minus those ``--attest`` answers, in
+    the profile's order."""
+    if checked is None:
+        return []
+    given = {pair.partition("=")[0].strip() for pair in attest}
+    open_rules: dict[str, list[str]] = {}
+    for device in checked.devices:
+        for v in device.verdicts:
+            if v.status == "MANUAL" and v.attested_by is None and v.rule not in given:
+                open_rules.setdefault(v.rule, []).append(device.target)
+    vi = ctx.lang == "vi"
+    questions = []
+    for rule in ctx.profile.rules:
+        if rule.id in open_rules:
+            title = (rule.title_vi if vi else None) or rule.title
+            question = (rule.question_vi if vi else None) or rule.question
+            questions.append(ManualQuestion(rule=rule.id, title=title, question=question, cameras=open_rules[rule.id]))
+    return questions
+
+
+def _last_attester(checked: CheckResult | None) -> str | None:
+    """Who attested before (a held answer), the default "who attests"."""
+    for device in checked.devices if checked is not None else []:
+        for v in device.verdicts:
+            if v.attested_by:
+                return v.attested_by
+    return None
+
+
+def _locations(ctx: app.Context, given: str | None, ask: Callable[[CameraPlace], str | None] | None) -> None:
+    """Each camera's install location, kept in the inventory (``register --location``'s column): the
+    one given for every camera, else asked for each camera whose place is not known yet."""
+    if not given and ask is None:
+        return
+    school = ctx.school
+    with ctx.store() as store:
+        site_id = store.upsert_site(school.code, school.name).id
+        targets = check_mod.targets_or_all([], True, store, school.code)
+        devices = [(t, store.find_device(site_id, address=host_of(t))) for t in targets]
+    for number, (target, device) in enumerate(devices, start=1):
+        if device is None or (not given and device.where_installed()):
+            continue
+        label = " ".join(p for p in (device.manufacturer, device.model) if p) or _("camera")
+        place = given or (ask(CameraPlace(number=number, target=target, label=f"{label} ({device.address})"))
+                          if ask is not None else None)
+        if place and place.strip():
+            with ctx.store() as store:
+                store.upsert_device(site_id, device.endpoint, address=device.address,
+                                    install_location=place.strip())
 
 
 def register_errors(result: RegisterResult) -> list[ErrorItem]:

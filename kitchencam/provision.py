@@ -14,7 +14,6 @@ import secrets
 import string
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -48,6 +47,7 @@ from kitchencam.targets import camera_key, centre_secret_key, host_of
 from kitchencam.timezones import utc_offset_minutes
 from kitchencam.vendors.base import SettingValue, VendorAdapter, VendorCamera, VendorChange, VendorWanted
 from kitchencam.vendors.registry import adapter_for
+from kitchencam.workers import DaemonPool
 
 #: "smart-codec" is set through the vendor's own HTTP API (ONVIF has no word for it), after the encoder;
 #: "security" too (the login lock and P2P/cloud as the profile's security rules want them, issue 16).
@@ -959,7 +959,7 @@ def provision(
         return result
 
     workers = max(1, min(options.workers, len(options.targets)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with DaemonPool(max_workers=workers) as pool:
         cameras = list(pool.map(one, enumerate(options.targets, start=1)))
     return ProvisionResult(
         profile=profile.id,

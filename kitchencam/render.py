@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the result models live with the core modules, which stay un
     from kitchencam.demo import DemoResult
     from kitchencam.discover import DiscoverResult
     from kitchencam.doctor import DoctorResult
-    from kitchencam.handover import HandoverResult
+    from kitchencam.handover import HandoverResult, StageEvent
     from kitchencam.profile import Profile
     from kitchencam.provision import ProvisionResult, RollbackResult
     from kitchencam.report import ReportResult
@@ -565,19 +565,74 @@ def render_report(console: Console, result: ReportResult) -> None:
         console.print("  " + words[f"stage_{stage}"])
 
 
+def handover_stage_title(stage: str) -> str:
+    """A handover stage in the technician's words."""
+    titles = {"site": _("Site config"), "discover": _("Find the cameras"), "check": _("Check the cameras"),
+              "provision": _("Set the cameras"), "bandwidth": _("Measure the uplink"),
+              "register": _("Connect to the centre"), "attestations": _("Attestations"), "report": _("Minutes")}
+    return titles.get(stage, stage)
+
+
+def _handover_status_words() -> dict[str, str]:
+    return {"done": _("done"), "resumed": _("done earlier"), "planned": _("plan only"),
+            "incomplete": _("incomplete"), "failed": _("failed"), "interrupted": _("interrupted"),
+            "not-run": _("not run")}
+
+
+def _handover_stage_line(number: int, total: int, stage: str) -> str:
+    return _("Step {n}/{total}: {title}").format(n=number, total=total, title=handover_stage_title(stage))
+
+
+def render_handover_event(console: Console, event: StageEvent) -> None:
+    """``handover``'s progress on stderr: each stage as it starts, how it ended, each camera set."""
+    if event.kind == "start":
+        console.print(f"[b]{escape(_handover_stage_line(event.number, event.total, event.stage))}[/] ...",
+                      soft_wrap=True)
+    elif event.kind == "camera" and event.state is None:
+        console.print("  " + escape(_("setting camera {n}/{of} {target} ...").format(
+            n=event.done + 1, of=event.of, target=event.camera)), soft_wrap=True)
+    elif event.kind == "camera":
+        states = {"provisioned": _("set"), "no-op": _("nothing to change"), "failed": _("failed")}
+        console.print("  " + escape(_("camera {done}/{of} {target}: {state}").format(
+            done=event.done, of=event.of, target=event.camera, state=states.get(event.state or "", event.state))),
+            soft_wrap=True)
+    elif event.status in ("resumed", "planned", "incomplete", "failed", "interrupted"):
+        console.print("  " + escape(_handover_status_words()[event.status]), soft_wrap=True)
+
+
+def _handover_stages(console: Console, result: HandoverResult) -> None:
+    from kitchencam.handover import STAGES
+
+    words = _handover_status_words()
+    for stage in result.stages:
+        note = f" ({escape(stage.note)})" if stage.note else ""
+        line = _handover_stage_line(STAGES.index(stage.stage) + 1, len(STAGES), stage.stage)
+        console.print(f"{escape(line)}: {words[stage.status]}{note}", soft_wrap=True)
+
+
 def render_handover(console: Console, result: HandoverResult) -> None:
     """``handover``: the plan when it stopped there, one line per stage, then where the minutes are
     (or where the run stopped and how to go on)."""
-    words = {"done": _("done"), "resumed": _("done earlier"), "planned": _("plan only"),
-             "incomplete": _("incomplete"), "not-run": _("not run")}
     if result.plan is not None:
         render_provision(console, result.plan, asking=True)
-    for stage in result.stages:
-        note = f" ({escape(stage.note)})" if stage.note else ""
-        console.print(f"{stage.stage}: {words[stage.status]}{note}", soft_wrap=True)
+    _handover_stages(console, result)
     if result.report is not None:
         for path in result.report.paths.values():
             console.print(_("Minutes written: {path}").format(path=escape(path)), soft_wrap=True)
     elif result.stopped_at is not None:
         console.print(_("Stopped at {stage}. Run kitchencam handover again to continue from there.").format(
-            stage=result.stopped_at), soft_wrap=True)
+            stage=handover_stage_title(result.stopped_at)), soft_wrap=True)
+
+
+def render_handover_interrupted(console: Console, result: HandoverResult | None) -> None:
+    """Ctrl-C during ``handover``: what was finished (stages, cameras set) and how to go on."""
+    console.print()
+    console.print(f"[b]{escape(_('Stopped by Ctrl-C.'))}[/]")
+    if result is not None:
+        _handover_stages(console, result)
+        done = [c.target for c in result.provision if c.state in ("provisioned", "no-op")]
+        if done and not result.provision_plan_only:
+            console.print(escape(_("Cameras set: {targets}").format(targets=", ".join(done))), soft_wrap=True)
+    else:
+        console.print(_("Nothing was finished."))
+    console.print(_("Run kitchencam handover again: it continues where it stopped."), soft_wrap=True)

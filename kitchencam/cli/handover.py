@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -13,6 +14,8 @@ from kitchencam.i18n import _
 
 if TYPE_CHECKING:
     from kitchencam.models import ErrorItem
+
+T = TypeVar("T")
 
 
 def handover_cmd(
@@ -94,18 +97,11 @@ def handover_cmd(
     if minutes_lang not in ("vi", "en"):
         raise typer.BadParameter(_("choose vi or en"), param_hint="--lang")
 
-    def confirm(plan: Any) -> bool:
-        from kitchencam.render import render_provision
-
-        if yes:
-            return True
-        if as_json or not common.ENV.interactive:
-            return False
-        render_provision(common.ENV.out, plan, asking=True)
-        return bool(typer.confirm(_("Apply these changes?"), default=False))
+    asking = not yes and not as_json and common.ENV.interactive
 
     def produce() -> Any:
         from kitchencam import handover as core
+        from kitchencam.render import render_handover_event
 
         run_ctx = common.context(site_path, profile_name=profile_name, user=user,
                                  show_progress=not as_json and common.ENV.err.is_terminal)
@@ -115,12 +111,112 @@ def handover_cmd(
             fmt=fmt, lang=minutes_lang, output=output, draft=draft, restart=restart,  # type: ignore[arg-type]
             site_init=core.SiteInit(school_name=school_name, school_code=school_code, centre_url=centre_url,
                                     address=address))
-        return core.handover(run_ctx, options, confirm)
+        progress = None if as_json else (lambda event: render_handover_event(common.ENV.err, event))
+        return core.handover(run_ctx, options, questions(yes=yes, asking=asking), progress)
 
     def errors(result: Any) -> list[ErrorItem]:
         return list(result.errors)
 
+    from kitchencam import handover as core
     from kitchencam.render import render_handover
 
-    finish("handover", as_json, produce, render_handover, extra_errors=errors)
+    try:
+        finish("handover", as_json, produce, render_handover, extra_errors=errors)
+    except core.HandoverInterrupted as stopped:
+        interrupted(stopped.result, as_json)
+    except KeyboardInterrupt:
+        interrupted(None, as_json)
 
+
+def interrupted(result: Any, as_json: bool) -> None:
+    """Ctrl-C: what was finished, how to go on, exit 130 (the shell's code for SIGINT)."""
+    from kitchencam.models import ErrorItem
+    from kitchencam.render import envelope, print_json, render_handover_interrupted
+
+    hint = _("Run kitchencam handover again: it continues where it stopped.")
+    if as_json:
+        item = ErrorItem(code="Interrupted", message=_("Stopped by Ctrl-C."), exit_code=INTERRUPTED, hint=hint)
+        print_json(common.ENV.out, envelope("handover", result, [*(result.errors if result else []), item]))
+    else:
+        render_handover_interrupted(common.ENV.err, result)
+    raise typer.Exit(INTERRUPTED)
+
+
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as a shell reports it.
+INTERRUPTED = 130
+
+
+def _asked(ask: Callable[[], T]) -> T:
+    """A prompt's answer; Ctrl-C at a prompt (the Abort of the Click that Typer runs on) stops the run
+    like Ctrl-C anywhere."""
+    try:
+        return ask()
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+
+
+def _prompt(text: str) -> str:
+    """A question Enter may leave unanswered ("")."""
+    return str(_asked(lambda: typer.prompt(text, default="", show_default=False)))
+
+
+def questions(*, yes: bool, asking: bool) -> Any:
+    """The run's questions: on a terminal without --yes/--json, prompts with defaults; else none
+    (--yes applies the plan; without it the run stops at the plan)."""
+    from kitchencam import handover as core
+
+    if not asking:
+        return core.HandoverAsk(confirm=(lambda _plan: True) if yes else (lambda _plan: False))
+    out = common.ENV.out
+
+    def confirm(plan: Any) -> bool:
+        from kitchencam.render import render_provision
+
+        render_provision(out, plan, asking=True)
+        return bool(_asked(lambda: typer.confirm(_("Apply these changes?"), default=False)))
+
+    def manual(open_rules: list[core.ManualQuestion], by: str | None) -> core.ManualAnswers | None:
+        from rich.markup import escape
+
+        from kitchencam.profile import _answer
+
+        out.print(_("Only you can answer these on site (yes, no, or Enter to leave it for later):"))
+        answers: dict[str, bool] = {}
+        for q in open_rules:
+            out.print(f"[b]{escape(q.title)}[/] ({escape(q.rule)}, "
+                      + _("{n} camera(s)").format(n=len(q.cameras)) + ")", soft_wrap=True)
+            text = q.question or q.title
+            while True:
+                word = _prompt(text)
+                if not word.strip():
+                    break
+                answer = _answer(word)
+                if answer is not None:
+                    answers[q.rule] = answer
+                    break
+                out.print(_("Answer yes or no (có / không), or press Enter to skip."))
+        if not answers:
+            return None
+        name = ""
+        while not name.strip():
+            name = str(_asked(lambda: typer.prompt(_("Who attests these answers (your name)"), default=by or None)))
+        return core.ManualAnswers(answers=answers, by=name.strip())
+
+    def place(camera: core.CameraPlace) -> str | None:
+        label = _("Where is camera {n} installed, {camera}? (Enter: leave empty)").format(
+            n=camera.number, camera=camera.label)
+        return _prompt(label) or None
+
+    def site(init: core.SiteInit) -> core.SiteInit:
+        out.print(_("No site config yet: a few questions to create it (as kitchencam site init)."))
+
+        def ask(label: str, value: str | None) -> str:
+            return str(_asked(lambda: typer.prompt(label, default=value)))
+
+        return core.SiteInit(
+            school_name=init.school_name or ask(_("School name, as on its seal"), None),
+            school_code=init.school_code or ask(_("Short school code (letters, digits, - and _)"), None),
+            centre_url=init.centre_url or ask(_("Base URL of the district centre API"), None),
+            address=ask(_("School address"), init.address))
+
+    return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site)

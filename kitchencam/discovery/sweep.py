@@ -15,7 +15,6 @@ import ipaddress
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import requests
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kitchencam.errors import UsageError
 from kitchencam.i18n import _
+from kitchencam.workers import DaemonPool
 
 #: Largest subnet one ``--subnet`` may sweep: a /22 is 1022 hosts, about 10 s at 200 probes/s.
 MAX_PREFIX = 22
@@ -160,6 +160,6 @@ def http_onvif_check(hosts: Sequence[str], port: int = 80, timeout: float = 1.0,
     if timeout <= 0 or concurrency < 1:
         raise ValueError("timeout must be > 0 and concurrency >= 1")
     workers = min(concurrency, len(hosts))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http-onvif-check") as pool:
+    with DaemonPool(max_workers=workers, thread_name_prefix="http-onvif-check") as pool:
         results = list(pool.map(lambda h: _check_one(h, port, timeout), hosts))
     return [r for r in results if r is not None]

@@ -124,6 +124,6 @@ def test_handover_resumes_and_restarts(run, school, isolated: Path):
     assert school.centre_server is not None
     result = run("handover", "--subnet", SUBNET, "--yes", "--draft", "-o", str(out), env=ENV)
     assert result.exit_code in (0, 3), result.output
-    assert "provision: done earlier" in result.stdout
+    assert "Step 4/8: Set the cameras: done earlier" in result.stdout
     assert "Minutes written: " in result.stdout
     assert ".pdf" in result.stdout
