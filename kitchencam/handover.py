@@ -379,8 +379,16 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
         if questions and ask.manual is not None:
             answered = ask.manual(questions, by or _last_attester(result.check))
             if answered is not None and answered.answers:
-                attest += [f"{rule}={'yes' if yes else 'no'}" for rule, yes in answered.answers.items()]
                 by = answered.by
+                everyone = {d.target for d in result.check.devices} if result.check is not None else set()
+                for q in questions:
+                    if q.rule not in answered.answers:
+                        continue
+                    pair = f"{q.rule}={'yes' if answered.answers[q.rule] else 'no'}"
+                    if set(q.cameras) == everyone:
+                        attest.append(pair)
+                    else:  # only the cameras it was asked for: an answer holds for later checks of them
+                        app.check(ctx, targets=q.cameras, use_all=False, attest=[pair], by=by)
         result.attestations = app.check(ctx, targets=[], use_all=True, attest=attest, by=by)
         mark("attestations", data=result.attestations)
         finished("attestations")
@@ -400,17 +408,22 @@ def manual_questions(ctx: app.Context, checked: CheckResult | None, attest: Sequ
     if checked is None:
         return []
     given = {pair.partition("=")[0].strip() for pair in attest}
+    # a datasheet rule the catalogue cannot tell (a model not in it, a fact it lacks) is the
+    # technician's to answer too: the lens is on the camera's label and box
+    from_datasheet = {rule.id for rule in ctx.profile.rules if rule.kind == "catalogue" and rule.severity != "advisory"}
     open_rules: dict[str, list[str]] = {}
     for device in checked.devices:
         for v in device.verdicts:
-            if v.status == "MANUAL" and v.attested_by is None and v.rule not in given:
+            open_ = v.status == "MANUAL" or (v.status == "UNKNOWN" and v.rule in from_datasheet)
+            if open_ and v.attested_by is None and v.rule not in given:
                 open_rules.setdefault(v.rule, []).append(device.target)
     vi = ctx.lang == "vi"
     questions = []
     for rule in ctx.profile.rules:
         if rule.id in open_rules:
             title = (rule.title_vi if vi else None) or rule.title
-            question = (rule.question_vi if vi else None) or rule.question
+            question = (rule.question_vi if vi else None) or rule.question or _(
+                "Check it on the camera, its label or its box: {title}. Is it so?").format(title=title)
             questions.append(ManualQuestion(rule=rule.id, title=title, question=question, cameras=open_rules[rule.id]))
     return questions
 

@@ -347,11 +347,19 @@ def render_check(console: Console, result: CheckResult) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def provision_words() -> dict[str, str]:
+    """A camera's provisioning state and a step's status in the technician's words."""
+    return {"planned": _("planned"), "no-op": _("nothing to change"), "provisioned": _("set"),
+            "failed": _("failed"), "rolled-back": _("rolled back"), "done": _("done"), "skipped": _("skipped")}
+
+
 def render_provision(console: Console, result: ProvisionResult, *, asking: bool = False) -> None:
     """The result of provision; with ``asking`` the plan shown before the confirmation question,
     which is not a --dry-run and never says so."""
+    words = provision_words()
     for cam in result.cameras:
-        title = f"{cam.target}  {escape(cam.manufacturer or '')} {escape(cam.model or '')}  [b]{cam.state}[/]"
+        state = words.get(cam.state, cam.state)
+        title = f"{cam.target}  {escape(cam.manufacturer or '')} {escape(cam.model or '')}  [b]{state}[/]"
         if cam.error is not None:
             console.print(f"[bold]{title}[/]: [red]{cam.error.code}[/]", soft_wrap=True)
             continue
@@ -365,7 +373,7 @@ def render_provision(console: Console, result: ProvisionResult, *, asking: bool 
             for i, change in enumerate(step.changes or [None]):
                 table.add_row(step.name if i == 0 else "", change.setting if change else "",
                               escape(change.current or "-") if change else "", escape(change.target) if change else "",
-                              step.how if i == 0 else "", step.status if i == 0 else "")
+                              step.how if i == 0 else "", words.get(step.status, step.status) if i == 0 else "")
         console.print(table)
         for step in cam.steps:
             if step.detail:
@@ -592,7 +600,7 @@ def render_handover_event(console: Console, event: StageEvent) -> None:
         console.print("  " + escape(_("setting camera {n}/{of} {target} ...").format(
             n=event.done + 1, of=event.of, target=event.camera)), soft_wrap=True)
     elif event.kind == "camera":
-        states = {"provisioned": _("set"), "no-op": _("nothing to change"), "failed": _("failed")}
+        states = provision_words()
         console.print("  " + escape(_("camera {done}/{of} {target}: {state}").format(
             done=event.done, of=event.of, target=event.camera, state=states.get(event.state or "", event.state))),
             soft_wrap=True)
@@ -603,17 +611,27 @@ def render_handover_event(console: Console, event: StageEvent) -> None:
 def _handover_stages(console: Console, result: HandoverResult) -> None:
     from kitchencam.handover import STAGES
 
-    words = _handover_status_words()
+    words, methods = _handover_status_words(), _connection_method_words()
     for stage in result.stages:
-        note = f" ({escape(stage.note)})" if stage.note else ""
+        shown = methods.get(stage.note or "", stage.note) if stage.stage == "register" else stage.note
+        note = f" ({escape(shown)})" if shown else ""
         line = _handover_stage_line(STAGES.index(stage.stage) + 1, len(STAGES), stage.stage)
         console.print(f"{escape(line)}: {words[stage.status]}{note}", soft_wrap=True)
 
 
-def render_handover(console: Console, result: HandoverResult) -> None:
-    """``handover``: the plan when it stopped there, one line per stage, then where the minutes are
-    (or where the run stopped and how to go on)."""
-    if result.plan is not None:
+def _connection_method_words() -> dict[str, str]:
+    """How the cameras reach the centre (``centre.connection.method``), for the register stage's line."""
+    from kitchencam.connection import METHOD_NAMES
+
+    words = {method: _("each camera dials out by {name}").format(name=name) for method, name in METHOD_NAMES.items()}
+    words["none"] = _("recorded with the centre; the cameras do not dial out")
+    return words
+
+
+def render_handover(console: Console, result: HandoverResult, *, plan_shown: bool = False) -> None:
+    """``handover``: the plan when it stopped there (unless it was just shown with the question),
+    one line per stage, then where the minutes are (or where the run stopped and how to go on)."""
+    if result.plan is not None and not plan_shown:
         render_provision(console, result.plan, asking=True)
     _handover_stages(console, result)
     if result.report is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -121,7 +122,9 @@ def handover_cmd(
     from kitchencam.render import render_handover
 
     try:
-        finish("handover", as_json, produce, render_handover, extra_errors=errors)
+        # on a terminal the plan was shown with the question: not again after a "no"
+        finish("handover", as_json, produce, functools.partial(render_handover, plan_shown=asking),
+               extra_errors=errors)
     except core.HandoverInterrupted as stopped:
         interrupted(stopped.result, as_json)
     except KeyboardInterrupt:

@@ -42,7 +42,7 @@ def check_uplink(ctx: Context, rule: Rule) -> Verdict:
                              "internet provider for more upload, or put fewer cameras on this line.").format(n=cameras))
 
 
-@register("power", evidence={"manual", "site"})
+@register("power", evidence={"manual", "site"}, allows={"question", "question_vi"})
 def check_power(ctx: Context, rule: Rule) -> Verdict:
     """Power at the camera's spot: PASS when PoE was seen on the switch port, else MANUAL.
 

@@ -1,0 +1,76 @@
+"""`kitchencam handover` on a terminal asks what only the technician can answer: the MANUAL rules
+(power with the profile's question) and a datasheet rule the catalogue cannot tell (the lens of a
+model not in the catalogue; an advisory rule is not asked). An answer to the latter is recorded
+for the cameras it was asked for only. A simulated school on loopback (127.0.63.1 the centre,
+.2-.3 the cameras), driven in a pty."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kitchencam.sim.school import SimulatedSchool
+from kitchencam.store import Store
+from tests.integration.test_handover_terminal import PASSWORD, TOKEN, env_for
+
+pexpect = pytest.importorskip("pexpect")
+
+SUBNET = "127.0.63.0/29"
+
+
+@pytest.fixture(scope="module")
+def school() -> Iterator[SimulatedSchool]:
+    # amcrest-ip2m-841 (Amcrest IP2M-841) is not in the model catalogue: its lens is UNKNOWN
+    sim = SimulatedSchool(personas=["dahua-wizsense2-ready", "amcrest-ip2m-841"], bind_base="127.0.63.1", http_port=0,
+                          rtsp_port=0, user="admin", password=PASSWORD, centre=True, centre_port=0,
+                          centre_token=TOKEN)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def test_power_has_its_question_and_an_unknown_lens_is_asked_for_its_camera_only(school: SimulatedSchool,
+                                                                                  tmp_path: Path) -> None:
+    assert school.centre_server is not None
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kitchencam", "handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3",
+         "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
+         school.centre_server.base_url, "--location", "Bếp", "--bandwidth-duration", "1",
+         "--attest", "privacy-notice=yes", "--by", "Nguyễn Văn An", "--draft", "-o", str(tmp_path)],
+        env=env_for(tmp_path, KITCHENCAM_LANG="en"), cwd=str(tmp_path), timeout=40, encoding="utf-8",
+        dimensions=(50, 200))
+    try:
+        child.expect(r"Apply these changes\?")
+        child.sendline("y")
+        child.expect(r"\(lens, 1 camera\(s\)\)")  # the title line, with how many cameras wait for it
+        child.expect(r"Check it on the camera, its label or its box: Fixed 3.6 mm lens. Is it so\?")
+        child.sendline("yes")
+        asked = ["lens"]
+        while child.expect([r"its box: ([^\r\n]+)\. Is it so\?", r"Does mains power \(a socket, or PoE from the "
+                            r"switch\) reach each camera's spot\?"]) == 0:
+            asked.append(child.match.group(1))  # other datasheet facts the catalogue cannot tell (IP67)
+            child.sendline("yes")
+        child.sendline("yes")
+        child.expect(r"Who attests these answers \(your name\) \[Nguyễn Văn An\]")
+        child.sendline("")
+        child.expect("Minutes written: ")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus in (0, 3), child.before
+
+    with Store(tmp_path / "data" / "kitchencam.db") as store:
+        site = store.get_site("MN-TTO")
+        assert site is not None
+        cameras = {d.id: d.model for d in store.list_devices(site.id, kind="camera")}
+        answers = {(cameras.get(r.device_id), r.rule, r.answer) for r in store.camera_attestations(site.id)}
+    assert "WizSense 2 series IR bullet" not in asked  # an advisory rule is not asked
+    lens = {(model, answer) for model, rule, answer in answers if rule == "lens"}
+    assert lens == {("IP2M-841", True)}  # not the Dahua, whose datasheet tells its lens
+    assert {model for model, rule, _a in answers if rule == "power"} == set(cameras.values())
