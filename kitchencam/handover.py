@@ -8,7 +8,8 @@ Each finished stage, and each camera whose provisioning finished, is recorded in
 (``handover_progress``): a second run continues where the first stopped and never provisions a
 finished camera again; ``restart`` starts over. This module prints nothing and asks nothing itself:
 every question goes through the caller's :class:`HandoverAsk` (may the plan be applied, the MANUAL
-rules, where each camera hangs, the school when there is no site config), whose defaults never wait
+rules, where each camera hangs, the school when there is no site config, the names the minutes print
+while the site config still holds placeholders for them), whose defaults never wait
 (no terminal, ``--json``, ``--yes``); each stage's start and end goes to the caller's ``progress``.
 A failing stage keeps the stages finished before it in the result (``stopped_at``, its error); an
 interrupt (Ctrl-C) raises :class:`HandoverInterrupted` carrying the result so far.
@@ -139,6 +140,10 @@ class HandoverAsk:
     location: Callable[[CameraPlace], str | None] | None = None
     #: ``site init``'s answers when there is no site config and options are missing.
     site: Callable[[SiteInit], SiteInit] | None = None
+    #: The names the minutes print that the site config still holds placeholders for (dotted paths,
+    #: "parties.supplier.representative"), before the minutes are written without --draft: the
+    #: answers given ({path: name}; a field left out stays as it is).
+    parties: Callable[[list[str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -394,12 +399,30 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
         finished("attestations")
     result.errors += check_mod.errors_of(result.attestations)
 
-    # report: the minutes, written every time (a resumed run may have more to say)
+    # report: the minutes, written every time (a resumed run may have more to say); the names they
+    # print that are still placeholders are asked first (a draft needs none)
     begin("report")
+    if not options.draft and ask.parties is not None:
+        _parties(ctx, ask.parties)
     result.report = app.report(ctx, fmt=options.fmt, lang=options.lang, output=options.output,
                                draft=options.draft)
     mark("report", data=result.report)
     finished("report", note=", ".join(result.report.paths.values()))
+
+
+def _parties(ctx: app.Context, ask: Callable[[list[str]], dict[str, str]]) -> None:
+    """Ask for the party names the site config still holds placeholders for and write the answers into
+    it (in place, validated); the minutes then read the updated config."""
+    from kitchencam.report.build import placeholders
+    from kitchencam.sitecmd import update_parties
+
+    missing = placeholders(ctx.site)
+    if not missing or ctx.site_file is None:
+        return
+    answers = {k: v.strip() for k, v in ask(missing).items() if k in missing and v and v.strip()}
+    if answers:
+        update_parties(ctx.site_file, answers)
+        ctx.__dict__.pop("site", None)  # read again by the minutes
 
 
 def manual_questions(ctx: app.Context, checked: CheckResult | None, attest: Sequence[str]) -> list[ManualQuestion]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,3 +137,107 @@ class ProfileList(BaseModel):
 class ProfileValidation(BaseModel):
     path: str
     valid: bool
+
+
+#: The party fields the minutes print names from, as ``placeholders()`` names them.
+PARTY_ROLES = ("supplier", "school", "district")
+PARTY_FIELDS = ("organisation", "representative", "position")
+
+
+def party_label(dotted: str) -> str:
+    """What to call a party field when asking for it ("parties.supplier.representative")."""
+    labels = {
+        "parties.supplier.organisation": _("Supplier organisation (handing over)"),
+        "parties.supplier.representative": _("Supplier's representative (handing over)"),
+        "parties.supplier.position": _("Position of the supplier's representative"),
+        "parties.school.organisation": _("School (receiving)"),
+        "parties.school.representative": _("School's representative (receiving)"),
+        "parties.school.position": _("Position of the school's representative"),
+        "parties.district.organisation": _("District education office (witness)"),
+        "parties.district.representative": _("District office's representative (witness)"),
+        "parties.district.position": _("Position of the district office's representative"),
+    }
+    return labels.get(dotted, dotted)
+
+
+def party_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot stand as a name in the minutes, or None."""
+    text = value.strip()
+    if not text:
+        return _("Write a name: it cannot be empty.")
+    if text.startswith("(") and text.endswith(")"):
+        return _("Write the real name, not a placeholder in brackets.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return _("Write it on one line, without control characters.")
+    if len(text) > 200:
+        return _("Write at most 200 characters.")
+    return None
+
+
+def update_parties(path: Path, values: dict[str, str]) -> SiteConfig:
+    """Write party names ("parties.supplier.representative" -> "Nguyễn Văn An") into the site config
+    in place: only those values change, every other line (comments too) stays as it was. The result
+    is validated with the loader before it replaces the file; a refused value changes nothing."""
+    import yaml
+
+    for dotted, value in values.items():
+        parts = dotted.split(".")
+        if len(parts) != 3 or parts[0] != "parties" or parts[1] not in PARTY_ROLES or parts[2] not in PARTY_FIELDS:
+            raise UsageError(_("{field}: not a party name field of the site config.").format(field=dotted))
+        problem = party_value_problem(value)
+        if problem is not None:
+            raise UsageError(_("{field}: {problem}").format(field=dotted, problem=problem))
+    if not values:
+        return load_site(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        load_site(path)  # says what is wrong with the file, naming its line
+        raise
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), offsets into text
+    for dotted, value in values.items():
+        key, node = _node_at(root, dotted.split("."))
+        if key is None or node is None:
+            raise ConfigError(_("{path}: {field} is not in the file; add the parties section (kitchencam site "
+                                "init writes it).").format(path=path, field=dotted))
+        quoted = json.dumps(value.strip(), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null" and not node.value:
+            colon = text.index(":", key.end_mark.index) + 1
+            edits.append((colon, colon, " " + quoted))  # "key:" with nothing after it
+        elif isinstance(node, yaml.ScalarNode):
+            end = node.end_mark.index
+            if node.style in ("|", ">"):  # a block scalar ends after its line breaks: keep one
+                quoted += "\n"
+            edits.append((node.start_mark.index, end, quoted))
+        else:
+            raise ConfigError(_("{path}: {field} should be a name, not a list or mapping.").format(
+                path=path, field=dotted))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    tmp = path.with_name(path.name + ".tmp")
+    write_private(tmp, text)
+    try:
+        site = load_site(tmp)  # validate before it replaces anything
+    except ConfigError:
+        tmp.unlink()
+        raise
+    tmp.replace(path)
+    return site
+
+
+def _node_at(root: Any, keys: list[str]) -> tuple[Any, Any]:
+    """The key node and value node at ``keys`` in a composed YAML tree, (None, None) when absent."""
+    import yaml
+
+    key_node, node = None, root
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None, None
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                key_node, node = k, v
+                break
+        else:
+            return None, None
+    return key_node, node

@@ -222,4 +222,21 @@ def questions(*, yes: bool, asking: bool) -> Any:
             centre_url=init.centre_url or ask(_("Base URL of the district centre API"), None),
             address=ask(_("School address"), init.address))
 
-    return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site)
+    def parties(missing: list[str]) -> dict[str, str]:
+        from kitchencam.sitecmd import party_label, party_value_problem
+
+        out.print(_("The minutes print who signs them, and the site config still holds placeholders there. "
+                    "Type each name (Enter leaves it; the minutes then stop and say which are missing):"))
+        answers: dict[str, str] = {}
+        for dotted in missing:
+            while True:
+                word = _prompt(party_label(dotted)).strip()
+                problem = party_value_problem(word) if word else None
+                if problem is None:
+                    break
+                out.print(problem)
+            if word:
+                answers[dotted] = word
+        return answers
+
+    return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site, parties=parties)

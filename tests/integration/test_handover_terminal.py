@@ -303,3 +303,74 @@ def test_vietnamese_system_gets_vietnamese_questions_and_output(school: Simulate
     assert ("power", True, "Trần Thị Bình") in answers
     assert ("privacy-notice", False, "Trần Thị Bình") in answers
     assert places == ["", "Bếp chính"]
+
+
+PARTY_ANSWERS = [
+    ("Supplier organisation", "Công ty TNHH Thực phẩm Sạch Thanh Trì"),
+    ("Supplier's representative", "Lê Văn Cường"),
+    ("Position of the supplier's representative", "Giám đốc"),
+    ("School's representative", "Phạm Thị Dung"),
+    ("District office's representative", "Hoàng Văn Em"),
+    ("Position of the district office's representative", "Chuyên viên"),
+]
+
+
+def test_terminal_asks_the_parties_and_writes_signable_minutes(school: SimulatedSchool, tmp_path: Path) -> None:
+    """No --draft, a site config made by the run itself (placeholder names): the names the minutes print
+    are asked before them, kept in the site config, and the minutes are written (they refused before)."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    assert school.centre_server is not None
+    child = spawn(["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--bandwidth-duration", "1",
+                   "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
+                   school.centre_server.base_url, "--attest", "power=yes", "--attest", "privacy-notice=yes",
+                   "--by", "Nguyễn Văn An", "-o", str(tmp_path)],
+                  env_for(tmp_path, KITCHENCAM_LANG="en"), tmp_path)
+    try:
+        child.expect("Step 1/8: Site config")
+        # The cameras may be set already by an earlier test of this module: then nothing to confirm.
+        if child.expect([r"Apply these changes\?", r"Where is camera 1 installed"]) == 0:
+            child.sendline("y")
+            child.expect(r"Where is camera 1 installed")
+        child.sendline("Bếp 1")
+        child.expect(r"Where is camera 2 installed")
+        child.sendline("Bếp 2")
+        child.expect("Step 8/8: Minutes")
+        child.expect("The minutes print who signs them")
+        for n, (label, answer) in enumerate(PARTY_ANSWERS):
+            child.expect(label)
+            if n == 1:  # a placeholder typed back is refused and asked again
+                child.sendline("(họ tên)")
+                child.expect("not a placeholder in brackets")
+                child.expect(label)
+            child.sendline(answer)
+        child.expect("Minutes written: ")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus in (0, 3), child.before
+    assert "placeholders where names go" not in (child.before or "")
+
+    site = yaml.safe_load((tmp_path / "config" / "site.yaml").read_text(encoding="utf-8"))
+    parties = site["parties"]
+    assert parties["supplier"] == {"organisation": "Công ty TNHH Thực phẩm Sạch Thanh Trì",
+                                   "representative": "Lê Văn Cường", "position": "Giám đốc", "address": "",
+                                   "phone": ""}
+    assert parties["school"]["representative"] == "Phạm Thị Dung"
+    assert parties["school"]["position"] == "Hiệu trưởng"  # not a placeholder: not asked, unchanged
+    assert parties["district"]["representative"] == "Hoàng Văn Em"
+    assert parties["district"]["position"] == "Chuyên viên"
+    assert site["school"]["code"] == "MN-TTO"
+
+    pdfs = list(tmp_path.glob("*.pdf"))
+    assert len(pdfs) == 1, pdfs
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed: the names in the PDF are not read")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdfs[0]), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    for _label, answer in PARTY_ANSWERS:
+        assert answer in " ".join(text.split()), answer
+    assert "DRAFT" not in text
