@@ -230,10 +230,21 @@ def eligibility(check: DeviceCheck, *, has_password: bool, force: bool) -> Eligi
     if force:
         return Eligibility(ok=True)
     # The camera's own rules: the site's (uplink, registration itself) do not hold a camera back.
-    failed = [v.rule for v in check.verdicts if v.status == "FAIL" and v.kind != "site"]
-    if failed:
+    failing = [v for v in check.verdicts if v.status == "FAIL" and v.kind != "site"]
+    fixable = ", ".join(v.rule for v in failing if v.fixable_by_provision)
+    not_fixable = ", ".join(v.rule for v in failing if not v.fixable_by_provision)
+    if fixable and not not_fixable:
         return Eligibility(ok=False, reason=_("Fails {rules}: run kitchencam provision, or add --force to send it "
-                                              "anyway.").format(rules=", ".join(failed)))
+                                              "anyway.").format(rules=fixable))
+    if not_fixable and not fixable:  # the camera cannot do it: provisioning is no use
+        return Eligibility(ok=False, reason=_("Fails {rules}, which kitchencam provision cannot fix on this camera "
+                                              "(see kitchencam check): replace the camera, or add --force to send "
+                                              "it anyway.").format(rules=not_fixable))
+    if failing:
+        return Eligibility(ok=False, reason=_("Fails {fixable} (kitchencam provision fixes these) and {rules} "
+                                              "(provision cannot fix these on this camera: see kitchencam check); "
+                                              "or add --force to send it anyway.").format(fixable=fixable,
+                                                                                          rules=not_fixable))
     if not has_password:
         return Eligibility(ok=False, reason=_("Its centre account is not set up from this computer: run kitchencam "
                                               "provision first (it creates the account and keeps its password)."))

@@ -642,6 +642,11 @@ def render_handover(console: Console, result: HandoverResult, *, plan_shown: boo
             stage=handover_stage_title(result.stopped_at)), soft_wrap=True)
 
 
+def render_handover_asked(console: Console, result: HandoverResult) -> None:
+    """``handover`` on a terminal: the plan was shown with its question, so not again after a "no"."""
+    render_handover(console, result, plan_shown=True)
+
+
 def render_handover_interrupted(console: Console, result: HandoverResult | None) -> None:
     """Ctrl-C during ``handover``: what was finished (stages, cameras set) and how to go on."""
     console.print()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -119,11 +118,11 @@ def handover_cmd(
         return list(result.errors)
 
     from kitchencam import handover as core
-    from kitchencam.render import render_handover
+    from kitchencam.render import render_handover, render_handover_asked
 
     try:
         # on a terminal the plan was shown with the question: not again after a "no"
-        finish("handover", as_json, produce, functools.partial(render_handover, plan_shown=asking),
+        finish("handover", as_json, produce, render_handover_asked if asking else render_handover,
                extra_errors=errors)
     except core.HandoverInterrupted as stopped:
         interrupted(stopped.result, as_json)
