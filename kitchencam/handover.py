@@ -144,6 +144,10 @@ class HandoverAsk:
     #: "parties.supplier.representative"), before the minutes are written without --draft: the
     #: answers given ({path: name}; a field left out stays as it is).
     parties: Callable[[list[str]], dict[str, str]] | None = None
+    #: The district centre's token when none is saved (the argument: the centre refused the one
+    #: typed before); tried on the centre, then kept in the keyring as ``credentials set
+    #: --centre-token`` keeps it. None or "": not given.
+    token: Callable[[bool], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -351,6 +355,10 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
             mark("provision")
             finished("provision")
 
+    # the centre's token, which bandwidth and register need: asked on a terminal when none is saved
+    if ("bandwidth", "") not in done or ("register", "") not in done:
+        _centre_token(ctx, ask.token)
+
     # bandwidth
     stored = resumed("bandwidth")
     if stored is not None:
@@ -423,6 +431,37 @@ def _parties(ctx: app.Context, ask: Callable[[list[str]], dict[str, str]]) -> No
     if answers:
         update_parties(ctx.site_file, answers)
         ctx.__dict__.pop("site", None)  # read again by the minutes
+
+
+def _centre_token(ctx: app.Context, ask: Callable[[bool], str | None] | None) -> None:
+    """No token saved and someone to ask: ask, try it on the centre, keep it in the keyring.
+
+    A token the centre refuses is asked once more, then never kept (the stage that needs it says
+    what to do). A centre that cannot be reached cannot say: the token is kept, and the stage
+    that needs it tells whether the centre takes it.
+    """
+    from kitchencam import centre as centre_mod
+    from kitchencam.errors import CentreAuthFailed
+
+    code, site = ctx.school.code, ctx.site
+    if ask is None or site is None or ctx.centre is not None or centre_mod.centre_token(code, ctx.secrets.get):
+        return
+    refused = False
+    for _attempt in range(2):
+        token = (ask(refused) or "").strip()
+        if not token:
+            return
+        try:
+            with centre_mod.CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls,
+                                         timeouts=(3.0, 5.0)) as client:
+                client.devices(code)
+        except CentreAuthFailed:
+            refused = True
+            continue
+        except KitchencamError:
+            pass  # the centre cannot be reached now: the stages that need it say so
+        ctx.secrets.set(centre_mod.token_key(code), token)
+        return
 
 
 def manual_questions(ctx: app.Context, checked: CheckResult | None, attest: Sequence[str]) -> list[ManualQuestion]:

@@ -112,7 +112,8 @@ def handover_cmd(
             site_init=core.SiteInit(school_name=school_name, school_code=school_code, centre_url=centre_url,
                                     address=address))
         progress = None if as_json else (lambda event: render_handover_event(common.ENV.err, event))
-        return core.handover(run_ctx, options, questions(yes=yes, asking=asking), progress)
+        return core.handover(run_ctx, options, questions(yes=yes, asking=asking, secrets=not as_json
+                                                         and common.ENV.interactive), progress)
 
     def errors(result: Any) -> list[ErrorItem]:
         return list(result.errors)
@@ -162,14 +163,26 @@ def _prompt(text: str) -> str:
     return str(_asked(lambda: typer.prompt(text, default="", show_default=False)))
 
 
-def questions(*, yes: bool, asking: bool) -> Any:
+def questions(*, yes: bool, asking: bool, secrets: bool = False) -> Any:
     """The run's questions: on a terminal without --yes/--json, prompts with defaults; else none
-    (--yes applies the plan; without it the run stops at the plan)."""
+    (--yes applies the plan; without it the run stops at the plan). ``secrets``: a terminal without
+    --json, where a missing secret is asked for even with --yes, as the camera login is."""
     from kitchencam import handover as core
 
-    if not asking:
-        return core.HandoverAsk(confirm=(lambda _plan: True) if yes else (lambda _plan: False))
     out = common.ENV.out
+
+    def token(refused: bool) -> str | None:
+        if refused:
+            out.print(_("The centre refused that token. Check it with the district and type it again."))
+        else:
+            out.print(_("The district centre's token is not saved on this computer yet: it is kept in the keyring "
+                        "once the centre accepts it."))
+        return str(_asked(lambda: typer.prompt(_("The district centre's token (hidden; Enter: not now)"),
+                                               default="", show_default=False, hide_input=True))) or None
+
+    if not asking:
+        return core.HandoverAsk(confirm=(lambda _plan: True) if yes else (lambda _plan: False),
+                                token=token if secrets else None)
 
     def confirm(plan: Any) -> bool:
         from kitchencam.render import render_provision
@@ -238,4 +251,5 @@ def questions(*, yes: bool, asking: bool) -> Any:
                 answers[dotted] = word
         return answers
 
-    return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site, parties=parties)
+    return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site, parties=parties,
+                            token=token)

@@ -74,3 +74,42 @@ def test_power_has_its_question_and_an_unknown_lens_is_asked_for_its_camera_only
     lens = {(model, answer) for model, rule, answer in answers if rule == "lens"}
     assert lens == {("IP2M-841", True)}  # not the Dahua, whose datasheet tells its lens
     assert {model for model, rule, _a in answers if rule == "power"} == set(cameras.values())
+
+
+def test_the_centre_token_is_asked_tried_and_kept_only_once_the_centre_accepts_it(school: SimulatedSchool,
+                                                                                    tmp_path: Path) -> None:
+    """No token saved: handover asks for it (hidden) before the uplink is measured; a token the centre
+    refuses is asked again and never kept; the accepted one is kept in the keyring for the next run."""
+    from kitchencam.centre import token_key
+    from kitchencam.settings import Paths, SecretStore
+
+    assert school.centre_server is not None
+    env = env_for(tmp_path, KITCHENCAM_LANG="en")
+    env.pop("KITCHENCAM_CENTRE_TOKEN")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kitchencam", "handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--yes",
+         "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
+         school.centre_server.base_url, "--location", "Bếp", "--bandwidth-duration", "1", "--attest",
+         "privacy-notice=yes", "--attest", "power=yes", "--by", "Nguyễn Văn An", "--draft", "-o", str(tmp_path)],
+        env=env, cwd=str(tmp_path), timeout=40, encoding="utf-8", dimensions=(50, 200))
+    try:
+        child.expect(r"The district centre's token \(hidden; Enter: not now\)")
+        child.sendline("not-the-token")
+        child.expect("The centre refused that token")
+        child.expect(r"The district centre's token \(hidden")
+        child.sendline(TOKEN)
+        child.expect("Step 5/8: Measure the uplink")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert "not-the-token" not in (child.before or "")  # hidden input is never echoed
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    import os
+
+    os.environ["KITCHENCAM_KEYRING"] = "file"  # read the same file keyring the run wrote
+    try:
+        assert SecretStore(paths).get(token_key("MN-TTO")) == TOKEN
+    finally:
+        del os.environ["KITCHENCAM_KEYRING"]
+    assert child.exitstatus in (0, 3), child.before
