@@ -123,6 +123,20 @@ class CameraPlace:
     label: str  # "Dahua IPC-HDW2441T-S (192.168.1.64)"
 
 
+@dataclass
+class LoginOffer:
+    """A camera login typed at the prompt in this run that a camera accepted: may it be kept?
+
+    ``save()`` keeps it as ``credentials set --user`` does (the next run asks nothing); ``backend``
+    names where (the OS keyring, or the plaintext file with ``fallback_reason`` why)."""
+
+    user: str
+    cameras: list[str]  # the hosts that accepted it
+    backend: str
+    fallback_reason: str | None
+    save: Callable[[], None]
+
+
 def _never(_plan: ProvisionResult) -> bool:
     return False
 
@@ -148,6 +162,9 @@ class HandoverAsk:
     #: typed before); tried on the centre, then kept in the keyring as ``credentials set
     #: --centre-token`` keeps it. None or "": not given.
     token: Callable[[bool], str | None] | None = None
+    #: A login typed at the prompt that a camera accepted, offered once for keeping (never one refused
+    #: everywhere, never one from the environment or the keyring).
+    save_login: Callable[[LoginOffer], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -288,6 +305,16 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
     def stop(stage: Stage) -> None:
         result.stopped_at = stage
 
+    offered: list[bool] = []
+
+    def offer_login() -> None:
+        """Once a typed login worked on a camera, ask once whether to keep it."""
+        if not offered and ask.save_login is not None:
+            login = _login_offer(ctx)
+            if login is not None:
+                offered.append(True)
+                ask.save_login(login)
+
     if ("site", "") in done:  # its start was told before the site config was looked at
         record("site", "resumed")
     else:
@@ -317,6 +344,7 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
         result.check = app.check(ctx, targets=[], use_all=True)
         mark("check", data=result.check)
         finished("check")
+    offer_login()
 
     # provision: each camera on its own, a finished camera never again
     if resumed("provision") is None:
@@ -328,6 +356,7 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
                 result.provision.append(CameraProvision.model_validate(done[("provision", t)] or {"target": t}))
         if todo:
             plan = app.provision(ctx, targets=todo, use_all=False, dry_run=True, confirm=lambda _p: None)
+            offer_login()
             if any(s.status == "planned" for c in plan.cameras for s in c.steps) and not ask.confirm(plan):
                 result.provision += plan.cameras
                 result.provision_plan_only = True
@@ -346,6 +375,7 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
                     if cam.state in ("provisioned", "no-op"):
                         mark("provision", target, cam)
                     tell("provision", "camera", camera=target, state=cam.state, done=n, of=len(todo))
+        offer_login()
         failed = [c.target for c in result.provision if c.state not in ("provisioned", "no-op")]
         if failed:
             record("provision", "incomplete", _(
@@ -379,6 +409,7 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
         result.registration = app.register(ctx, targets=[], use_all=True)
         result.errors += register_errors(result.registration)
         mark("register", data=result.registration)
+        offer_login()
         finished("register", note=result.registration.method)
 
     # attestations: the MANUAL rules still open are asked, then recorded by a last check, the one
@@ -416,6 +447,29 @@ def _stages(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk, result
                                draft=options.draft)
     mark("report", data=result.report)
     finished("report", note=", ".join(result.report.paths.values()))
+
+
+def _login_offer(ctx: app.Context) -> LoginOffer | None:
+    """The run's camera login when it was typed at the prompt and at least one camera accepted it
+    (the run's login budget says which); None otherwise (from the environment or the keyring, not
+    asked yet, or refused by every camera tried)."""
+    from kitchencam.logins import BUDGET
+    from kitchencam.settings import SecretStore, save_camera_login
+
+    creds = ctx.__dict__.get("credentials")  # only a login this run already resolved: never prompt here
+    secrets = ctx.secrets if ctx.paths is not None else None
+    if creds is None or creds.source != "prompt" or not isinstance(secrets, SecretStore):
+        return None
+    accepted = BUDGET.accepted_hosts()
+    if not accepted:
+        return None
+    code = ctx.school.code
+
+    def save() -> None:
+        save_camera_login(secrets, code, creds.user, creds.password)
+
+    return LoginOffer(user=creds.user, cameras=accepted, backend=secrets.backend_name,
+                      fallback_reason=secrets.fallback_reason, save=save)
 
 
 def _parties(ctx: app.Context, ask: Callable[[list[str]], dict[str, str]]) -> None:

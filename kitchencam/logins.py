@@ -48,6 +48,7 @@ class _Host:
     in_flight: int = 0
     probed: bool = False
     probe_result: bool | None = None  # the wrong-password probe: True accepted, False refused
+    accepted: bool = False  # the camera accepted the run's login on a call that needs one
 
 
 class Attempt:
@@ -134,6 +135,16 @@ class LoginBudget:
     def record_probe(self, host: str, result: bool | None) -> None:
         with self._cond:
             self._state(host).probe_result = result
+
+    def accepted(self, host: str) -> None:
+        """``host`` accepted the run's login on a call that needs one (never the wrong-password probe)."""
+        with self._cond:
+            self._state(host).accepted = True
+
+    def accepted_hosts(self) -> list[str]:
+        """The cameras that accepted the run's login so far: a typed password worth keeping."""
+        with self._cond:
+            return [host for host, state in self._hosts.items() if state.accepted]
 
     def refused_calls(self, host: str) -> list[str]:
         with self._cond:

@@ -478,6 +478,14 @@ def camera_user_key(site_code: str) -> str:
     return f"camera-user:{site_code}"
 
 
+def save_camera_login(secrets: SecretStore, site_code: str, user: str, password: str) -> None:
+    """Keep a camera login for the site: the password under the user, and the user as the site's
+    (so check/provision/register/rollback/handover need no KITCHENCAM_USER). What ``credentials set
+    --user`` saves, and what handover saves when the technician says yes to keeping a typed login."""
+    secrets.set(camera_key(user), password)
+    secrets.set(camera_user_key(site_code), user)
+
+
 def resolve_credentials(
     user: str | None,
     secrets: SecretStore,

@@ -28,7 +28,7 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
     kitchencam credentials set --user admin
     kitchencam credentials set --centre-token
     """
-    from kitchencam.settings import SecretStore, camera_key, camera_user_key
+    from kitchencam.settings import SecretStore, save_camera_login
 
     def produce() -> Any:
         import os
@@ -57,9 +57,7 @@ def credentials_set(user: UserOpt = None, centre: CentreTokenOpt = False, site_p
             password = common.ENV.prompt(_("Password for {user}").format(user=name), True, True)
         code = common.context(site_path).school.code
         secrets = SecretStore(common.ENV.paths)
-        secrets.set(camera_key(name), password)
-        # The site's user name, so check/provision/register/rollback need no KITCHENCAM_USER.
-        secrets.set(camera_user_key(code), name)
+        save_camera_login(secrets, code, name, password)
         return CredentialsResult(user=name, backend=secrets.backend_name, fallback_reason=secrets.fallback_reason)
 
     from kitchencam.render import render_credentials

@@ -251,5 +251,35 @@ def questions(*, yes: bool, asking: bool, secrets: bool = False) -> Any:
                 answers[dotted] = word
         return answers
 
+    def save_login(offer: core.LoginOffer) -> None:
+        from rich.markup import escape
+
+        from kitchencam.errors import KitchencamError
+        from kitchencam.models import ErrorItem
+        from kitchencam.render import error_line
+
+        out.print(escape(_("The camera login {user} you typed worked on {n} camera(s).").format(
+            user=offer.user, n=len(offer.cameras))), soft_wrap=True)
+        if offer.fallback_reason:
+            out.print("[yellow]" + escape(_("Warning: no OS keyring is used ({reason}): the login would be kept in "
+                                            "a {backend}.").format(reason=offer.fallback_reason,
+                                                                    backend=offer.backend)) + "[/]", soft_wrap=True)
+            question = _("Save the camera login in that plaintext file for next time?")
+        else:
+            out.print(escape(_("It would be kept in the OS keyring ({backend}).").format(backend=offer.backend)),
+                      soft_wrap=True)
+            question = _("Save the camera login in the keyring for next time?")
+        if not _asked(lambda: typer.confirm(question, default=True)):
+            out.print(escape(_("Not saved: the next run asks for it again (or save it with kitchencam credentials "
+                               "set --user {user}).").format(user=offer.user)), soft_wrap=True)
+            return
+        try:
+            offer.save()
+        except KitchencamError as exc:  # the run goes on; the login is asked again next time
+            common.ENV.err.print(error_line(ErrorItem.from_error(exc)), soft_wrap=True)
+            return
+        out.print(escape(_("Saved: the next run uses it without asking (forget it with kitchencam credentials "
+                           "forget --user {user}).").format(user=offer.user)), soft_wrap=True)
+
     return core.HandoverAsk(confirm=confirm, manual=manual, location=place, site=site, parties=parties,
-                            token=token)
+                            token=token, save_login=save_login)

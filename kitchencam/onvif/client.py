@@ -706,6 +706,8 @@ class LoginGuard:
             self._attempt = None
         if operation.rpartition(":")[2] not in PRE_AUTH_OPERATIONS:
             self.proven = True
+            if not self.probe:
+                BUDGET.accepted(self.host)
 
     def failed(self, operation: str, error: KitchencamError) -> KitchencamError:
         """After an authenticated call failed: count a refused login; the error to raise."""

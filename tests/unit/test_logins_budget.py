@@ -106,3 +106,30 @@ def test_an_address_that_is_no_url_is_refused_not_raised(kind) -> None:
     with pytest.raises(BadReply, match="no valid URL"):
         confine(f"{'rtsp' if kind == 'rtsp' else 'http'}://[10.0.0.9/stream", camera_host="127.0.0.5",
                 camera_netloc="127.0.0.5:80", camera_scheme="http", kind=kind)
+
+
+def test_only_a_login_a_call_needed_and_not_the_probe_counts_as_accepted() -> None:
+    """What handover offers to keep rests on this: a typed password some camera really accepted."""
+    from kitchencam.logins import BUDGET
+    from kitchencam.onvif.client import LoginGuard
+
+    hosts = ("192.0.2.201", "192.0.2.202", "192.0.2.203")
+    for host in hosts:
+        BUDGET.reset(host)
+    try:
+        probe = LoginGuard(hosts[0], hosts[0], probe=True)  # the wrong-password probe, accepted
+        probe.before("tds:GetDeviceInformation")
+        probe.succeeded("tds:GetDeviceInformation")
+        pre_auth = LoginGuard(hosts[1], hosts[1])  # answered without looking at the password
+        pre_auth.before("tds:GetSystemDateAndTime")
+        pre_auth.succeeded("tds:GetSystemDateAndTime")
+        real = LoginGuard(hosts[2], hosts[2])
+        real.before("tds:GetDeviceInformation")
+        real.succeeded("tds:GetDeviceInformation")
+        accepted = set(BUDGET.accepted_hosts())
+        assert hosts[2] in accepted
+        assert hosts[0] not in accepted
+        assert hosts[1] not in accepted
+    finally:
+        for host in hosts:
+            BUDGET.reset(host)
