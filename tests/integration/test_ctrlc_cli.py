@@ -81,3 +81,28 @@ def test_ctrl_c_under_json_is_the_envelope(tmp_path: Path) -> None:
     assert "Run kitchencam check again" in doc["errors"][0]["hint"]
     assert "Aborted!" not in err, err[-2000:]
     assert "Traceback" not in err, err[-2000:]
+
+
+def test_ctrl_c_at_a_question_is_not_aborted(tmp_path: Path) -> None:
+    """Ctrl-C at provision's "Apply these changes?" on a terminal (a pty): it was Click's "Aborted!",
+    exit 1."""
+    pexpect = pytest.importorskip("pexpect")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KITCHENCAM_", "LC_", "LANG"))}
+    env.update({"KITCHENCAM_CONFIG_DIR": str(tmp_path / "config"), "KITCHENCAM_DATA_DIR": str(tmp_path / "data"),
+                "KITCHENCAM_KEYRING": "file", "KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD,
+                "KITCHENCAM_LANG": "en", "TERM": "xterm", "COLUMNS": "200"})
+    with SimCamera(get_persona("dahua-wizsense2"), "127.0.189.3", user="admin", password=PASSWORD) as cam:
+        child = pexpect.spawn(sys.executable, ["-m", "kitchencam", "provision", cam.device_xaddr], env=env,
+                              cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(50, 200))
+        try:
+            child.expect(r"Apply these changes\?")
+            child.sendintr()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    text = child.before
+    assert child.exitstatus == 130, text[-2000:]
+    assert "Stopped by Ctrl-C." in text, text[-2000:]
+    assert "kitchencam rollback" in text, text[-2000:]
+    assert "Aborted!" not in text, text[-2000:]
+    assert "Traceback" not in text, text[-2000:]
