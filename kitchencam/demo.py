@@ -13,7 +13,6 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 from kitchencam.discover import DiscoveredDevice
 from kitchencam.errors import KitchencamError
 from kitchencam.models import ErrorItem, Facts
+from kitchencam.workers import DaemonPool
 
 if TYPE_CHECKING:
     from kitchencam.app import Context
@@ -161,7 +161,7 @@ def run_demo(progress: Callable[[str], None] = lambda _m: None, personas: list[s
             row = read_one(persona, device.xaddr, "admin", password)
             return row.model_copy(update={"found_by": device.found_by})
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with DaemonPool(max_workers=8) as pool:
             rows = list(pool.map(read, cameras))
         # The ONVIF-off camera answers no discovery and its HTTP port is random here, so the sweep
         # cannot see it: read it directly to show what the technician is told.
@@ -218,7 +218,7 @@ def _check_and_provision(rows: list[CameraSummary], ctx: Context) -> None:
     options = CheckOptions(targets=[r.target for r in readable], user=user, password=password,
                            attestations=attestations)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with DaemonPool(max_workers=8) as pool:
         checks = list(pool.map(lambda target: check_one(target, profile, catalogue, options), options.targets))
     before = [done.overall if done.error else summarise(done.verdicts, kinds={"device", "catalogue"})[1]
               for done in checks]

@@ -67,9 +67,11 @@ class _Group(Group):
     envelope with a ``UsageError`` and exit 2, not Click's text (docs/reference/json.md)."""
 
     json_errors = False
+    argv: list[str] = []  # noqa: RUF012 - replaced, never changed in place
 
     def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        self.argv = argv
         self.json_errors = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
         lang = _leading_lang(argv)
         if lang in ("vi", "en"):  # before parsing: an error in the top-level options speaks it too
@@ -89,6 +91,28 @@ class _Group(Group):
         except _ClickUsageError as exc:
             self._usage_error(exc)
             raise
+        except KeyboardInterrupt:  # Ctrl-C outside common.finish (it handles its own)
+            common.interrupted(self._command_name(), self.json_errors)
+        except typer.Abort as exc:
+            if not isinstance(exc.__context__, KeyboardInterrupt):
+                raise  # end of input at a prompt: Click's own words
+            common.interrupted(self._command_name(), self.json_errors)
+
+    def _command_name(self) -> str:
+        """The command the arguments name (``site init``), for the envelope of a Ctrl-C."""
+        words: list[str] = []
+        group: Any = self
+        for arg in self.argv:
+            if arg == "--":
+                break
+            sub = getattr(group, "commands", {}).get(arg)
+            if sub is None:
+                if words:
+                    break
+                continue  # an option of kitchencam itself or its value (--lang vi)
+            words.append(arg)
+            group = sub
+        return " ".join(words)
 
     def _usage_error(self, exc: Any) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError" and not self.json_errors:

@@ -9,11 +9,11 @@ pydantic models, the simulator, rich) stay inside the functions that use them, s
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -91,12 +91,37 @@ def finish(
     human: Callable[[Console, Any], None],
     *,
     extra_errors: Callable[[Any], list[ErrorItem]] | None = None,
+    on_interrupt: Callable[[KeyboardInterrupt], None] | None = None,
 ) -> None:
     """Run ``produce`` (core work returning a model), render it, exit with the contract's code.
 
     Expected failures (KitchencamError) become a message and their exit code; anything else is a
-    bug and keeps its traceback.
+    bug and keeps its traceback. Ctrl-C (while it runs or at a prompt) goes to ``on_interrupt``, by
+    default :func:`interrupted`: exit 130.
     """
+    def stop(exc: KeyboardInterrupt) -> NoReturn:
+        if on_interrupt is not None:
+            on_interrupt(exc)
+        interrupted(command, as_json)
+
+    try:
+        _finish(command, as_json, produce, human, extra_errors=extra_errors)
+    except KeyboardInterrupt as exc:
+        stop(exc)
+    except typer.Abort as exc:
+        if not isinstance(exc.__context__, KeyboardInterrupt):
+            raise  # end of input at a prompt: Click's own words
+        stop(exc.__context__)
+
+
+def _finish(
+    command: str,
+    as_json: bool,
+    produce: Callable[[], Any],
+    human: Callable[[Console, Any], None],
+    *,
+    extra_errors: Callable[[Any], list[ErrorItem]] | None = None,
+) -> None:
     from kitchencam.models import ErrorItem
     from kitchencam.render import envelope, error_line, exit_code_for, print_json
 
@@ -130,6 +155,41 @@ def finish(
     code = exit_code_for(errors)
     if code != ExitCode.OK:
         raise typer.Exit(int(code))
+
+
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as a shell reports it.
+INTERRUPTED = 130
+
+
+def interrupted_hint(command: str) -> str:
+    """After Ctrl-C: that nothing half-done is lost, and what to run next."""
+    if command == "provision":
+        return _("Nothing half-done is lost: each camera's settings were backed up before its first change. "
+                 "Run kitchencam provision again to finish, or kitchencam rollback TARGET to put a camera back.")
+    return _("Nothing half-done is lost: what was already recorded stays. "
+             "Run kitchencam {command} again.").format(command=command)
+
+
+def interrupted(command: str, as_json: bool, *, result: Any = None, errors: Sequence[ErrorItem] = (),
+                hint: str | None = None, human: Callable[[Console], None] | None = None) -> NoReturn:
+    """Ctrl-C: say the command stopped and how to go on, exit 130. Under ``--json``, the envelope with an
+    ``Interrupted`` error (after ``errors``, with ``result`` as its data); else ``human`` says it on stderr
+    (by default one line: stopped, and ``hint``)."""
+    from kitchencam.models import ErrorItem
+    from kitchencam.render import envelope, print_json
+
+    hint = hint or interrupted_hint(command)
+    if as_json:
+        item = ErrorItem(code="Interrupted", message=_("Stopped by Ctrl-C."), exit_code=INTERRUPTED, hint=hint)
+        print_json(ENV.out, envelope(command, result, [*errors, item]))
+    elif human is not None:
+        human(ENV.err)
+    else:
+        from rich.markup import escape
+
+        ENV.err.print()
+        ENV.err.print(f"[b]{escape(_('Stopped by Ctrl-C.'))}[/] {escape(hint)}", soft_wrap=True)
+    raise typer.Exit(INTERRUPTED)
 
 
 ListOpt = list[str] | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -121,32 +121,26 @@ def handover_cmd(
     from kitchencam import handover as core
     from kitchencam.render import render_handover, render_handover_asked
 
-    try:
-        # on a terminal the plan was shown with the question: not again after a "no"
-        finish("handover", as_json, produce, render_handover_asked if asking else render_handover,
-               extra_errors=errors)
-    except core.HandoverInterrupted as stopped:
-        interrupted(stopped.result, as_json)
-    except KeyboardInterrupt:
-        interrupted(None, as_json)
+    def stopped(exc: KeyboardInterrupt) -> None:
+        # HandoverInterrupted carries the result so far; a Ctrl-C before the run began, none.
+        interrupted(exc.result if isinstance(exc, core.HandoverInterrupted) else None, as_json)
+
+    # on a terminal the plan was shown with the question: not again after a "no"
+    finish("handover", as_json, produce, render_handover_asked if asking else render_handover,
+           extra_errors=errors, on_interrupt=stopped)
 
 
-def interrupted(result: Any, as_json: bool) -> None:
-    """Ctrl-C: what was finished, how to go on, exit 130 (the shell's code for SIGINT)."""
-    from kitchencam.models import ErrorItem
-    from kitchencam.render import envelope, print_json, render_handover_interrupted
+def interrupted(result: Any, as_json: bool) -> NoReturn:
+    """Ctrl-C: what was finished, how to go on, exit 130 (common.interrupted, with handover's own words)."""
+    from kitchencam.render import render_handover_interrupted
 
-    hint = _("Run kitchencam handover again: it continues where it stopped.")
-    if as_json:
-        item = ErrorItem(code="Interrupted", message=_("Stopped by Ctrl-C."), exit_code=INTERRUPTED, hint=hint)
-        print_json(common.ENV.out, envelope("handover", result, [*(result.errors if result else []), item]))
-    else:
-        render_handover_interrupted(common.ENV.err, result)
-    raise typer.Exit(INTERRUPTED)
+    common.interrupted("handover", as_json, result=result, errors=result.errors if result else (),
+                       hint=_("Run kitchencam handover again: it continues where it stopped."),
+                       human=lambda console: render_handover_interrupted(console, result))
 
 
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as a shell reports it.
-INTERRUPTED = 130
+INTERRUPTED = common.INTERRUPTED
 
 
 def _asked(ask: Callable[[], T]) -> T:

@@ -32,6 +32,7 @@ from lxml import etree
 from kitchencam.sim import dahua_api, hikvision_api, soap, vendorapi
 from kitchencam.sim.dialout import DialOutSupervisor
 from kitchencam.sim.personas import NS, CodecOptions, Persona
+from kitchencam.sim.serving import QuietClientErrors
 from kitchencam.sim.soap import SoapFault, child, children, invalid_arg, sub, text
 from kitchencam.sim.vendorapi import Responder
 from kitchencam.sim.wsse import AuthError, DigestAuthority, UsernameTokenChecker, find_username_token
@@ -259,7 +260,7 @@ def _load_snapshot() -> bytes:
 # ---------------------------------------------------------------------------------------------
 # HTTP plumbing.
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietClientErrors, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False

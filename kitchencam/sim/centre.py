@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from kitchencam.sim.dialin import DialInRecord, DialInServer
 from kitchencam.sim.gb28181 import Connection, Gb28181Registrar
+from kitchencam.sim.serving import QuietClientErrors
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class _ApiError(Exception):
         self.close = close
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietClientErrors, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
+from kitchencam.sim.serving import QuietClientErrors
+
 logger = logging.getLogger(__name__)
 
 StreamInfo = tuple[str, int, int, float]
@@ -496,7 +498,7 @@ class _Handler(socketserver.StreamRequestHandler):
             self.wfile.flush()
 
 
-class _TcpServer(socketserver.ThreadingTCPServer):
+class _TcpServer(QuietClientErrors, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
