@@ -55,7 +55,7 @@ def test_latency_within_the_read_timeout_works_and_takes_that_long(sim: Sim) -> 
     info = client.device.get_device_information()
     elapsed = time.monotonic() - started
     assert info.Model == "IPC-HFW2241S-S-0360B"
-    assert 0.3 <= elapsed < 1.5
+    assert 0.3 <= elapsed < 2.0  # the latency is felt, and the reply came within the read timeout
 
 
 # --- dropped replies -----------------------------------------------------------------------------------
