@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
-from kitchencam.store import Store
-from tests.integration.test_handover_terminal import PASSWORD, TOKEN, env_for
+from tests.integration.test_handover_terminal import PASSWORD, TOKEN, env_for, recorded
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -65,11 +64,9 @@ def test_power_has_its_question_and_an_unknown_lens_is_asked_for_its_camera_only
         child.close()
     assert child.exitstatus in (0, 3), child.before
 
-    with Store(tmp_path / "data" / "kitchencam.db") as store:
-        site = store.get_site("MN-TTO")
-        assert site is not None
-        cameras = {d.id: d.model for d in store.list_devices(site.id, kind="camera")}
-        answers = {(cameras.get(r.device_id), r.rule, r.answer) for r in store.camera_attestations(site.id)}
+    devices, attestations = recorded(tmp_path)
+    cameras = {d.id: d.model for d in devices}
+    answers = {(cameras.get(r.device_id), r.rule, r.answer) for r in attestations}
     assert "WizSense 2 series IR bullet" not in asked  # an advisory rule is not asked
     lens = {(model, answer) for model, rule, answer in answers if rule == "lens"}
     assert lens == {("IP2M-841", True)}  # not the Dahua, whose datasheet tells its lens

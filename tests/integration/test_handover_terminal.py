@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
-from kitchencam.store import Store
+from kitchencam.store import CameraAttestation, DeviceRow, Store
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -42,6 +42,14 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
                 "KITCHENCAM_CENTRE_TOKEN": TOKEN, "COLUMNS": "200", "TERM": "xterm", "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
+
+
+def recorded(home: Path, code: str = "MN-TTO") -> tuple[list[DeviceRow], list[CameraAttestation]]:
+    """The site's cameras and its attestations, as the run left them in the store under ``home``."""
+    with Store(home / "data" / "kitchencam.db") as store:
+        site = store.get_site(code)
+        assert site is not None
+        return store.list_devices(site.id, kind="camera"), store.camera_attestations(site.id)
 
 
 def spawn(args: list[str], env: dict[str, str], cwd: Path) -> pexpect.spawn:
@@ -82,11 +90,9 @@ def test_terminal_asks_site_plan_places_and_manual_rules(school: SimulatedSchool
         child.close()
     assert child.exitstatus in (0, 3), child.before
 
-    with Store(tmp_path / "data" / "kitchencam.db") as store:
-        site = store.get_site("MN-TTO")
-        assert site is not None
-        places = sorted(d.install_location or "" for d in store.list_devices(site.id, kind="camera"))
-        answers = {(r.rule, r.answer, r.by) for r in store.camera_attestations(site.id)}
+    devices, attestations = recorded(tmp_path)
+    places = sorted(d.install_location or "" for d in devices)
+    answers = {(r.rule, r.answer, r.by) for r in attestations}
     assert places == ["Bếp 1", "Bếp 2"]  # one place per camera, kept for the centre and the minutes
     # The typed answer is recorded exactly as --attest's, by the default name (--by's).
     assert ("privacy-notice", True, "Nguyễn Văn An") in answers
@@ -127,10 +133,7 @@ def test_script_location_for_every_camera_and_stage_lines(school: SimulatedSchoo
     assert "setting camera 1/2 " in done.stderr  # each camera told as it begins and ends
     assert "camera 2/2 " in done.stderr
     assert "Minutes written: " in done.stdout
-    with Store(tmp_path / "data" / "kitchencam.db") as store:
-        site = store.get_site("MN-TTO")
-        assert site is not None
-        places = [d.install_location for d in store.list_devices(site.id, kind="camera")]
+    places = [d.install_location for d in recorded(tmp_path)[0]]
     assert places == ["Bếp ăn tầng 1", "Bếp ăn tầng 1"]
 
     # --json: no progress lines on stderr, the document on stdout.
@@ -295,11 +298,9 @@ def test_vietnamese_system_gets_vietnamese_questions_and_output(school: Simulate
     finally:
         child.close()
     assert child.exitstatus in (0, 3), child.before
-    with Store(tmp_path / "data" / "kitchencam.db") as store:
-        site = store.get_site("MN-TTO")
-        assert site is not None
-        answers = {(r.rule, r.answer, r.by) for r in store.camera_attestations(site.id)}
-        places = sorted(d.install_location or "" for d in store.list_devices(site.id, kind="camera"))
+    devices, attestations = recorded(tmp_path)
+    answers = {(r.rule, r.answer, r.by) for r in attestations}
+    places = sorted(d.install_location or "" for d in devices)
     assert ("power", True, "Trần Thị Bình") in answers
     assert ("privacy-notice", False, "Trần Thị Bình") in answers
     assert places == ["", "Bếp chính"]
