@@ -82,9 +82,11 @@ def handover_cmd(
     """The whole handover in one run: site, discover, check, provision, bandwidth, register,
     attestations, minutes.
 
-    Run it again after an interruption: it continues where it stopped and never provisions a
-    finished camera twice (--restart starts over). Without a terminal it never asks: without
-    --yes it stops at the provisioning plan.
+    On a terminal it asks what it needs as it goes: the school, the camera login, the centre's
+    token, whether to apply the plan, each camera's place, what only the technician can answer,
+    and the names the minutes print. Run it again after an interruption: it continues where it
+    stopped and never provisions a finished camera twice (--restart starts over). Without a
+    terminal it never asks: without --yes it stops at the provisioning plan.
 
     \b
     Examples:
