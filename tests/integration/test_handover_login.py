@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
+from tests.terminal import PASSWORD, school_with_centre, spawn, terminal_env
 
 pexpect = pytest.importorskip("pexpect")
 
-PASSWORD = "Bep-An-2024-an-toan"
 TOKEN = "tt-centre-token-login"
 BASE = "127.0.72.1"
 SUBNET = "127.0.72.0/29"
@@ -30,23 +28,13 @@ PERSONAS = ["dahua-wizsense2", "dahua-wizsense2"]
 
 @pytest.fixture(scope="module")
 def school() -> Iterator[SimulatedSchool]:
-    sim = SimulatedSchool(personas=PERSONAS, bind_base=BASE, http_port=0, rtsp_port=0, user="admin",
-                          password=PASSWORD, centre=True, centre_port=0, centre_token=TOKEN)
-    sim.start()
-    try:
+    with school_with_centre(PERSONAS, BASE, TOKEN) as sim:
         yield sim
-    finally:
-        sim.stop()
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
     """A new technician's terminal: no KITCHENCAM_USER, no KITCHENCAM_PASSWORD, the file keyring."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KITCHENCAM_", "LC_", "LANG"))}
-    env.update({"KITCHENCAM_CONFIG_DIR": str(home / "config"), "KITCHENCAM_DATA_DIR": str(home / "data"),
-                "KITCHENCAM_KEYRING": "file", "KITCHENCAM_CENTRE_TOKEN": TOKEN, "COLUMNS": "200",
-                "TERM": "xterm", "PYTHONUNBUFFERED": "1"})
-    env.update(extra)
-    return env
+    return terminal_env(home, TOKEN, login=False, **extra)
 
 
 def handover(school: SimulatedSchool, home: Path, env: dict[str, str]) -> pexpect.spawn:
@@ -54,8 +42,7 @@ def handover(school: SimulatedSchool, home: Path, env: dict[str, str]) -> pexpec
     args = ["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--bandwidth-duration", "1",
             "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
             school.centre_server.base_url, "--draft", "-o", str(home)]
-    return pexpect.spawn(sys.executable, ["-m", "kitchencam", *args], env=env, cwd=str(home), timeout=90,
-                         encoding="utf-8", dimensions=(50, 200))
+    return spawn(args, env, home, timeout=90)
 
 
 def test_typed_login_is_kept_on_yes_and_not_asked_again(school: SimulatedSchool, tmp_path: Path) -> None:

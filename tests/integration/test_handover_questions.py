@@ -1,49 +1,45 @@
 """`kitchencam handover` on a terminal asks what only the technician can answer: the MANUAL rules
 (power with the profile's question) and a datasheet rule the catalogue cannot tell (the lens of a
 model not in the catalogue; an advisory rule is not asked). An answer to the latter is recorded
-for the cameras it was asked for only. A simulated school on loopback (127.0.63.1 the centre,
+for the cameras it was asked for only. A simulated school on loopback (127.0.76.1 the centre,
 .2-.3 the cameras), driven in a pty."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
-from tests.integration.test_handover_terminal import PASSWORD, TOKEN, env_for, recorded
+from tests.terminal import recorded, school_with_centre, spawn, terminal_env
 
 pexpect = pytest.importorskip("pexpect")
 
-SUBNET = "127.0.63.0/29"
+TOKEN = "tt-centre-token-questions"
+SUBNET = "127.0.76.0/29"
 
 
 @pytest.fixture(scope="module")
 def school() -> Iterator[SimulatedSchool]:
     # amcrest-ip2m-841 (Amcrest IP2M-841) is not in the model catalogue: its lens is UNKNOWN
-    sim = SimulatedSchool(personas=["dahua-wizsense2-ready", "amcrest-ip2m-841"], bind_base="127.0.63.1", http_port=0,
-                          rtsp_port=0, user="admin", password=PASSWORD, centre=True, centre_port=0,
-                          centre_token=TOKEN)
-    sim.start()
-    try:
+    with school_with_centre(["dahua-wizsense2-ready", "amcrest-ip2m-841"], "127.0.76.1", TOKEN) as sim:
         yield sim
-    finally:
-        sim.stop()
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    return terminal_env(home, TOKEN, **extra)
 
 
 def test_power_has_its_question_and_an_unknown_lens_is_asked_for_its_camera_only(school: SimulatedSchool,
                                                                                   tmp_path: Path) -> None:
     assert school.centre_server is not None
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "kitchencam", "handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3",
+    child = spawn(
+        ["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3",
          "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
          school.centre_server.base_url, "--location", "Bếp", "--bandwidth-duration", "1",
          "--attest", "privacy-notice=yes", "--by", "Nguyễn Văn An", "--draft", "-o", str(tmp_path)],
-        env=env_for(tmp_path, KITCHENCAM_LANG="en"), cwd=str(tmp_path), timeout=40, encoding="utf-8",
-        dimensions=(50, 200))
+        env_for(tmp_path, KITCHENCAM_LANG="en"), tmp_path, timeout=40)
     try:
         child.expect(r"Apply these changes\?")
         child.sendline("y")
@@ -83,13 +79,12 @@ def test_the_centre_token_is_asked_tried_and_kept_only_once_the_centre_accepts_i
     assert school.centre_server is not None
     env = env_for(tmp_path, KITCHENCAM_LANG="en")
     env.pop("KITCHENCAM_CENTRE_TOKEN")
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "kitchencam", "handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--yes",
+    child = spawn(
+        ["handover", "--subnet", SUBNET, "--expect", "2", "--timeout", "3", "--yes",
          "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO", "--centre-url",
          school.centre_server.base_url, "--location", "Bếp", "--bandwidth-duration", "1", "--attest",
          "privacy-notice=yes", "--attest", "power=yes", "--by", "Nguyễn Văn An", "--draft", "-o", str(tmp_path)],
-        env=env, cwd=str(tmp_path), timeout=40, encoding="utf-8", dimensions=(50, 200))
+        env, tmp_path, timeout=40)
     try:
         child.expect(r"The district centre's token \(hidden; Enter: not now\)")
         child.sendline("not-the-token")

@@ -4,7 +4,6 @@ loopback (127.0.62.1 the centre, .2-.3 the cameras); kitchencam runs as its own 
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -13,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from kitchencam.sim.school import SimulatedSchool
-from kitchencam.store import CameraAttestation, DeviceRow, Store
+from tests.terminal import PASSWORD, recorded, school_with_centre, spawn, terminal_env
 
 pexpect = pytest.importorskip("pexpect")
 
-PASSWORD = "Bep-An-2024-an-toan"
 TOKEN = "tt-centre-token-terminal"
 BASE = "127.0.62.1"
 SUBNET = "127.0.62.0/29"
@@ -26,35 +24,12 @@ PERSONAS = ["dahua-wizsense2", "dahua-wizsense2-ready"]
 
 @pytest.fixture(scope="module")
 def school() -> Iterator[SimulatedSchool]:
-    sim = SimulatedSchool(personas=PERSONAS, bind_base=BASE, http_port=0, rtsp_port=0, user="admin",
-                          password=PASSWORD, centre=True, centre_port=0, centre_token=TOKEN)
-    sim.start()
-    try:
+    with school_with_centre(PERSONAS, BASE, TOKEN) as sim:
         yield sim
-    finally:
-        sim.stop()
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KITCHENCAM_", "LC_", "LANG"))}
-    env.update({"KITCHENCAM_CONFIG_DIR": str(home / "config"), "KITCHENCAM_DATA_DIR": str(home / "data"),
-                "KITCHENCAM_KEYRING": "file", "KITCHENCAM_USER": "admin", "KITCHENCAM_PASSWORD": PASSWORD,
-                "KITCHENCAM_CENTRE_TOKEN": TOKEN, "COLUMNS": "200", "TERM": "xterm", "PYTHONUNBUFFERED": "1"})
-    env.update(extra)
-    return env
-
-
-def recorded(home: Path, code: str = "MN-TTO") -> tuple[list[DeviceRow], list[CameraAttestation]]:
-    """The site's cameras and its attestations, as the run left them in the store under ``home``."""
-    with Store(home / "data" / "kitchencam.db") as store:
-        site = store.get_site(code)
-        assert site is not None
-        return store.list_devices(site.id, kind="camera"), store.camera_attestations(site.id)
-
-
-def spawn(args: list[str], env: dict[str, str], cwd: Path) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "kitchencam", *args], env=env, cwd=str(cwd), timeout=60,
-                         encoding="utf-8", dimensions=(50, 200))
+    return terminal_env(home, TOKEN, **extra)
 
 
 def test_terminal_asks_site_plan_places_and_manual_rules(school: SimulatedSchool, tmp_path: Path) -> None:
@@ -149,14 +124,9 @@ def test_script_location_for_every_camera_and_stage_lines(school: SimulatedSchoo
 @pytest.fixture(scope="module")
 def slow_school() -> Iterator[SimulatedSchool]:
     """Cameras that answer each HTTP request after 60 s: a worker thread sits in a socket read."""
-    sim = SimulatedSchool(personas=["dahua-wizsense2", "dahua-wizsense2"], bind_base="127.0.63.1", http_port=0,
-                          rtsp_port=0, user="admin", password=PASSWORD, centre=True, centre_port=0,
-                          centre_token=TOKEN, faults=["latency=60000"])
-    sim.start()
-    try:
+    with school_with_centre(["dahua-wizsense2", "dahua-wizsense2"], "127.0.63.1", TOKEN,
+                            faults=["latency=60000"]) as sim:
         yield sim
-    finally:
-        sim.stop()
 
 
 def test_ctrl_c_while_a_camera_never_answers(slow_school: SimulatedSchool, tmp_path: Path) -> None:
