@@ -109,6 +109,11 @@ class Context:
         return provision_mod.SiteContext(code=site.school.code, name=site.school.name,
                                          ntp_servers=list(site.ntp_servers))
 
+    def reload_site(self) -> None:
+        """The site config changed on disk (created, names filled in): read it, and what depends on it, again."""
+        for part in ("site", "school", "profile"):
+            self.__dict__.pop(part, None)
+
     @cached_property
     def profile(self) -> Profile:
         return load_profile(self.profile_name or (self.site.profile if self.site else DEFAULT_PROFILE))
@@ -137,16 +142,17 @@ class Context:
         assert self.store_file is not None, "this run keeps no store"
         return Store(self.store_file)
 
-    def centre_client(self) -> centre_mod.CentreClient:
-        """A client for the site's centre, with the token from the environment or the keyring."""
+    def centre_client(self, token: str | None = None, **options: Any) -> centre_mod.CentreClient:
+        """A client for the site's centre, with ``token`` (one being tried), else the token from the
+        environment or the keyring; ``options``: the client's own (``timeouts``)."""
         if self.centre is not None:
             return self.centre
         site = self.site
         if site is None:
             raise UsageError(_("No site config: the centre's address comes from it. Create one with kitchencam "
                                "site init, or pass --site FILE."))
-        token = centre_mod.require_token(centre_mod.centre_token(self.school.code, self.secrets.get))
-        return centre_mod.CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls)
+        token = token or centre_mod.require_token(centre_mod.centre_token(self.school.code, self.secrets.get))
+        return centre_mod.CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls, **options)
 
 
 def _now() -> datetime:

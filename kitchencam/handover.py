@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from kitchencam import app
+from kitchencam import centre as centre_mod
 from kitchencam import check as check_mod
 from kitchencam import discover as discover_mod
 from kitchencam import provision as provision_mod
@@ -32,7 +33,7 @@ from kitchencam.bandwidth import BandwidthResult
 from kitchencam.centre import RegisterResult
 from kitchencam.check import CheckResult
 from kitchencam.discover import DiscoverResult
-from kitchencam.errors import KitchencamError, Unreachable, UsageError
+from kitchencam.errors import CentreAuthFailed, KitchencamError, Unreachable, UsageError
 from kitchencam.i18n import _
 from kitchencam.models import ErrorItem
 from kitchencam.provision import CameraProvision, ProvisionResult
@@ -229,8 +230,7 @@ def _site(ctx: app.Context, init: SiteInit, ask: Callable[[SiteInit], SiteInit] 
     path.parent.mkdir(parents=True, exist_ok=True)
     init_site(path, ctx.paths, school_name=init.school_name or "", school_code=init.school_code or "",
               address=init.address, centre_url=init.centre_url or "")
-    for part in ("site", "school", "profile"):  # loaded before the file existed
-        ctx.__dict__.pop(part, None)
+    ctx.reload_site()  # read before the file existed
     assert ctx.site is not None
     return SiteStage(code=ctx.site.school.code, name=ctx.site.school.name, path=str(path), created=True)
 
@@ -484,7 +484,7 @@ def _parties(ctx: app.Context, ask: Callable[[list[str]], dict[str, str]]) -> No
     answers = {k: v.strip() for k, v in ask(missing).items() if k in missing and v and v.strip()}
     if answers:
         update_parties(ctx.site_file, answers)
-        ctx.__dict__.pop("site", None)  # read again by the minutes
+        ctx.reload_site()  # the minutes read the names
 
 
 def _centre_token(ctx: app.Context, ask: Callable[[bool], str | None] | None) -> None:
@@ -494,11 +494,8 @@ def _centre_token(ctx: app.Context, ask: Callable[[bool], str | None] | None) ->
     what to do). A centre that cannot be reached cannot say: the token is kept, and the stage
     that needs it tells whether the centre takes it.
     """
-    from kitchencam import centre as centre_mod
-    from kitchencam.errors import CentreAuthFailed
-
-    code, site = ctx.school.code, ctx.site
-    if ask is None or site is None or ctx.centre is not None or centre_mod.centre_token(code, ctx.secrets.get):
+    code = ctx.school.code
+    if ask is None or ctx.site is None or ctx.centre is not None or centre_mod.centre_token(code, ctx.secrets.get):
         return
     refused = False
     for _attempt in range(2):
@@ -506,8 +503,7 @@ def _centre_token(ctx: app.Context, ask: Callable[[bool], str | None] | None) ->
         if not token:
             return
         try:
-            with centre_mod.CentreClient(str(site.centre.url), token, verify_tls=site.centre.verify_tls,
-                                         timeouts=(3.0, 5.0)) as client:
+            with ctx.centre_client(token, timeouts=(3.0, 5.0)) as client:
                 client.devices(code)
         except CentreAuthFailed:
             refused = True
