@@ -313,15 +313,22 @@ def _warm_wsdl() -> None:
 Progress = Callable[[dict[str, int]], None]  # distinct devices so far, per interface ("unicast" too)
 
 
-def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> DiscoverResult:
-    """Probe, merge, check HTTP, enrich. Records nothing (see ``record``)."""
-
+def sweep_targets(options: DiscoverOptions) -> list[str]:
+    """The addresses ``--subnet`` asks to sweep, once the options are known to be right; a
+    :class:`UsageError` naming the option otherwise. Sends nothing (``handover`` checks its
+    options with it before its first stage)."""
     if options.timeout_s <= 0 or options.timeout_s > 60:
         raise UsageError(_("--timeout must be between 0 and 60 seconds."))
     if options.expect is not None and options.expect < 1:
         raise UsageError(_("--expect must be at least 1."))
+    return expand_subnets(options.subnets) if options.subnets else []
+
+
+def discover(options: DiscoverOptions, *, progress: Progress | None = None) -> DiscoverResult:
+    """Probe, merge, check HTTP, enrich. Records nothing (see ``record``)."""
+
+    targets = sweep_targets(options)
     started = time.monotonic()
-    targets = expand_subnets(options.subnets) if options.subnets else []
     # A subnet sweep is the answer to a network that blocks multicast: multicast goes out only
     # where asked (--interface) or when no subnet was given.
     interfaces = select_interfaces(options.interfaces or None) if options.interfaces or not targets else []

@@ -245,6 +245,11 @@ def handover(ctx: app.Context, options: HandoverOptions, ask: HandoverAsk | None
     site stage's errors (nothing finished yet) are raised as they are.
     """
     ask = ask or HandoverAsk()
+    # wrong options are the command's usage error, before anything is asked or done (not a stage
+    # that failed: running again with them would fail again)
+    discover_mod.sweep_targets(discover_mod.DiscoverOptions(
+        interfaces=list(options.interfaces), subnets=list(options.subnets), timeout_s=options.timeout_s,
+        expect=options.expect, http_port=options.http_port))
     result = HandoverResult()
     current: list[Stage] = ["site"]
 

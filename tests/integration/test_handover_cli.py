@@ -127,3 +127,24 @@ def test_handover_resumes_and_restarts(run, school, isolated: Path):
     assert "Step 4/8: Set the cameras: done earlier" in result.stdout
     assert "Minutes written: " in result.stdout
     assert ".pdf" in result.stdout
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    (["--subnet", "999.1.1.0/24"], "999.1.1.0/24 is not a subnet"),
+    (["--expect", "0"], "--expect must be at least 1"),
+    (["--timeout", "0"], "--timeout must be between 0 and 60 seconds"),
+])
+def test_wrong_discover_options_are_a_usage_error_before_anything_is_done(run, isolated: Path, option: list[str],
+                                                                          said: str) -> None:
+    """Not a stage that failed (running again with them would fail again): exit 2 before the site is
+    created or a camera is looked for."""
+    args = ["handover", *option, "--school-name", "Trường Mầm non Tả Thanh Oai", "--school-code", "MN-TTO",
+            "--centre-url", "http://127.0.0.1:9"]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert "Run kitchencam handover again" not in result.output
+    assert not (isolated / "config" / "site.yaml").exists()
+    code, doc = run.json(*args)
+    assert code == 2
+    assert doc["errors"][0]["code"] == "UsageError"
